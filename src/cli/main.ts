@@ -1,0 +1,58 @@
+import { Command, CommanderError } from 'commander';
+import { dockmasterVersion } from '../version.js';
+import { DockmasterError, InputValidationError } from '../errors.js';
+
+/** Exit codes shared by every subcommand: 0 done, 1 errors (or denials), 2 bad input. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_INPUT = 2;
+
+function notBuiltYet(name: string): () => never {
+  return () => {
+    process.stderr.write(`dockmaster ${name}: not built yet in this version (${dockmasterVersion()}).\n`);
+    process.exit(EXIT_FAILURE);
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('dockmaster')
+    .description('Run container registries declaratively on Kubernetes.')
+    .version(dockmasterVersion(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program.command('operator', { isDefault: true }).description('Run the controllers and the admission webhook.').action(notBuiltYet('operator'));
+  program.command('webhook').description('Run only the admission webhook server.').action(notBuiltYet('webhook'));
+  const retention = program.command('retention').description('Plan or apply a retention policy against a registry.');
+  retention.command('plan').description('Print what a policy would delete; deletes nothing.').action(notBuiltYet('retention plan'));
+  retention.command('apply').description('Delete what a policy does not keep.').action(notBuiltYet('retention apply'));
+  program.command('admit').description('Check Pods, pod controllers or AdmissionReviews offline.').action(notBuiltYet('admit'));
+  program
+    .command('version')
+    .description('Print the version.')
+    .action(() => {
+      process.stdout.write(`dockmaster ${dockmasterVersion()}\n`);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end through exitOverride with exit code 0.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    if (error instanceof InputValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (error instanceof DockmasterError) {
+      process.stderr.write(`Error [${error.code}]: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+}

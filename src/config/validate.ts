@@ -1,0 +1,25 @@
+import type { z } from 'zod';
+import { InputValidationError } from '../errors.js';
+
+/** Renders a zod issue path the way users write it: `spec.keep[0].mostRecent`. */
+export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+/**
+ * Parses `input` with `schema`, or throws an InputValidationError whose message lists every
+ * offending field by path, so a user sees all the problems of a file at once.
+ */
+export function parseWithSchema<S extends z.ZodType>(schema: S, input: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InputValidationError(
+    source,
+    result.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })),
+  );
+}
