@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// No Docker engine runs here, so the image's static properties are checked on the Dockerfile.
+interface Stage {
+  from: string;
+  name?: string;
+  instructions: Array<{ op: string; args: string }>;
+}
+
+function parseDockerfile(text: string): { args: Record<string, string>; stages: Stage[] } {
+  const joined = text.replace(/\\\n/g, ' ');
+  const args: Record<string, string> = {};
+  const stages: Stage[] = [];
+  for (const raw of joined.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [op = '', ...rest] = line.split(/\s+/);
+    const argText = rest.join(' ');
+    if (op.toUpperCase() === 'FROM') {
+      const m = /^(\S+)(?:\s+AS\s+(\S+))?/i.exec(argText);
+      stages.push({ from: m?.[1] ?? '', name: m?.[2], instructions: [] });
+    } else if (op.toUpperCase() === 'ARG' && stages.length === 0) {
+      const [k = '', v = ''] = argText.split('=');
+      args[k] = v;
+    } else {
+      stages.at(-1)?.instructions.push({ op: op.toUpperCase(), args: argText });
+    }
+  }
+  return { args, stages };
+}
+
+const dockerfile = parseDockerfile(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'));
+const final = dockerfile.stages.at(-1)!;
+const resolveImage = (from: string) => from.replace(/\$\{(\w+)\}/g, (_, k: string) => dockerfile.args[k] ?? '');
+
+describe('Dockerfile', () => {
+  it('is multi-stage on a pinned Node 20 base', () => {
+    expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of dockerfile.stages) {
+      expect(resolveImage(stage.from)).toMatch(/^node:20\.\d+\.\d+-[a-z]+-slim$/);
+    }
+  });
+
+  it('runs as a numeric non-root user', () => {
+    const user = final.instructions.filter((i) => i.op === 'USER').at(-1);
+    expect(user?.args).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
+  });
+
+  it('starts `dockmaster operator`', () => {
+    const entrypoint = final.instructions.find((i) => i.op === 'ENTRYPOINT');
+    const cmd = final.instructions.find((i) => i.op === 'CMD');
+    expect(JSON.parse(entrypoint!.args)).toEqual(['node', '/app/bin/dockmaster.js']);
+    expect(JSON.parse(cmd!.args)).toEqual(['operator']);
+  });
+
+  it('copies node_modules only from a stage that installed production dependencies', () => {
+    const copies = final.instructions.filter((i) => i.op === 'COPY' && /node_modules/.test(i.args));
+    expect(copies).toHaveLength(1);
+    const source = /--from=(\S+)/.exec(copies[0]!.args)?.[1];
+    const stage = dockerfile.stages.find((s) => s.name === source);
+    const install = stage?.instructions.find((i) => i.op === 'RUN' && /npm ci/.test(i.args));
+    expect(install?.args).toContain('--omit=dev');
+    expect(final.instructions.some((i) => i.op === 'RUN' && /npm (ci|install)/.test(i.args))).toBe(false);
+  });
+
+  it('carries OCI image labels', () => {
+    const labels = final.instructions.filter((i) => i.op === 'LABEL').map((i) => i.args).join(' ');
+    for (const key of ['title', 'description', 'licenses', 'source']) {
+      expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    }
+  });
+});
