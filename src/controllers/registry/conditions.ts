@@ -1,0 +1,32 @@
+/**
+ * Condition types and reasons of a Registry. Reasons are machine-readable CamelCase constants
+ * (tests, alerts and `kubectl wait --for=condition=...` match on them); messages are for people.
+ */
+export const CONDITION_READY = 'Ready';
+export const CONDITION_PROGRESSING = 'Progressing';
+export const CONDITION_DEGRADED = 'Degraded';
+export const CONDITION_READ_ONLY = 'ReadOnly';
+
+// Ready
+export const REASON_AVAILABLE = 'Available';
+export const REASON_DEPLOYMENT_MISSING = 'DeploymentMissing';
+export const REASON_REPLICAS_UNAVAILABLE = 'ReplicasUnavailable';
+export const REASON_SCALED_TO_ZERO = 'ScaledToZero';
+export const REASON_ENDPOINT_UNREACHABLE = 'EndpointUnreachable';
+export const REASON_SPEC_INVALID = 'SpecInvalid';
+
+// Progressing
+export const REASON_ROLLING_OUT = 'RollingOut';
+export const REASON_ROLLOUT_COMPLETE = 'RolloutComplete';
+
+// Degraded (True reasons name the problem; False is AsExpected)
+export const REASON_AS_EXPECTED = 'AsExpected';
+export const REASON_SECRET_MISSING = 'SecretMissing';
+export const REASON_SECRET_INVALID = 'SecretInvalid';
+export const REASON_INVALID_STORAGE = 'InvalidStorage';
+export const REASON_APPLY_FAILED = 'ApplyFailed';
+export const REASON_ROLLOUT_STUCK = 'RolloutStuck';
+
+// ReadOnly
+export const REASON_GC_WINDOW = 'GarbageCollectionWindow';
+export const REASON_READ_WRITE = 'ReadWrite';

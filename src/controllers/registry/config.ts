@@ -1,0 +1,96 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import type { RegistrySpec } from '../../api/registry.js';
+import { childMetadata, REGISTRY_CONTAINER_PORT, type RegistryIdentity } from './children.js';
+
+/** Where the pod sees each piece the config file names; the Deployment mounts them there. */
+export const CONFIG_MOUNT_DIR = '/etc/docker/registry';
+export const CONFIG_FILE_KEY = 'config.yml';
+export const STORAGE_MOUNT_DIR = '/var/lib/registry';
+export const HTPASSWD_MOUNT_DIR = '/auth';
+export const HTPASSWD_FILE = 'htpasswd';
+export const TLS_MOUNT_DIR = '/certs';
+/** Keys of a `kubernetes.io/tls` Secret. */
+export const TLS_CERT_KEY = 'tls.crt';
+export const TLS_KEY_KEY = 'tls.key';
+
+export interface RegistryConfigOptions {
+  /** Realm shown in the basic-auth challenge; the Registry's name reads well. */
+  realm: string;
+  /** Driven by the GC window state (issue 6): true while garbage collection may run. */
+  readOnly: boolean;
+}
+
+type ConfigDocument = Record<string, unknown>;
+
+function storageSection(spec: RegistrySpec, readOnly: boolean): ConfigDocument {
+  const driver: ConfigDocument = {};
+  const s3 = spec.storage.s3;
+  if (s3) {
+    // Access and secret keys are not in the file: they reach the process as
+    // REGISTRY_STORAGE_S3_ACCESSKEY/SECRETKEY env vars from the credentials Secret, which
+    // distribution merges over the s3 map because the file declares the s3 driver.
+    const s3Config: ConfigDocument = { bucket: s3.bucket, region: s3.region };
+    if (s3.regionEndpoint) s3Config.regionendpoint = s3.regionEndpoint;
+    driver.s3 = s3Config;
+  } else {
+    driver.filesystem = { rootdirectory: STORAGE_MOUNT_DIR };
+  }
+  return {
+    ...driver,
+    // Retention deletes manifests by digest; without this distribution answers 405 UNSUPPORTED.
+    delete: { enabled: true },
+    maintenance: {
+      // Abandoned uploads older than a week are removed daily; dryrun false so it actually purges.
+      uploadpurging: { enabled: true, age: '168h', interval: '24h', dryrun: false },
+      // Map form on purpose: distribution 2.8 panics on the env-var form
+      // (REGISTRY_STORAGE_MAINTENANCE_READONLY=...) because it expects a map here.
+      readonly: { enabled: readOnly },
+    },
+  };
+}
+
+function httpSection(spec: RegistrySpec): ConfigDocument {
+  // http.secret is deliberately absent: it comes from the REGISTRY_HTTP_SECRET env var (from
+  // the http Secret), so the secret never sits in a ConfigMap and all replicas share one value,
+  // which distribution needs to accept upload state signed by another replica.
+  const http: ConfigDocument = {
+    addr: `:${REGISTRY_CONTAINER_PORT}`,
+    headers: { 'X-Content-Type-Options': ['nosniff'] },
+  };
+  if (spec.tls) {
+    http.tls = {
+      certificate: `${TLS_MOUNT_DIR}/${TLS_CERT_KEY}`,
+      key: `${TLS_MOUNT_DIR}/${TLS_KEY_KEY}`,
+    };
+  }
+  return http;
+}
+
+/**
+ * The distribution (2.8) `config.yml` for a Registry. Deterministic for equal input: the text
+ * is hashed into the pod template, so any byte difference rolls the pods.
+ */
+export function buildRegistryConfig(spec: RegistrySpec, options: RegistryConfigOptions): string {
+  const config: ConfigDocument = {
+    version: '0.1',
+    log: { level: 'info', formatter: 'text' },
+    storage: storageSection(spec, options.readOnly),
+    http: httpSection(spec),
+  };
+  if (spec.auth?.htpasswdSecret) {
+    config.auth = { htpasswd: { realm: options.realm, path: `${HTPASSWD_MOUNT_DIR}/${HTPASSWD_FILE}` } };
+  }
+  // A failing storage driver turns every request (and the readiness probe on `/`) into a 503.
+  config.health = { storagedriver: { enabled: true, interval: '10s', threshold: 3 } };
+  return stringify(config, { lineWidth: 0 });
+}
+
+export function buildConfigMap(owner: RegistryIdentity, configMapName: string, configText: string): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: childMetadata(owner, configMapName),
+    data: { [CONFIG_FILE_KEY]: configText },
+  };
+}

@@ -1,0 +1,134 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { Registry } from '../../api/registry.js';
+import { hashObject } from './config-hash.js';
+import * as C from './conditions.js';
+import type { SpecProblem } from './spec-problems.js';
+
+export type RegistryStatus = NonNullable<Registry['status']>;
+export type RegistryCondition = NonNullable<RegistryStatus['conditions']>[number];
+
+/** What reconcile saw in the cluster and at the endpoint, the input of the status decision. */
+export interface ObservedRegistryState {
+  deployment: V1Deployment | undefined;
+  /** Spec problems (missing Secrets, impossible storage); empty when the spec can run. */
+  problems: readonly SpecProblem[];
+  /** Set when applying a child failed (e.g. the apiserver rejected an immutable field). */
+  applyError?: string;
+  /** Result of the `/v2/` check; undefined when it was not made (no available replica yet). */
+  probe?: { ok: boolean; message: string };
+  readOnly: boolean;
+  endpoint: string;
+}
+
+interface ConditionInput {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+function readiness(registry: Registry, observed: ObservedRegistryState, deploymentName: string): ConditionInput {
+  const type = C.CONDITION_READY;
+  if (observed.problems.length > 0 || observed.applyError) {
+    return { type, status: 'False', reason: C.REASON_SPEC_INVALID, message: 'The registry cannot run until the Degraded condition is resolved.' };
+  }
+  const dep = observed.deployment;
+  if (!dep) {
+    return { type, status: 'False', reason: C.REASON_DEPLOYMENT_MISSING, message: `Deployment ${deploymentName} does not exist yet.` };
+  }
+  const desired = registry.spec.replicas;
+  if (desired === 0) {
+    return { type, status: 'False', reason: C.REASON_SCALED_TO_ZERO, message: 'spec.replicas is 0; set it to 1 or more to serve images.' };
+  }
+  const available = dep.status?.availableReplicas ?? 0;
+  if (available < desired) {
+    return {
+      type, status: 'False', reason: C.REASON_REPLICAS_UNAVAILABLE,
+      message: `${available}/${desired} replicas available; see kubectl describe deployment ${deploymentName} and its pods' events.`,
+    };
+  }
+  if (observed.probe && !observed.probe.ok) {
+    return {
+      type, status: 'False', reason: C.REASON_ENDPOINT_UNREACHABLE,
+      message: `GET ${observed.endpoint}/v2/ failed: ${observed.probe.message}; check the Service and the registry logs.`,
+    };
+  }
+  return { type, status: 'True', reason: C.REASON_AVAILABLE, message: `${available}/${desired} replicas available at ${observed.endpoint}.` };
+}
+
+/** True once the Deployment controller has acted on the latest spec and no old pod remains. */
+export function isRolledOut(dep: V1Deployment | undefined, desiredReplicas: number): boolean {
+  if (!dep) return false;
+  const s = dep.status ?? {};
+  const observedCurrent = (s.observedGeneration ?? 0) >= (dep.metadata?.generation ?? 0);
+  const updated = s.updatedReplicas ?? 0;
+  return observedCurrent && updated >= desiredReplicas && (s.replicas ?? 0) <= updated && (s.availableReplicas ?? 0) >= desiredReplicas;
+}
+
+function progressing(registry: Registry, observed: ObservedRegistryState): ConditionInput {
+  const type = C.CONDITION_PROGRESSING;
+  if (isRolledOut(observed.deployment, registry.spec.replicas)) {
+    return { type, status: 'False', reason: C.REASON_ROLLOUT_COMPLETE, message: 'Every replica runs the current configuration.' };
+  }
+  return { type, status: 'True', reason: C.REASON_ROLLING_OUT, message: 'Replicas are being created or replaced with the current configuration.' };
+}
+
+function degraded(observed: ObservedRegistryState): ConditionInput {
+  const type = C.CONDITION_DEGRADED;
+  const [first] = observed.problems;
+  if (first) {
+    return { type, status: 'True', reason: first.reason, message: observed.problems.map((p) => p.message).join(' ') };
+  }
+  if (observed.applyError) {
+    return { type, status: 'True', reason: C.REASON_APPLY_FAILED, message: observed.applyError };
+  }
+  const stuck = observed.deployment?.status?.conditions?.find(
+    (c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',
+  );
+  if (stuck) {
+    return { type, status: 'True', reason: C.REASON_ROLLOUT_STUCK, message: `${stuck.message ?? 'The rollout exceeded its deadline.'} Check the pods' events and logs.` };
+  }
+  return { type, status: 'False', reason: C.REASON_AS_EXPECTED, message: 'No problem found.' };
+}
+
+function readOnlyCondition(observed: ObservedRegistryState): ConditionInput {
+  return observed.readOnly
+    ? { type: C.CONDITION_READ_ONLY, status: 'True', reason: C.REASON_GC_WINDOW, message: 'A garbage-collection window is open: pushes answer 405, pulls work.' }
+    : { type: C.CONDITION_READ_ONLY, status: 'False', reason: C.REASON_READ_WRITE, message: 'Pushes and pulls are accepted.' };
+}
+
+/** Keeps `lastTransitionTime` of a condition whose status did not flip. */
+function withTransitionTime(previous: readonly RegistryCondition[], next: ConditionInput, generation: number, now: Date): RegistryCondition {
+  const before = previous.find((c) => c.type === next.type);
+  const lastTransitionTime = before && before.status === next.status ? before.lastTransitionTime : now.toISOString();
+  return { ...next, observedGeneration: generation, lastTransitionTime } as RegistryCondition;
+}
+
+/**
+ * The status the Registry should have, computed on a copy of the current one. Fields owned by
+ * the garbage-collection state machine (lastGarbageCollection, garbageCollectionWindow) pass
+ * through untouched.
+ */
+export function computeRegistryStatus(
+  registry: Registry,
+  observed: ObservedRegistryState,
+  deploymentName: string,
+  now: Date,
+): RegistryStatus {
+  const generation = registry.metadata?.generation ?? 0;
+  const previous = registry.status?.conditions ?? [];
+  const conditions = [readiness(registry, observed, deploymentName), progressing(registry, observed), degraded(observed), readOnlyCondition(observed)]
+    .map((c) => withTransitionTime(previous, c, generation, now));
+  return {
+    ...(registry.status ?? {}),
+    observedGeneration: generation,
+    endpoint: observed.endpoint,
+    readOnly: observed.readOnly,
+    conditions,
+  } as RegistryStatus;
+}
+
+/** True when writing `next` would change nothing; reconcile then skips the status write. */
+export function statusEquals(current: RegistryStatus | undefined, next: RegistryStatus): boolean {
+  return hashObject(current ?? {}) === hashObject(next);
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { computeRegistryStatus, statusEquals, type ObservedRegistryState, type RegistryStatus } from '../../../../src/controllers/registry/status.js';
+import { registryWith, specWith } from './registry-fixture.js';
+
+const T0 = new Date('2026-01-01T00:00:00Z');
+const T1 = new Date('2026-01-01T00:05:00Z');
+
+function deployment(status: V1Deployment['status'], generation = 1): V1Deployment {
+  return { metadata: { name: 'main-registry', generation }, status };
+}
+const available = deployment({ observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
+
+function observed(extra: Partial<ObservedRegistryState> = {}): ObservedRegistryState {
+  return { deployment: available, problems: [], readOnly: false, endpoint: 'main.registries.svc:5000', ...extra };
+}
+function conditionsOf(status: RegistryStatus): Record<string, [string, string]> {
+  return Object.fromEntries((status.conditions ?? []).map((c) => [c.type, [c.status, c.reason]]));
+}
+
+describe('computeRegistryStatus', () => {
+  const cases: Array<{ name: string; replicas?: number; observed: ObservedRegistryState; expected: Record<string, [string, string]> }> = [
+    {
+      name: 'available and probed → Ready',
+      observed: observed({ probe: { ok: true, message: '200' } }),
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'available, not probed → Ready on availability',
+      observed: observed(),
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'probe fails → not Ready',
+      observed: observed({ probe: { ok: false, message: 'ECONNREFUSED' } }),
+      expected: { Ready: ['False', 'EndpointUnreachable'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'no Deployment yet',
+      observed: observed({ deployment: undefined }),
+      expected: { Ready: ['False', 'DeploymentMissing'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'Deployment without available replicas',
+      observed: observed({ deployment: deployment({ observedGeneration: 1, replicas: 1, updatedReplicas: 1 }) }),
+      expected: { Ready: ['False', 'ReplicasUnavailable'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'new generation not yet observed by the Deployment controller, old pod still serving',
+      observed: observed({ deployment: deployment({ observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }, 2) }),
+      expected: { Ready: ['True', 'Available'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'missing Secret → Degraded and not Ready',
+      observed: observed({ problems: [{ reason: 'SecretMissing', message: 'Secret "u" ... create it' }] }),
+      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'SecretMissing'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'apply rejected → Degraded ApplyFailed',
+      observed: observed({ applyError: 'PVC spec is immutable' }),
+      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'rollout past its deadline → Degraded RolloutStuck',
+      observed: observed({
+        deployment: deployment({
+          observedGeneration: 1, replicas: 2, updatedReplicas: 1, availableReplicas: 1,
+          conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet has timed out progressing.' }],
+        }),
+      }),
+      expected: { Ready: ['True', 'Available'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'RolloutStuck'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'scaled to zero',
+      replicas: 0,
+      observed: observed({ deployment: deployment({ observedGeneration: 1 }) }),
+      expected: { Ready: ['False', 'ScaledToZero'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'read-only window',
+      observed: observed({ readOnly: true }),
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['True', 'GarbageCollectionWindow'] },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const registry = registryWith(specWith({ replicas: c.replicas ?? 1 }));
+      expect(conditionsOf(computeRegistryStatus(registry, c.observed, 'main-registry', T0))).toEqual(c.expected);
+    });
+  }
+
+  it('sets observedGeneration on the status and every condition, plus endpoint and readOnly', () => {
+    const status = computeRegistryStatus(registryWith(specWith(), { generation: 7 }), observed(), 'main-registry', T0);
+    expect(status.observedGeneration).toBe(7);
+    expect(status.endpoint).toBe('main.registries.svc:5000');
+    expect(status.readOnly).toBe(false);
+    for (const c of status.conditions ?? []) expect(c.observedGeneration).toBe(7);
+  });
+
+  it('moves lastTransitionTime only for conditions that flipped', () => {
+    const first = computeRegistryStatus(registryWith(specWith()), observed({ deployment: undefined }), 'main-registry', T0);
+    const second = computeRegistryStatus(registryWith(specWith(), { status: first }), observed(), 'main-registry', T1);
+    const time = (s: RegistryStatus, type: string): string | undefined => s.conditions?.find((c) => c.type === type)?.lastTransitionTime as string | undefined;
+    expect(time(second, 'Ready')).toBe(T1.toISOString());
+    expect(time(second, 'Progressing')).toBe(T1.toISOString());
+    expect(time(second, 'Degraded')).toBe(T0.toISOString());
+    expect(time(second, 'ReadOnly')).toBe(T0.toISOString());
+  });
+
+  it('passes garbage-collection fields through', () => {
+    const previous = { lastGarbageCollection: { blobsDeleted: 3 }, garbageCollectionWindow: { phase: 'Idle' } } as unknown as RegistryStatus;
+    const status = computeRegistryStatus(registryWith(specWith(), { status: previous }), observed(), 'main-registry', T0);
+    expect(status.lastGarbageCollection).toEqual(previous.lastGarbageCollection);
+    expect(status.garbageCollectionWindow).toEqual(previous.garbageCollectionWindow);
+  });
+
+  it('is stable: recomputing from its own output at a later time changes nothing', () => {
+    const first = computeRegistryStatus(registryWith(specWith()), observed(), 'main-registry', T0);
+    const again = computeRegistryStatus(registryWith(specWith(), { status: first }), observed(), 'main-registry', T1);
+    expect(statusEquals(first, again)).toBe(true);
+  });
+});
+
+describe('statusEquals', () => {
+  it('ignores key order, notices value changes', () => {
+    expect(statusEquals({ endpoint: 'a', readOnly: false } as RegistryStatus, { readOnly: false, endpoint: 'a' } as RegistryStatus)).toBe(true);
+    expect(statusEquals({ endpoint: 'a' } as RegistryStatus, { endpoint: 'b' } as RegistryStatus)).toBe(false);
+    expect(statusEquals(undefined, { endpoint: 'a' } as RegistryStatus)).toBe(false);
+  });
+});
