@@ -1,0 +1,170 @@
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  KubernetesObjectApi,
+  ServerConfiguration,
+  createConfiguration,
+  wrapHttpLibrary,
+  type Configuration,
+  type RequestContext,
+} from '@kubernetes/client-node';
+import { DockmasterError } from '../errors.js';
+
+/** One request the operator made to the apiserver, as counted by metrics. */
+export interface ApiRequestRecord {
+  /** Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection. */
+  verb: string;
+  /** Plural resource, with subresource: `configmaps`, `registries/status`. */
+  resource: string;
+  /** HTTP status as text, or `error` when no response came back. */
+  code: string;
+}
+
+export type ApiRequestObserver = (record: ApiRequestRecord) => void;
+
+/** Verbs that change cluster state; an idle operator must make none of them. */
+export const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+/**
+ * Reads verb and resource from a request URL the way the apiserver's RequestInfo resolver does:
+ * `/api/v1/namespaces/ns/configmaps/x` → get configmaps; `/apis/g/v/registries?watch=true` → watch.
+ */
+export function describeApiRequest(method: string, url: string): { verb: string; resource: string } {
+  const parsed = new URL(url, 'https://apiserver.invalid');
+  const parts = parsed.pathname.split('/').filter(Boolean);
+  let rest: string[];
+  if (parts[0] === 'api') rest = parts.slice(2);
+  else if (parts[0] === 'apis') rest = parts.slice(3);
+  else return { verb: method.toLowerCase(), resource: 'nonresource' };
+  if (rest.length === 0) return { verb: 'get', resource: 'discovery' };
+  // `namespaces/<ns>/<resource>…` is namespaced; `namespaces` or `namespaces/<ns>` is the namespace itself.
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  const [resource = '', name, subresource] = rest;
+  const fullResource = subresource ? `${resource}/${subresource}` : resource;
+  const hasName = name !== undefined;
+  const watch = parsed.searchParams.get('watch');
+  switch (method.toUpperCase()) {
+    case 'GET':
+      if (watch === 'true' || watch === '1') return { verb: 'watch', resource: fullResource };
+      return { verb: hasName ? 'get' : 'list', resource: fullResource };
+    case 'POST':
+      return { verb: 'create', resource: fullResource };
+    case 'PUT':
+      return { verb: 'update', resource: fullResource };
+    case 'PATCH':
+      return { verb: 'patch', resource: fullResource };
+    case 'DELETE':
+      return { verb: hasName ? 'delete' : 'deletecollection', resource: fullResource };
+    default:
+      return { verb: method.toLowerCase(), resource: fullResource };
+  }
+}
+
+/** Builds the KubeConfig in one place: an explicit file, else in-cluster, else the default chain. */
+export function loadKubeConfig(options: { kubeconfigPath?: string } = {}): KubeConfig {
+  const kc = new KubeConfig();
+  if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  if (!kc.getCurrentCluster()) {
+    throw new DockmasterError('DM_ERR_KUBECONFIG', 'No current cluster in the kubeconfig: set --kubeconfig or KUBECONFIG.');
+  }
+  return kc;
+}
+
+/** KubernetesObjectApi whose default namespace follows the kubeconfig, like its makeApiClient. */
+class GenericObjectApi extends KubernetesObjectApi {
+  constructor(configuration: Configuration, kc: KubeConfig) {
+    super(configuration);
+    this.setDefaultNamespace(kc);
+  }
+}
+
+/** Typed API clients that all share one HTTP layer, so every request is observed. */
+export interface KubeClients {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  batch: BatchV1Api;
+  coordination: CoordinationV1Api;
+  customObjects: CustomObjectsApi;
+  /** Generic create/patch/delete by manifest (server-side apply goes through `objects.patch`). */
+  objects: KubernetesObjectApi;
+  /** A raw JSON request over the same authenticated, counted HTTP layer; throws ApiException on non-2xx. */
+  requestJson<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options?: RawRequestOptions): Promise<T>;
+}
+
+export interface RawRequestOptions {
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+}
+
+export function createKubeClients(kc: KubeConfig, observe?: ApiRequestObserver): KubeClients {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new DockmasterError('DM_ERR_KUBECONFIG', 'No current cluster in the kubeconfig.');
+  const inner = new IsomorphicFetchHttpLibrary();
+  const httpApi = wrapHttpLibrary({
+    async send(request: RequestContext) {
+      const { verb, resource } = describeApiRequest(request.getHttpMethod(), request.getUrl());
+      try {
+        const response = await inner.send(request).toPromise();
+        observe?.({ verb, resource, code: String(response.httpStatusCode) });
+        return response;
+      } catch (err) {
+        observe?.({ verb, resource, code: 'error' });
+        throw err;
+      }
+    },
+  });
+  const baseServer = new ServerConfiguration<Record<string, string>>(cluster.server, {});
+  const configuration = createConfiguration({ baseServer, authMethods: { default: kc }, httpApi });
+
+  async function requestJson<T>(method: string, path: string, options: RawRequestOptions = {}): Promise<T> {
+    const request = baseServer.makeRequestContext(path, method as HttpMethod);
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) request.setQueryParam(name, value);
+    }
+    request.setHeaderParam('Accept', 'application/json');
+    if (options.body !== undefined) {
+      request.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
+      request.setBody(JSON.stringify(options.body));
+    }
+    await kc.applySecurityAuthentication(request);
+    const response = await httpApi.send(request).toPromise();
+    const text = await response.body.text();
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+      throw new ApiException(response.httpStatusCode, `HTTP ${response.httpStatusCode} from ${method} ${path}`, parsed, response.headers);
+    }
+    return parsed as T;
+  }
+
+  return {
+    kubeConfig: kc,
+    core: new CoreV1Api(configuration),
+    apps: new AppsV1Api(configuration),
+    batch: new BatchV1Api(configuration),
+    coordination: new CoordinationV1Api(configuration),
+    customObjects: new CustomObjectsApi(configuration),
+    objects: new GenericObjectApi(configuration, kc),
+    requestJson,
+  };
+}
+
+/** The HTTP status of a client-node error, if it carries one. */
+export function apiErrorStatus(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  if (typeof err === 'object' && err !== null) {
+    const candidate = (err as { statusCode?: unknown; code?: unknown }).statusCode ?? (err as { code?: unknown }).code;
+    if (typeof candidate === 'number') return candidate;
+  }
+  return undefined;
+}

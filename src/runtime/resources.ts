@@ -1,0 +1,61 @@
+/**
+ * The kinds the runtime lists and watches, named once. `plural` is the URL segment; the
+ * apiserver's discovery would tell us too, but these are fixed and asking costs a request.
+ */
+export interface KubeResource {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export const RESOURCES = {
+  registry: { apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', plural: 'registries', namespaced: true },
+  retentionPolicy: {
+    apiVersion: 'dockmaster.dev/v1alpha1',
+    kind: 'RetentionPolicy',
+    plural: 'retentionpolicies',
+    namespaced: true,
+  },
+  configMap: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
+  secret: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
+  service: { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true },
+  persistentVolumeClaim: {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    plural: 'persistentvolumeclaims',
+    namespaced: true,
+  },
+  pod: { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+  event: { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+  deployment: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
+  job: { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
+  lease: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true },
+} as const satisfies Record<string, KubeResource>;
+
+/** Label every child we create carries; owned-kind informers select on it to keep memory small. */
+export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=dockmaster';
+
+/** `/api/v1/namespaces/ns/configmaps` or `/apis/apps/v1/deployments` (all namespaces). */
+export function collectionPath(resource: KubeResource, namespace?: string): string {
+  const prefix = resource.apiVersion.includes('/') ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
+  if (resource.namespaced && namespace) return `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}`;
+  return `${prefix}/${resource.plural}`;
+}
+
+/** Reconcile keys are `namespace/name`, or just `name` for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export function splitObjectKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  if (slash < 0) return { namespace: '', name: key };
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** The API group of an apiVersion (`apps/v1` → `apps`, `v1` → ``); owner refs match on group+kind. */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
