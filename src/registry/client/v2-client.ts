@@ -1,0 +1,318 @@
+import type { ZodType } from 'zod';
+import type { Logger } from '../../logging/logger.js';
+import { silentLogger } from '../../logging/logger.js';
+import { dockmasterVersion } from '../../version.js';
+import { RegistryAuthenticator, scopeForRequest, type RegistryCredentials } from './auth.js';
+import { digestOf, isVerifiableDigest } from './digest.js';
+import { REGISTRY_ERROR_CODES, RegistryApiError, RegistryClientConfigError } from './errors.js';
+import { HttpTransport, type HttpResponse, type RegistryRequestEvent } from './http.js';
+import { bareMediaType, MANIFEST_ACCEPT } from './media-types.js';
+import { parseManifestBody, type ParsedManifest } from './manifest-parsing.js';
+import { collectPages, nextPageUrl, type Page } from './pagination.js';
+import { errorFromResponse, invalidResponse, parseJsonBody, type RequestContext } from './response-errors.js';
+import { catalogPageSchema, imageConfigSchema, tagsPageSchema, type ImageConfig } from './schemas.js';
+
+export interface RegistryV2ClientOptions {
+  /** Base URL of the registry, e.g. `https://registry.example:5000`. */
+  url: string;
+  credentials?: RegistryCredentials;
+  /** PEM CA bundle trusted in addition to the public roots. */
+  caPem?: string;
+  /** Accept any server certificate. For test registries only. */
+  insecureSkipTlsVerify?: boolean;
+  /** Plain `http://` is refused unless this is true: it would send credentials in clear text. */
+  allowPlainHttp?: boolean;
+  /** Most requests in flight at once to this registry (default 8). */
+  concurrency?: number;
+  /** Retries after the first attempt on 429, 5xx and connection resets (default 3). */
+  retries?: number;
+  /** First retry delay before jitter (default 200 ms); doubles per retry. */
+  retryBaseDelayMs?: number;
+  /** Cap on any retry delay, Retry-After included (default 10 s). */
+  retryMaxDelayMs?: number;
+  /** Connect, headers and body timeout per attempt (default 30 s). */
+  timeoutMs?: number;
+  userAgent?: string;
+  logger?: Logger;
+  /** Called after every HTTP exchange, retries and token requests included. */
+  onRequest?: (event: RegistryRequestEvent) => void;
+}
+
+export interface ManifestHead {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export type ManifestResult = ParsedManifest & {
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** The exact bytes the digest was computed over. */
+  bytes: Buffer;
+};
+
+const REPOSITORY_PATTERN = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const TAG_PATTERN = /^[\w][\w.-]{0,127}$/;
+/** distribution's default (and maximum accepted) `_catalog` page: `catalog.maxentries` = 1000. */
+const CATALOG_PAGE_SIZE = 1000;
+const MAX_BLOB_REDIRECTS = 5;
+
+/**
+ * A client for one registry's v2 API: what the retention engine and the controllers use to list,
+ * inspect and delete manifests. Every answer is checked (status, shape, digest) and every failure
+ * is a RegistryApiError. One instance per registry: it holds the connection pool, the token cache
+ * and the image-config cache. Call `close()` when done.
+ */
+export class RegistryV2Client {
+  readonly baseUrl: string;
+  private readonly transport: HttpTransport;
+  private readonly auth: RegistryAuthenticator;
+  private readonly configCache = new Map<string, Promise<ImageConfig>>();
+
+  constructor(options: RegistryV2ClientOptions) {
+    this.baseUrl = checkedBaseUrl(options.url, options.allowPlainHttp ?? false);
+    const concurrency = options.concurrency ?? 8;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RegistryClientConfigError(`concurrency must be a positive integer, got ${concurrency}`);
+    this.transport = new HttpTransport({
+      caPem: options.caPem,
+      insecureSkipTlsVerify: options.insecureSkipTlsVerify,
+      concurrency,
+      retries: options.retries ?? 3,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? 10_000,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      userAgent: options.userAgent ?? `dockmaster/${dockmasterVersion()}`,
+      logger: (options.logger ?? silentLogger()).child({ registry: this.baseUrl }),
+      onRequest: options.onRequest,
+    });
+    this.auth = new RegistryAuthenticator({
+      credentials: options.credentials,
+      transport: this.transport,
+      allowPlainHttp: options.allowPlainHttp ?? false,
+    });
+  }
+
+  /** Checks the registry answers `/v2/` (authenticating if asked) and reports its API version header. */
+  async ping(): Promise<{ apiVersion: string | null }> {
+    const { context, response } = await this.send('GET', '/v2/', null, '');
+    if (response.status !== 200) throw errorFromResponse(context, response);
+    return { apiVersion: response.headers['docker-distribution-api-version'] ?? null };
+  }
+
+  /** Every repository in the registry (`_catalog`), following Link pagination. */
+  async listRepositories(): Promise<string[]> {
+    try {
+      return await this.collect(`/v2/_catalog?n=${CATALOG_PAGE_SIZE}`, null, catalogPageSchema, (body) => body.repositories ?? []);
+    } catch (error) {
+      // A registry configured with a smaller catalog.maxentries rejects our n: let it choose.
+      if (error instanceof RegistryApiError && error.registryCode === 'PAGINATION_NUMBER_INVALID') {
+        return this.collect('/v2/_catalog', null, catalogPageSchema, (body) => body.repositories ?? []);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Every tag of `repository`. Without `pageSize` no `n` is sent: distribution 2.8.2 ignores it and
+   * returns all tags at once, and 3.x returns all tags too when `n` is absent — one request.
+   */
+  async listTags(repository: string, options: { pageSize?: number } = {}): Promise<string[]> {
+    checkRepository(repository);
+    const query = options.pageSize === undefined ? '' : `?n=${options.pageSize}`;
+    return this.collect(`/v2/${repository}/tags/list${query}`, repository, tagsPageSchema, (body) => body.tags ?? []);
+  }
+
+  /** Digest, media type and size of a manifest by tag or digest, without its body. */
+  async headManifest(repository: string, reference: string): Promise<ManifestHead> {
+    checkRepository(repository);
+    checkReference(reference);
+    const { context, response } = await this.send('HEAD', `/v2/${repository}/manifests/${reference}`, repository, undefined, {
+      accept: MANIFEST_ACCEPT,
+    });
+    if (response.status !== 200) throw errorFromResponse(context, response);
+    const digest = response.headers['docker-content-digest'];
+    // Registries behind some proxies drop the digest header on HEAD; the body then tells.
+    if (digest === undefined || !isVerifiableDigest(digest)) {
+      const manifest = await this.getManifest(repository, reference);
+      return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size };
+    }
+    if (reference.includes(':') && digest !== reference) {
+      throw digestMismatch(context, `the registry reports digest ${digest} for a manifest requested by digest ${reference}`);
+    }
+    return { digest, mediaType: bareMediaType(response.headers['content-type']), size: Number(response.headers['content-length'] ?? 0) };
+  }
+
+  /**
+   * A manifest by tag or digest, parsed and validated. Its digest is `Docker-Content-Digest`,
+   * checked against the sha256 of the body; fetched by digest, the body must hash to that digest.
+   */
+  async getManifest(repository: string, reference: string): Promise<ManifestResult> {
+    checkRepository(repository);
+    checkReference(reference);
+    const { context, response } = await this.send('GET', `/v2/${repository}/manifests/${reference}`, repository, undefined, {
+      accept: MANIFEST_ACCEPT,
+    });
+    if (response.status !== 200) throw errorFromResponse(context, response);
+    const bytes = response.body;
+    const headerDigest = response.headers['docker-content-digest'];
+    const expected = reference.includes(':') ? reference : headerDigest;
+    const computed = digestOf(bytes, expected ?? 'sha256:');
+    if (expected !== undefined && computed !== expected) {
+      throw digestMismatch(context, `the body hashes to ${computed} but the expected digest is ${expected}`);
+    }
+    if (headerDigest !== undefined && headerDigest !== computed) {
+      throw digestMismatch(context, `the body hashes to ${computed} but Docker-Content-Digest says ${headerDigest}`);
+    }
+    const parsed = parseManifestBody(context, response, bareMediaType(response.headers['content-type']));
+    return { ...parsed, digest: computed, size: bytes.length, bytes };
+  }
+
+  /** A blob's bytes (for configs and other small blobs), verified against its digest. */
+  async getBlob(repository: string, digest: string, options: { maxBytes?: number } = {}): Promise<Buffer> {
+    checkRepository(repository);
+    checkDigest(digest, 'getBlob');
+    let { context, response } = await this.send('GET', `/v2/${repository}/blobs/${digest}`, repository, undefined, {}, options.maxBytes);
+    // Object-store drivers (s3, gcs, azure) answer with a redirect to a signed URL on another host,
+    // which must not receive our Authorization header.
+    for (let hop = 0; isRedirect(response.status) && hop < MAX_BLOB_REDIRECTS; hop++) {
+      const location = response.headers['location'];
+      if (!location) break;
+      const target = new URL(location, context.url).toString();
+      context = { method: 'GET', url: target };
+      response = await this.transport.request({ method: 'GET', url: target, maxBodyBytes: options.maxBytes });
+    }
+    if (response.status !== 200) throw errorFromResponse(context, response);
+    const computed = digestOf(response.body, digest);
+    if (computed !== digest) throw digestMismatch(context, `the blob hashes to ${computed}, not ${digest}`);
+    return response.body;
+  }
+
+  /**
+   * The image config fields the retention engine needs (`created`, `os`, `architecture`). Cached
+   * per client by digest: content-addressed, so it never changes.
+   */
+  getImageConfig(repository: string, configDigest: string): Promise<ImageConfig> {
+    const cached = this.configCache.get(configDigest);
+    if (cached) return cached;
+    const loading = this.getBlob(repository, configDigest).then((bytes) => {
+      const context = { method: 'GET', url: `${this.baseUrl}/v2/${repository}/blobs/${configDigest}` };
+      return parseJsonBody(imageConfigSchema, context, { status: 200, headers: {}, body: bytes }, 'image config');
+    });
+    // A failed fetch must not poison the cache: the next caller tries again.
+    loading.catch(() => this.configCache.delete(configDigest));
+    this.configCache.set(configDigest, loading);
+    return loading;
+  }
+
+  /**
+   * Deletes a manifest by digest, which removes every tag pointing at it. Tags are refused: a
+   * tag DELETE would remove only that tag where supported at all (distribution 2.8 answers 400
+   * DIGEST_INVALID), and the retention engine decides per digest. A digest that is already gone
+   * gives a DM_ERR_REGISTRY_NOT_FOUND error (possible after a retried DELETE whose first attempt
+   * succeeded); callers converging on "gone" may treat it as done.
+   */
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    checkRepository(repository);
+    checkDigest(digest, 'deleteManifest');
+    const { context, response } = await this.send('DELETE', `/v2/${repository}/manifests/${digest}`, repository);
+    if (response.status < 200 || response.status >= 300) throw errorFromResponse(context, response);
+  }
+
+  /** Closes the keep-alive connections. */
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  /** Sends a request with the right Authorization, answering one 401 challenge. */
+  private async send(
+    method: 'GET' | 'HEAD' | 'DELETE',
+    pathOrUrl: string,
+    repository: string | null,
+    scopeOverride?: string,
+    headers: Record<string, string> = {},
+    maxBodyBytes?: number,
+  ): Promise<{ context: RequestContext; response: HttpResponse }> {
+    const url = pathOrUrl.startsWith('/') ? `${this.baseUrl}${pathOrUrl}` : pathOrUrl;
+    const scope = scopeOverride ?? scopeForRequest(method, repository);
+    const context: RequestContext = { method, url, authDescription: this.auth.describe() };
+    const authorization = await this.auth.authorizationFor(scope);
+    const first = await this.transport.request({ method, url, headers: withAuth(headers, authorization), maxBodyBytes });
+    if (first.status !== 401) return { context, response: first };
+    const retryWith = await this.auth.answerChallenge(first.headers['www-authenticate'], scope);
+    if (retryWith === undefined || retryWith === authorization) return { context, response: first };
+    const second = await this.transport.request({ method, url, headers: withAuth(headers, retryWith), maxBodyBytes });
+    return { context, response: second };
+  }
+
+  private async collect<T>(firstPath: string, repository: string | null, schema: ZodType<T>, itemsOf: (body: T) => string[]): Promise<string[]> {
+    return collectPages(`${this.baseUrl}${firstPath}`, async (url): Promise<Page> => {
+      if (!url.startsWith(`${this.baseUrl}/`)) {
+        throw invalidResponse({ method: 'GET', url }, null, `pagination Link points outside the registry (${this.baseUrl}); refusing to follow it`);
+      }
+      const { context, response } = await this.send('GET', url, repository);
+      if (response.status !== 200) throw errorFromResponse(context, response);
+      const body = parseJsonBody(schema, context, response, 'listing page');
+      return { items: itemsOf(body), next: nextPageUrl(response.headers['link'], url) };
+    });
+  }
+}
+
+function withAuth(headers: Record<string, string>, authorization: string | undefined): Record<string, string> {
+  return authorization === undefined ? headers : { ...headers, authorization };
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function digestMismatch(context: RequestContext, problem: string): RegistryApiError {
+  return new RegistryApiError({
+    code: REGISTRY_ERROR_CODES.digestMismatch,
+    method: context.method,
+    url: context.url,
+    status: 200,
+    message: `${context.method} ${context.url}: ${problem}. The content was altered in transit or the registry is corrupt; nothing was trusted.`,
+  });
+}
+
+function checkedBaseUrl(raw: string, allowPlainHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new RegistryClientConfigError(`registry URL "${raw}" is not a URL; write it as https://host[:port]`);
+  }
+  if (url.protocol === 'http:' && !allowPlainHttp) {
+    throw new RegistryClientConfigError(
+      `refusing plain HTTP for ${url.origin}: credentials and content would travel unencrypted. ` +
+        `Use https://, or allow plain HTTP explicitly (allowPlainHttp: true; \`insecure: true\` on an external registry).`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RegistryClientConfigError(`registry URL ${raw} must be https:// (or http://)`);
+  if (url.username || url.password) throw new RegistryClientConfigError('put registry credentials in `credentials`, not in the URL');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function checkRepository(repository: string): void {
+  if (!REPOSITORY_PATTERN.test(repository)) {
+    throw new RegistryApiError({ code: REGISTRY_ERROR_CODES.badRequest, method: '-', url: '-', message: `"${repository}" is not a valid repository path` });
+  }
+}
+
+function checkReference(reference: string): void {
+  if (!TAG_PATTERN.test(reference) && !isVerifiableDigest(reference)) {
+    throw new RegistryApiError({ code: REGISTRY_ERROR_CODES.badRequest, method: '-', url: '-', message: `"${reference}" is neither a tag nor a sha256/sha512 digest` });
+  }
+}
+
+function checkDigest(digest: string, operation: string): void {
+  if (!isVerifiableDigest(digest)) {
+    throw new RegistryApiError({
+      code: REGISTRY_ERROR_CODES.badRequest,
+      method: '-',
+      url: '-',
+      message: `${operation} needs a digest (sha256:<64 hex>), got "${digest}"${TAG_PATTERN.test(digest) ? ': tags are refused, resolve the tag to its digest first' : ''}`,
+    });
+  }
+}
