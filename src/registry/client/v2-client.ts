@@ -5,6 +5,7 @@ import { dockmasterVersion } from '../../version.js';
 import { RegistryAuthenticator, scopeForRequest, type RegistryCredentials } from './auth.js';
 import { digestOf, isVerifiableDigest } from './digest.js';
 import { REGISTRY_ERROR_CODES, RegistryApiError, RegistryClientConfigError } from './errors.js';
+import { checkDigest, checkedBaseUrl, checkReference, checkRepository } from './input-checks.js';
 import { HttpTransport, type HttpResponse, type RegistryRequestEvent } from './http.js';
 import { bareMediaType, MANIFEST_ACCEPT } from './media-types.js';
 import { parseManifestBody, type ParsedManifest } from './manifest-parsing.js';
@@ -52,8 +53,6 @@ export type ManifestResult = ParsedManifest & {
   bytes: Buffer;
 };
 
-const REPOSITORY_PATTERN = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const TAG_PATTERN = /^[\w][\w.-]{0,127}$/;
 /** distribution's default (and maximum accepted) `_catalog` page: `catalog.maxentries` = 1000. */
 const CATALOG_PAGE_SIZE = 1000;
 const MAX_BLOB_REDIRECTS = 5;
@@ -274,45 +273,4 @@ function digestMismatch(context: RequestContext, problem: string): RegistryApiEr
     status: 200,
     message: `${context.method} ${context.url}: ${problem}. The content was altered in transit or the registry is corrupt; nothing was trusted.`,
   });
-}
-
-function checkedBaseUrl(raw: string, allowPlainHttp: boolean): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new RegistryClientConfigError(`registry URL "${raw}" is not a URL; write it as https://host[:port]`);
-  }
-  if (url.protocol === 'http:' && !allowPlainHttp) {
-    throw new RegistryClientConfigError(
-      `refusing plain HTTP for ${url.origin}: credentials and content would travel unencrypted. ` +
-        `Use https://, or allow plain HTTP explicitly (allowPlainHttp: true; \`insecure: true\` on an external registry).`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RegistryClientConfigError(`registry URL ${raw} must be https:// (or http://)`);
-  if (url.username || url.password) throw new RegistryClientConfigError('put registry credentials in `credentials`, not in the URL');
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-function checkRepository(repository: string): void {
-  if (!REPOSITORY_PATTERN.test(repository)) {
-    throw new RegistryApiError({ code: REGISTRY_ERROR_CODES.badRequest, method: '-', url: '-', message: `"${repository}" is not a valid repository path` });
-  }
-}
-
-function checkReference(reference: string): void {
-  if (!TAG_PATTERN.test(reference) && !isVerifiableDigest(reference)) {
-    throw new RegistryApiError({ code: REGISTRY_ERROR_CODES.badRequest, method: '-', url: '-', message: `"${reference}" is neither a tag nor a sha256/sha512 digest` });
-  }
-}
-
-function checkDigest(digest: string, operation: string): void {
-  if (!isVerifiableDigest(digest)) {
-    throw new RegistryApiError({
-      code: REGISTRY_ERROR_CODES.badRequest,
-      method: '-',
-      url: '-',
-      message: `${operation} needs a digest (sha256:<64 hex>), got "${digest}"${TAG_PATTERN.test(digest) ? ': tags are refused, resolve the tag to its digest first' : ''}`,
-    });
-  }
 }
