@@ -15,8 +15,9 @@ export class RuntimeMetrics {
   readonly workqueueRetries: Counter<'controller'>;
   readonly apiRequests: Counter<'verb' | 'resource' | 'code'>;
   readonly isLeader: Gauge;
-  private writes = 0;
+  private readonly writesByResource = new Map<string, number>();
   private requests = 0;
+  private readonly queueDepthSources = new Map<string, () => number>();
 
   constructor(options: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     this.registry = options.registry ?? new Registry();
@@ -34,11 +35,16 @@ export class RuntimeMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    const depthSources = this.queueDepthSources;
     this.workqueueDepth = new Gauge({
       name: 'dockmaster_workqueue_depth',
       help: 'Keys waiting for a worker, per controller.',
       labelNames: ['controller'],
       registers,
+      // Read at scrape time, so the gauge is never stale between queue operations.
+      collect() {
+        for (const [controller, depth] of depthSources) this.set({ controller }, depth());
+      },
     });
     this.workqueueRetries = new Counter({
       name: 'dockmaster_workqueue_retries_total',
@@ -64,12 +70,31 @@ export class RuntimeMetrics {
   readonly observeApiRequest = (record: ApiRequestRecord): void => {
     this.apiRequests.inc({ verb: record.verb, resource: record.resource, code: record.code });
     this.requests++;
-    if (WRITE_VERBS.has(record.verb)) this.writes++;
+    if (WRITE_VERBS.has(record.verb)) {
+      this.writesByResource.set(record.resource, (this.writesByResource.get(record.resource) ?? 0) + 1);
+    }
   };
 
-  /** Write requests (create/update/patch/delete) made so far; for "an idle operator makes no writes". */
-  writeRequestCount(): number {
-    return this.writes;
+  /**
+   * Write requests (create/update/patch/delete) made so far, for "an idle operator makes no
+   * writes". Leader election renews its Lease every retry period by design: exclude `leases`.
+   */
+  writeRequestCount(options: { excludeResources?: readonly string[] } = {}): number {
+    let total = 0;
+    for (const [resource, count] of this.writesByResource) {
+      if (!options.excludeResources?.includes(resource)) total += count;
+    }
+    return total;
+  }
+
+  /** Writes per resource (`configmaps`, `registries/status`, `leases`…), for test diagnostics. */
+  writeRequestsByResource(): Record<string, number> {
+    return Object.fromEntries(this.writesByResource);
+  }
+
+  /** Registers the queue whose depth `dockmaster_workqueue_depth{controller}` reports. */
+  trackQueueDepth(controller: string, depth: () => number): void {
+    this.queueDepthSources.set(controller, depth);
   }
 
   apiRequestCount(): number {

@@ -28,7 +28,7 @@ describe('RuntimeMetrics', () => {
     const metrics = new RuntimeMetrics();
     metrics.observeReconcile('registry', 'success', 0.02);
     metrics.observeReconcile('registry', 'error', 0.5);
-    metrics.workqueueDepth.set({ controller: 'registry' }, 3);
+    metrics.trackQueueDepth('registry', () => 3);
     metrics.workqueueRetries.inc({ controller: 'registry' });
     metrics.observeApiRequest({ verb: 'list', resource: 'configmaps', code: '200' });
     const { body, contentType } = await metrics.render();
@@ -50,6 +50,19 @@ describe('RuntimeMetrics', () => {
     }
     expect(metrics.writeRequestCount()).toBe(5);
     expect(metrics.apiRequestCount()).toBe(8);
+    metrics.observeApiRequest({ verb: 'update', resource: 'leases', code: '200' });
+    expect(metrics.writeRequestCount()).toBe(6);
+    expect(metrics.writeRequestCount({ excludeResources: ['leases'] })).toBe(5);
+    expect(metrics.writeRequestsByResource()).toEqual({ x: 5, leases: 1 });
+  });
+
+  it('reads queue depth at scrape time', async () => {
+    const metrics = new RuntimeMetrics();
+    let depth = 4;
+    metrics.trackQueueDepth('registry', () => depth);
+    expect((await metrics.render()).body).toContain('dockmaster_workqueue_depth{controller="registry"} 4');
+    depth = 0;
+    expect((await metrics.render()).body).toContain('dockmaster_workqueue_depth{controller="registry"} 0');
   });
 
   it('two instances do not collide', () => {
