@@ -49,7 +49,7 @@ function runnerWith(reconcile: (req: ReconcileRequest, ctx: ReconcileContext) =>
       clock,
       kube: {} as KubeClients,
       events: discardingEventRecorder,
-      cache: () => ({ get: () => undefined, list: () => objects }),
+      cache: <T extends KubernetesObject>() => ({ get: () => undefined, list: () => objects as T[] }),
     },
   );
   return { runner, clock, metrics };
