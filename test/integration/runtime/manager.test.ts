@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoreV1Event, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import { apiErrorStatus, createKubeClients, loadKubeConfig, type KubeClients } from '../../../src/runtime/kube-client.js';
+import { defineController } from '../../../src/runtime/controller.js';
+import { KubeEventRecorder } from '../../../src/runtime/events.js';
+import { buildHealthServer } from '../../../src/runtime/health.js';
+import { Manager } from '../../../src/runtime/manager.js';
+import { RESOURCES } from '../../../src/runtime/resources.js';
+import { silentLogger } from '../../../src/logging/logger.js';
+import { startOwnControlPlane, type TestControlPlane } from './cluster.js';
+import { ensureNamespace, eventually } from './wait.js';
+
+let plane: TestControlPlane;
+let clients: KubeClients;
+const namespace = `manager-${Date.now().toString(36)}`;
+
+beforeAll(async () => {
+  plane = await startOwnControlPlane();
+  clients = createKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
+  await ensureNamespace(clients, namespace);
+});
+
+afterAll(async () => {
+  await plane?.stop();
+});
+
+/**
+ * A level-based toy controller: every ConfigMap labelled `demo=true` owns one Secret
+ * `<name>-child`. It writes only when the cached Secret is missing, like a real reconcile.
+ */
+const childController = defineController({
+  name: 'configmap-child',
+  forResource: RESOURCES.configMap,
+  owns: [RESOURCES.secret],
+  workers: 2,
+  async reconcile(request, ctx) {
+    const parent = ctx.cache<V1ConfigMap>(RESOURCES.configMap).get(request.namespace, request.name);
+    if (!parent || parent.metadata?.labels?.demo !== 'true') return;
+    const childName = `${request.name}-child`;
+    if (ctx.cache<V1Secret>(RESOURCES.secret).get(request.namespace, childName)) return;
+    try {
+      await ctx.kube.core.createNamespacedSecret({
+        namespace: request.namespace,
+        body: {
+          metadata: {
+            name: childName,
+            labels: { 'app.kubernetes.io/managed-by': 'dockmaster' },
+            ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: request.name, uid: parent.metadata!.uid!, controller: true }],
+          },
+          stringData: { from: request.name },
+        },
+      });
+    } catch (err) {
+      // The cache lags our own write by one watch event; a 409 means it is already there.
+      if (apiErrorStatus(err) !== 409) throw err;
+    }
+    ctx.events.record(parent, 'Normal', 'ChildCreated', `Created Secret ${childName}`);
+  },
+});
+
+describe('Manager on the real apiserver', () => {
+  it('reconciles, follows owned children, resyncs without writing, and serves metrics', async () => {
+    const manager = new Manager({
+      kubeConfig: clients.kubeConfig,
+      logger: silentLogger(),
+      namespace,
+      controllers: [childController],
+      leaderElection: false,
+      resyncPeriodMs: 1000,
+    });
+    await manager.start();
+    expect(manager.isReady()).toBe(true);
+    expect(manager.isLeader()).toBe(true);
+
+    await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'app', labels: { demo: 'true' } } } });
+    await eventually(async () => expect((await clients.core.readNamespacedSecret({ name: 'app-child', namespace })).data?.from).toBeDefined());
+
+    // Deleting the owned child wakes its owner through the ownerReference; the child comes back.
+    const firstUid = (await clients.core.readNamespacedSecret({ name: 'app-child', namespace })).metadata?.uid;
+    await clients.core.deleteNamespacedSecret({ name: 'app-child', namespace });
+    await eventually(async () => {
+      const again = await clients.core.readNamespacedSecret({ name: 'app-child', namespace });
+      expect(again.metadata?.uid).not.toBe(firstUid);
+    });
+
+    // Idle: several resync periods pass, every object is reconciled again, nothing is written.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const writesBefore = manager.metrics.writeRequestCount();
+    const reconcilesBefore = await reconcileCount(manager);
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(await reconcileCount(manager)).toBeGreaterThan(reconcilesBefore);
+    expect(manager.metrics.writeRequestCount()).toBe(writesBefore);
+
+    const health = buildHealthServer({ metrics: manager.metrics, isReady: () => manager.isReady() });
+    expect((await health.inject({ url: '/readyz' })).statusCode).toBe(200);
+    const scraped = (await health.inject({ url: '/metrics' })).body;
+    expect(scraped).toMatch(/dockmaster_reconcile_total\{controller="configmap-child",result="success"\} \d+/);
+    expect(scraped).toMatch(/dockmaster_kube_api_requests_total\{verb="create",resource="secrets",code="201"\} 2/);
+    expect(scraped).toMatch(/dockmaster_kube_api_requests_total\{verb="watch",resource="secrets",code="200"\} \d+/);
+    expect(scraped).toContain('dockmaster_workqueue_depth{controller="configmap-child"} 0');
+    await health.close();
+    await manager.stop();
+  });
+
+  it('aggregates repeated Events into one with a count', async () => {
+    await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'noisy' } } });
+    const involved = await clients.core.readNamespacedConfigMap({ name: 'noisy', namespace });
+    const recorder = new KubeEventRecorder(clients, { component: 'dockmaster-test', minWriteIntervalMs: 0 });
+    const target = { ...involved, apiVersion: 'v1', kind: 'ConfigMap' };
+    for (let i = 0; i < 3; i++) recorder.record(target, 'Warning', 'SecretMissing', 'Secret "auth" not found: create it');
+    recorder.record(target, 'Warning', 'SecretMissing', 'a different message');
+    await recorder.flush();
+    const events = (await clients.core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=noisy' })).items as CoreV1Event[];
+    const byMessage = Object.fromEntries(events.map((e) => [e.message, e]));
+    expect(events).toHaveLength(2);
+    expect(byMessage['Secret "auth" not found: create it']?.count).toBe(3);
+    expect(byMessage['Secret "auth" not found: create it']?.involvedObject.uid).toBe(involved.metadata?.uid);
+    expect(byMessage['a different message']?.count).toBe(1);
+  });
+});
+
+async function reconcileCount(manager: Manager): Promise<number> {
+  const metric = await manager.metrics.registry.getSingleMetric('dockmaster_reconcile_total')?.get();
+  return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+}
