@@ -13,9 +13,11 @@ import {
   createConfiguration,
   wrapHttpLibrary,
   type Configuration,
+  type KubernetesObject,
   type RequestContext,
 } from '@kubernetes/client-node';
 import { DockmasterError } from '../errors.js';
+import { objectPath, type KubeResource } from './resources.js';
 
 /** One request the operator made to the apiserver, as counted by metrics. */
 export interface ApiRequestRecord {
@@ -157,6 +159,36 @@ export function createKubeClients(kc: KubeConfig, observe?: ApiRequestObserver):
     objects: new GenericObjectApi(configuration, kc),
     requestJson,
   };
+}
+
+export interface ApplyOptions {
+  /** One field manager for everything we own, so field ownership stays stable across versions. */
+  fieldManager: string;
+  /** `status` to apply to the status subresource. */
+  subresource?: 'status';
+  /** Take fields over from other managers (controllers should: they own the desired state). */
+  force?: boolean;
+}
+
+/**
+ * Server-side apply (PATCH application/apply-patch+yaml; JSON is YAML). The apiserver merges by
+ * field ownership, and applying an unchanged object does not bump its resourceVersion — but it is
+ * still a write request: reconcilers skip it when nothing changed.
+ */
+export async function serverSideApply<T extends KubernetesObject>(
+  clients: Pick<KubeClients, 'requestJson'>,
+  resource: KubeResource,
+  object: T,
+  options: ApplyOptions,
+): Promise<T> {
+  const name = object.metadata?.name;
+  if (!name) throw new DockmasterError('DM_ERR_APPLY', `Cannot apply a ${resource.kind} without metadata.name`);
+  const body = { ...object, apiVersion: resource.apiVersion, kind: resource.kind };
+  return clients.requestJson<T>('PATCH', objectPath(resource, object.metadata?.namespace, name, options.subresource), {
+    body,
+    contentType: 'application/apply-patch+yaml',
+    query: { fieldManager: options.fieldManager, force: options.force === false ? undefined : 'true' },
+  });
 }
 
 /** The HTTP status of a client-node error, if it carries one. */

@@ -43,6 +43,12 @@ export function collectionPath(resource: KubeResource, namespace?: string): stri
   return `${prefix}/${resource.plural}`;
 }
 
+/** `/api/v1/namespaces/ns/configmaps/name[/status]`. */
+export function objectPath(resource: KubeResource, namespace: string | undefined, name: string, subresource?: string): string {
+  const base = `${collectionPath(resource, namespace)}/${encodeURIComponent(name)}`;
+  return subresource ? `${base}/${subresource}` : base;
+}
+
 /** Reconcile keys are `namespace/name`, or just `name` for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
 export function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
