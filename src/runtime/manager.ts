@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { DockmasterError } from '../errors.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type Timer } from './clock.js';
 import { ControllerRunner, ownerKeys, type CacheReader, type ControllerDefinition } from './controller.js';
 import { KubeEventRecorder, type EventRecorder } from './events.js';
 import { Informer, type InformerHandlers } from './informer.js';
@@ -28,6 +28,8 @@ export interface ManagerOptions {
   metrics?: RuntimeMetrics;
   /** `source.component` of Events. */
   eventComponent?: string;
+  /** How long stopping waits for reconciles in flight before giving up on them (controller-runtime: 30 s). */
+  gracefulShutdownTimeoutMs?: number;
   onStartedLeading?(): void;
   onStoppedLeading?(): void;
 }
@@ -166,7 +168,11 @@ export class Manager {
       });
       this.informers.set(id, informer);
     }
-    if (!this.cacheByResource.has(resourceId(resource))) this.cacheByResource.set(resourceId(resource), informer);
+    // cache() reads the widest informer of a kind: an unselected one (say, every Secret, to find a
+    // user's htpasswd Secret) holds everything a label-selected one (our own children) does.
+    if (!this.cacheByResource.has(resourceId(resource)) || labelSelector === undefined) {
+      this.cacheByResource.set(resourceId(resource), informer);
+    }
     return informer;
   }
 
@@ -181,7 +187,16 @@ export class Manager {
     if (!this.leading) return;
     this.leading = false;
     this.metrics.isLeader.set(0);
-    await Promise.all(this.runners.map((r) => r.stop()));
+    const drained = Promise.all(this.runners.map((r) => r.stop())).then(() => true);
+    const timeoutMs = this.options.gracefulShutdownTimeoutMs ?? 30_000;
+    let timer: Timer | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve(false), timeoutMs);
+    });
+    if (!(await Promise.race([drained, timedOut]))) {
+      this.log.warn({ timeoutMs }, 'Reconciles still running after the graceful shutdown timeout; stopping anyway');
+    }
+    timer?.cancel();
     this.options.onStoppedLeading?.();
   }
 }

@@ -103,6 +103,34 @@ describe('Manager on the real apiserver', () => {
     await manager.stop();
   });
 
+  it('watches a referenced, unlabelled kind: its changes wake the referrer, and ctx.cache reads it', async () => {
+    const seen: string[] = [];
+    const referrer = defineController({
+      name: 'referrer',
+      forResource: RESOURCES.configMap,
+      owns: [RESOURCES.secret],
+      watches: [
+        {
+          resource: RESOURCES.secret,
+          // Secret `<x>-auth` is referenced by ConfigMap `<x>` (as a Registry references its htpasswd Secret).
+          mapToKeys: (obj) => (obj.metadata?.name?.endsWith('-auth') ? [`${obj.metadata.namespace}/${obj.metadata.name.slice(0, -5)}`] : []),
+        },
+      ],
+      async reconcile(request, ctx) {
+        const secret = ctx.cache<V1Secret>(RESOURCES.secret).get(request.namespace, `${request.name}-auth`);
+        if (secret) seen.push(`${request.name}:${secret.data?.user}`);
+      },
+    });
+    const manager = new Manager({ kubeConfig: clients.kubeConfig, logger: silentLogger(), namespace, controllers: [referrer], leaderElection: false });
+    await manager.start();
+    await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'ref' } } });
+    await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'ref-auth' }, data: { user: 'YQ==' } } });
+    await eventually(() => expect(seen).toContain('ref:YQ=='));
+    await clients.core.replaceNamespacedSecret({ name: 'ref-auth', namespace, body: { metadata: { name: 'ref-auth' }, data: { user: 'Yg==' } } });
+    await eventually(() => expect(seen).toContain('ref:Yg=='));
+    await manager.stop();
+  });
+
   it('aggregates repeated Events into one with a count', async () => {
     await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'noisy' } } });
     const involved = await clients.core.readNamespacedConfigMap({ name: 'noisy', namespace });
