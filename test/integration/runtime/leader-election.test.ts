@@ -92,6 +92,25 @@ async function twoCandidates(leaseName: string): Promise<{ leader: Candidate; fo
 }
 
 describe('leader election on a real Lease', () => {
+  it('a leader that cannot reach the apiserver past the renew deadline steps down, and leads again once it is back', async () => {
+    if (!plane.restartApiServer) throw new Error('This control plane cannot restart its apiserver');
+    const solo = startCandidate('solo', 'outage-test');
+    await eventually(() => expect(leads(solo)).toBe(true), 60_000);
+    const downAt = Date.now();
+    await plane.restartApiServer();
+    const outageMs = Date.now() - downAt;
+    await eventually(() => expect(leads(solo)).toBe(true), 30_000);
+    const changes = solo.events.filter((e) => e.event.endsWith('-leading')).map((e) => e.event);
+    console.info(`Apiserver restart took ${outageMs} ms; leadership changes: ${changes.join(', ')}`);
+    if (outageMs > RENEW_MS + RETRY_MS) {
+      // It must not have kept acting as leader through an outage longer than the renew deadline.
+      expect(changes).toEqual(['started-leading', 'stopped-leading', 'started-leading']);
+      const stoppedAt = solo.events.find((e) => e.event === 'stopped-leading')!.at;
+      expect(stoppedAt - downAt).toBeLessThanOrEqual(RENEW_MS + RETRY_MS + 1000);
+    }
+    expect(await holder('outage-test')).toBe('solo');
+  });
+
   it('only one of two replicas leads; when the leader dies the other takes over within the lease duration', async () => {
     const { leader, follower } = await twoCandidates('crash-test');
     const killedAt = Date.now();
