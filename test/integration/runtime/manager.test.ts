@@ -131,6 +131,26 @@ describe('Manager on the real apiserver', () => {
     await manager.stop();
   });
 
+  it('recovers from an apiserver restart without a restart of its own', async () => {
+    if (!plane.restartApiServer) throw new Error('This control plane cannot restart its apiserver');
+    const manager = new Manager({
+      kubeConfig: clients.kubeConfig,
+      logger: silentLogger(),
+      namespace,
+      controllers: [childController],
+      leaderElection: { namespace, leaseName: 'restart-test', leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 500 },
+    });
+    await manager.start();
+    await eventually(() => expect(manager.isLeader()).toBe(true));
+    await plane.restartApiServer();
+    await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'post-restart', labels: { demo: 'true' } } } });
+    await eventually(async () => {
+      expect(manager.isLeader()).toBe(true);
+      expect((await clients.core.readNamespacedSecret({ name: 'post-restart-child', namespace })).metadata?.name).toBe('post-restart-child');
+    }, 60_000);
+    await manager.stop();
+  });
+
   it('aggregates repeated Events into one with a count', async () => {
     await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'noisy' } } });
     const involved = await clients.core.readNamespacedConfigMap({ name: 'noisy', namespace });
