@@ -29,7 +29,6 @@ interface Series {
   namespace: string;
   eventName: string;
   count: number;
-  firstTimestamp: string;
   lastWriteMs: number;
   lastSeenMs: number;
 }
@@ -107,14 +106,14 @@ export class KubeEventRecorder implements EventRecorder {
         reason,
         message,
         count: 1,
-        firstTimestamp: now as unknown as Date,
-        lastTimestamp: now as unknown as Date,
+        firstTimestamp: new Date(nowMs),
+        lastTimestamp: new Date(nowMs),
         source: { component: this.options.component },
         reportingComponent: this.options.component,
         reportingInstance: this.options.instance ?? '',
       };
       await this.clients.requestJson('POST', eventPath(namespace), { body: event });
-      this.remember(key, { namespace, eventName, count: 1, firstTimestamp: now, lastWriteMs: nowMs, lastSeenMs: nowMs });
+      this.remember(key, { namespace, eventName, count: 1, lastWriteMs: nowMs, lastSeenMs: nowMs });
     } catch (err) {
       this.options.logger?.warn({ err, reason, involved: `${namespace}/${meta.name}` }, 'Failed to write Event');
     }
