@@ -26,7 +26,7 @@ export {
   type RawRequestOptions,
 } from './kube-client.js';
 export { parseLabelSelector, type LabelMatcher } from './label-selector.js';
-export { Informer, type InformerHandlers, type InformerOptions, type ListerWatcher, type ListResult, type WatchEvent } from './informer.js';
+export { Informer, stripManagedFields, type InformerHandlers, type InformerOptions, type ListerWatcher, type ListResult, type WatchEvent } from './informer.js';
 export { createApiListerWatcher, type ApiListerWatcherOptions } from './informer-source.js';
 export {
   defineController,

@@ -37,7 +37,7 @@ export interface InformerHandlers<T> {
   onDelete?(obj: T): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
   /** Name for logs, e.g. `configmaps`. */
   name: string;
   clock?: Clock;
@@ -46,6 +46,15 @@ export interface InformerOptions {
   resyncPeriodMs?: number;
   /** Backoff between failed list/watch attempts; client-go's reflector uses 800 ms → 30 s. */
   backoff?: BackoffPolicy;
+  /** Applied to every object before it is cached (client-go's TransformFunc), e.g. stripManagedFields. */
+  transform?: (obj: T) => T;
+}
+
+/** Drops metadata.managedFields, often the largest part of an object and never read by reconcilers. */
+export function stripManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 const DEFAULT_RESYNC_MS = 10 * 60_000;
@@ -75,7 +84,7 @@ export class Informer<T extends KubernetesObject> {
 
   constructor(
     private readonly source: ListerWatcher<T>,
-    private readonly options: InformerOptions,
+    private readonly options: InformerOptions<T>,
   ) {
     this.clock = options.clock ?? systemClock;
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_MS;
@@ -159,15 +168,16 @@ export class Informer<T extends KubernetesObject> {
   private async relist(): Promise<void> {
     const result = await this.source.list();
     this.listCount++;
+    const items = result.items.map((obj) => this.options.transform?.(obj) ?? obj);
     const fresh = new Map<string, T>();
-    for (const obj of result.items) fresh.set(keyOf(obj), obj);
+    for (const obj of items) fresh.set(keyOf(obj), obj);
     for (const [key, old] of this.objects) {
       if (!fresh.has(key)) {
         this.objects.delete(key);
         this.emit((h) => h.onDelete?.(old));
       }
     }
-    for (const obj of result.items) this.upsert(obj);
+    for (const obj of items) this.upsert(obj);
     this.resourceVersion = result.resourceVersion;
     this.failures = 0;
     if (!this.synced) {
@@ -193,8 +203,9 @@ export class Informer<T extends KubernetesObject> {
           this.currentWatch?.stop();
           return;
         }
-        const obj = event.object as T;
-        const rv = obj.metadata?.resourceVersion;
+        const raw = event.object as T;
+        const rv = raw.metadata?.resourceVersion;
+        const obj = event.type === 'BOOKMARK' ? raw : (this.options.transform?.(raw) ?? raw);
         if (event.type === 'ADDED' || event.type === 'MODIFIED') this.upsert(obj);
         else if (event.type === 'DELETED') this.remove(obj);
         if (rv) this.resourceVersion = rv;

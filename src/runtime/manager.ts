@@ -6,7 +6,7 @@ import { DockmasterError } from '../errors.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import { ControllerRunner, ownerKeys, type CacheReader, type ControllerDefinition } from './controller.js';
 import { KubeEventRecorder, type EventRecorder } from './events.js';
-import { Informer, type InformerHandlers } from './informer.js';
+import { Informer, stripManagedFields, type InformerHandlers } from './informer.js';
 import { createApiListerWatcher } from './informer-source.js';
 import { createKubeClients, type KubeClients } from './kube-client.js';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election.js';
@@ -165,6 +165,7 @@ export class Manager {
         clock: this.clock,
         logger: this.log.child({ informer: resource.plural }),
         resyncPeriodMs: this.options.resyncPeriodMs,
+        transform: stripManagedFields,
       });
       this.informers.set(id, informer);
     }

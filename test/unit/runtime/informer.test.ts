@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { Informer, type ListResult, type ListerWatcher, type WatchEvent } from '../../../src/runtime/informer.js';
+import { Informer, stripManagedFields, type ListResult, type ListerWatcher, type WatchEvent } from '../../../src/runtime/informer.js';
 import { ManualClock, flushPromises } from './manual-clock.js';
 
 function cm(name: string, rv: string, labels: Record<string, string> = {}, namespace = 'ns'): V1ConfigMap {
@@ -217,6 +217,22 @@ describe('Informer', () => {
     await flushPromises();
     source.emit('MODIFIED', cm('a', '1'));
     expect(events).toEqual(['add a@1']);
+    await informer.stop();
+  });
+
+  it('applies the transform to listed and watched objects before caching', async () => {
+    const clock = new ManualClock();
+    const source = new ScriptedSource();
+    const informer = new Informer(source, { name: 'configmaps', clock, resyncPeriodMs: 0, transform: stripManagedFields });
+    const withFields = (name: string, rv: string): V1ConfigMap => ({ ...cm(name, rv), metadata: { ...cm(name, rv).metadata, managedFields: [{ manager: 'kubectl' }] } });
+    source.lists.push({ items: [withFields('a', '1')], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    await flushPromises();
+    source.emit('ADDED', withFields('b', '11'));
+    expect(informer.get('ns', 'a')?.metadata?.managedFields).toBeUndefined();
+    expect(informer.get('ns', 'b')?.metadata?.managedFields).toBeUndefined();
+    expect(informer.get('ns', 'b')?.metadata?.resourceVersion).toBe('11');
     await informer.stop();
   });
 });
