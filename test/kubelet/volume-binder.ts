@@ -35,11 +35,11 @@ export async function bindPendingClaims(
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   for (const claim of claims.items) {
     const requested = claim.spec?.resources?.requests?.storage;
-    if (claim.status?.phase === 'Bound' && claim.status.capacity?.storage === requested) continue;
     if (claim.metadata?.deletionTimestamp) {
       await releaseDeletedClaim(core, claim, claimInUse);
       continue;
     }
+    if (claim.status?.phase === 'Bound' && claim.status.capacity?.storage === requested) continue;
     await core.patchNamespacedPersistentVolumeClaimStatus({
       name: claim.metadata?.name ?? '',
       namespace: claim.metadata?.namespace ?? '',

@@ -97,6 +97,8 @@ function readOnlyCondition(observed: ObservedRegistryState): ConditionInput {
     : { type: C.CONDITION_READ_ONLY, status: 'False', reason: C.REASON_READ_WRITE, message: 'Pushes and pulls are accepted.' };
 }
 
+const OWN_CONDITION_TYPES: readonly string[] = [C.CONDITION_READY, C.CONDITION_PROGRESSING, C.CONDITION_DEGRADED, C.CONDITION_READ_ONLY];
+
 /** Keeps `lastTransitionTime` of a condition whose status did not flip. */
 function withTransitionTime(previous: readonly RegistryCondition[], next: ConditionInput, generation: number, now: Date): RegistryCondition {
   const before = previous.find((c) => c.type === next.type);
@@ -117,8 +119,11 @@ export function computeRegistryStatus(
 ): RegistryStatus {
   const generation = registry.metadata?.generation ?? 0;
   const previous = registry.status?.conditions ?? [];
-  const conditions = [readiness(registry, observed, deploymentName), progressing(registry, observed), degraded(observed), readOnlyCondition(observed)]
+  const ours = [readiness(registry, observed, deploymentName), progressing(registry, observed), degraded(observed), readOnlyCondition(observed)]
     .map((c) => withTransitionTime(previous, c, generation, now));
+  // Conditions of other types (the garbage-collection state machine's) are kept as they are.
+  const theirs = previous.filter((c) => !OWN_CONDITION_TYPES.includes(c.type));
+  const conditions = [...ours, ...theirs];
   return {
     ...(registry.status ?? {}),
     observedGeneration: generation,
@@ -128,7 +133,20 @@ export function computeRegistryStatus(
   } as RegistryStatus;
 }
 
+/**
+ * The status fields this controller writes, as a merge patch body. Fields owned by the
+ * garbage-collection state machine are left out, so a stale cached copy never overwrites them.
+ */
+export function ownedStatusFields(status: RegistryStatus): Pick<RegistryStatus, 'observedGeneration' | 'endpoint' | 'readOnly' | 'conditions'> {
+  return {
+    observedGeneration: status.observedGeneration,
+    endpoint: status.endpoint,
+    readOnly: status.readOnly,
+    conditions: status.conditions,
+  };
+}
+
 /** True when writing `next` would change nothing; reconcile then skips the status write. */
 export function statusEquals(current: RegistryStatus | undefined, next: RegistryStatus): boolean {
-  return hashObject(current ?? {}) === hashObject(next);
+  return hashObject(ownedStatusFields(current ?? {})) === hashObject(ownedStatusFields(next));
 }

@@ -1,0 +1,101 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { apiErrorStatus, serverSideApply, type KubeClients } from '../../runtime/kube-client.js';
+import type { KubeResource } from '../../runtime/resources.js';
+import { DockmasterError } from '../../errors.js';
+import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER } from './children.js';
+import { hashObject } from './config-hash.js';
+
+/** The apiserver refused a child as invalid (e.g. a PVC field that is immutable once bound). */
+export class ChildRejectedError extends DockmasterError {
+  constructor(kind: string, name: string, status: number, detail: string) {
+    super('DM_ERR_CHILD_REJECTED', `The apiserver rejected ${kind} ${name} (HTTP ${status}): ${detail}`);
+  }
+}
+
+/**
+ * Applies the apiserver refused, by child, with the hash that was refused. Re-sending the same
+ * object gets the same answer, so it is not sent again until the desired object changes: a
+ * Registry that stays invalid makes no write requests while idle.
+ */
+export class RejectedApplies {
+  private readonly byChild = new Map<string, { hash: string; error: ChildRejectedError }>();
+
+  get(key: string, hash: string): ChildRejectedError | undefined {
+    const entry = this.byChild.get(key);
+    return entry && entry.hash === hash ? entry.error : undefined;
+  }
+
+  set(key: string, hash: string, error: ChildRejectedError): void {
+    this.byChild.set(key, { hash, error });
+  }
+
+  clear(key: string): void {
+    this.byChild.delete(key);
+  }
+}
+
+/** Stamps the desired object with the hash of its own content (before the stamp). */
+export function withAppliedHash<T extends KubernetesObject>(desired: T): T {
+  const hash = hashObject(desired);
+  return {
+    ...desired,
+    metadata: { ...desired.metadata, annotations: { ...(desired.metadata?.annotations ?? {}), [APPLIED_HASH_ANNOTATION]: hash } },
+  };
+}
+
+/**
+ * True when the live object already carries what we would apply. Comparing our own hash
+ * annotation (instead of the live object, which the apiserver defaults and others annotate)
+ * is what lets an idle reconcile make no write at all.
+ */
+export function isUpToDate(stamped: KubernetesObject, live: KubernetesObject | undefined): boolean {
+  const want = stamped.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
+  return live !== undefined && !live.metadata?.deletionTimestamp && live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === want;
+}
+
+function rejectionDetail(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return String((JSON.parse(body) as { message?: unknown }).message ?? body);
+    } catch {
+      return body;
+    }
+  }
+  if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Server-side apply with our one field manager and force (we own these fields; a human's edit
+ * is reverted, which is the point of declaring them). Returns true when a write happened.
+ * 4xx rejections become ChildRejectedError (a spec problem to report, not to retry hot);
+ * anything else is thrown as is for the queue's backoff.
+ */
+export async function applyChild(
+  kube: KubeClients,
+  resource: KubeResource,
+  desired: KubernetesObject,
+  live: KubernetesObject | undefined,
+  rejected: RejectedApplies,
+): Promise<boolean> {
+  const stamped = withAppliedHash(desired);
+  if (isUpToDate(stamped, live)) return false;
+  const key = `${resource.kind}/${desired.metadata?.namespace}/${desired.metadata?.name}`;
+  const hash = stamped.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] ?? '';
+  const known = rejected.get(key, hash);
+  if (known) throw known;
+  try {
+    await serverSideApply(kube, resource, stamped, { fieldManager: FIELD_MANAGER, force: true });
+    rejected.clear(key);
+    return true;
+  } catch (error) {
+    const status = apiErrorStatus(error);
+    if (status !== undefined && status >= 400 && status < 500 && status !== 409 && status !== 429) {
+      const rejection = new ChildRejectedError(desired.kind ?? resource.kind, desired.metadata?.name ?? '', status, rejectionDetail(error));
+      rejected.set(key, hash, rejection);
+      throw rejection;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,170 @@
+import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret } from '@kubernetes/client-node';
+import type { Registry } from '../../api/registry.js';
+import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
+import { apiErrorStatus } from '../../runtime/kube-client.js';
+import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
+import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
+import { registryChildNames, type RegistryIdentity } from './children.js';
+import { cleanUpRegistryChildren, REGISTRY_FINALIZER, writeFinalizers } from './cleanup.js';
+import { buildConfigMap, buildRegistryConfig } from './config.js';
+import { computeConfigHash } from './config-hash.js';
+import { buildDeployment } from './deployment.js';
+import type { EndpointResolver, ProbeResult } from './endpoint-probe.js';
+import { buildHttpSecret, HTTP_SECRET_KEY } from './http-secret.js';
+import { buildPersistentVolumeClaim } from './pvc.js';
+import { readRegistrySpec, wantsReadOnly } from './registry-input.js';
+import { buildService, registryEndpoint, registryUrl } from './service.js';
+import { findSpecProblems, referencedSecretNames, type SpecProblem } from './spec-problems.js';
+import { computeRegistryStatus, ownedStatusFields, statusEquals, type ObservedRegistryState } from './status.js';
+import * as C from './conditions.js';
+
+export interface RegistryReconcilerOptions {
+  /** Where the `/v2/` check goes; undefined disables the check (Ready then rests on availability). */
+  resolveEndpoint?: EndpointResolver;
+  probe?: (url: string) => Promise<ProbeResult>;
+  /** How often a Ready registry's `/v2/` is checked again. */
+  probeIntervalMs?: number;
+  /** Called with the Secret names each Registry references, so Secret events find their Registry. */
+  onSecretsReferenced?: (registryKey: string, secretNames: string[]) => void;
+  /** Memory of refused applies, one per controller instance. */
+  rejectedApplies: RejectedApplies;
+}
+
+const DEFAULT_PROBE_INTERVAL_MS = 60_000;
+/** After a failed probe, look again soon: a registry just started often needs a moment. */
+const PROBE_RETRY_MS = 5_000;
+
+/** The one level-based reconcile of a Registry: fetch, finalize, ensure children, write status. */
+export async function reconcileRegistry(
+  request: ReconcileRequest,
+  ctx: ReconcileContext,
+  options: RegistryReconcilerOptions,
+): Promise<ReconcileOutcome> {
+  const registry = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).get(request.namespace, request.name);
+  if (!registry) {
+    options.onSecretsReferenced?.(request.key, []);
+    return {};
+  }
+  const names = registryChildNames(request.name);
+  const finalizers = registry.metadata?.finalizers ?? [];
+
+  if (registry.metadata?.deletionTimestamp) {
+    if (!finalizers.includes(REGISTRY_FINALIZER)) return {};
+    const livePvc = ctx.cache<V1PersistentVolumeClaim>(RESOURCES.persistentVolumeClaim).get(request.namespace, names.pvc);
+    const { pvcKept } = await cleanUpRegistryChildren(ctx.kube, registry, livePvc);
+    await writeFinalizers(ctx.kube, registry, finalizers.filter((f) => f !== REGISTRY_FINALIZER));
+    ctx.log.info({ pvcKept }, 'Cleaned up registry children');
+    return {};
+  }
+  if (!finalizers.includes(REGISTRY_FINALIZER)) {
+    await writeFinalizers(ctx.kube, registry, [...finalizers, REGISTRY_FINALIZER]);
+    // The finalizer write wakes us again with a fresh object; continue there.
+    return {};
+  }
+
+  const owner: RegistryIdentity = { name: request.name, namespace: request.namespace, uid: registry.metadata?.uid ?? '' };
+  const secrets = ctx.cache<V1Secret>(RESOURCES.secret);
+  const parsed = readRegistrySpec(registry);
+  const spec = parsed.spec;
+  const lookupSecret = (name: string): V1Secret | undefined => secrets.get(request.namespace, name);
+  const problems: SpecProblem[] = [...parsed.problems, ...(spec ? findSpecProblems(spec, lookupSecret) : [])];
+  if (spec) options.onSecretsReferenced?.(request.key, referencedSecretNames(spec));
+  const endpoint = spec ? registryEndpoint(owner, names.service, spec) : '';
+  const readOnly = wantsReadOnly(registry);
+
+  let applyError: string | undefined;
+  if (spec && problems.length === 0) {
+    const rejections = await ensureChildren(ctx, owner, spec, readOnly, lookupSecret, options.rejectedApplies);
+    if (rejections.length > 0) applyError = `${rejections.join(' ')} Fix spec to something the apiserver accepts.`;
+  }
+
+  const deployment = ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment);
+  let probe: ProbeResult | undefined;
+  if (spec && options.resolveEndpoint && options.probe && (deployment?.status?.availableReplicas ?? 0) > 0) {
+    const target = options.resolveEndpoint(registryUrl(endpoint, spec), deployment);
+    probe = target ? await options.probe(target) : { ok: false, message: 'no address to reach the registry' };
+  }
+  const observed: ObservedRegistryState = { deployment, problems, readOnly, endpoint, ...(applyError ? { applyError } : {}), ...(probe ? { probe } : {}) };
+  const next = computeRegistryStatus(registry, observed, names.deployment, new Date(ctx.clock.now()));
+  if (!statusEquals(registry.status, next)) {
+    await ctx.kube.requestJson('PATCH', objectPath(RESOURCES.registry, request.namespace, request.name, 'status'), {
+      body: { status: ownedStatusFields(next) },
+      contentType: 'application/merge-patch+json',
+    });
+    announceTransitions(ctx, registry, next);
+  }
+  if (probe) return { requeueAfterMs: probe.ok ? options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS : PROBE_RETRY_MS };
+  return {};
+}
+
+async function ensureChildren(
+  ctx: ReconcileContext,
+  owner: RegistryIdentity,
+  spec: NonNullable<ReturnType<typeof readRegistrySpec>['spec']>,
+  readOnly: boolean,
+  lookupSecret: (name: string) => V1Secret | undefined,
+  rejectedApplies: RejectedApplies,
+): Promise<string[]> {
+  const names = registryChildNames(owner.name);
+  // Each child is applied on its own: a PVC the apiserver refuses to resize must not hold
+  // back an auth change in the Deployment.
+  const rejections: string[] = [];
+  const apply = async (resource: KubeResource, desired: KubernetesObject, live: KubernetesObject | undefined): Promise<void> => {
+    try {
+      await applyChild(ctx.kube, resource, desired, live, rejectedApplies);
+    } catch (error) {
+      if (!(error instanceof ChildRejectedError)) throw error;
+      rejections.push(error.message);
+    }
+  };
+  const cached = <T extends KubernetesObject>(resource: typeof RESOURCES[keyof typeof RESOURCES], name: string): T | undefined =>
+    ctx.cache<T>(resource).get(owner.namespace, name);
+
+  const liveHttpSecret = lookupSecret(names.httpSecret) ?? (await readHttpSecretPastCache(ctx, owner.namespace, names.httpSecret));
+  const httpSecret = buildHttpSecret(owner, names.httpSecret, liveHttpSecret?.data?.[HTTP_SECRET_KEY]);
+  await apply(RESOURCES.secret, httpSecret, liveHttpSecret);
+
+  const configText = buildRegistryConfig(spec, { realm: owner.name, readOnly });
+  await apply(RESOURCES.configMap, buildConfigMap(owner, names.configMap, configText), cached(RESOURCES.configMap, names.configMap));
+
+  const pvc = buildPersistentVolumeClaim(owner, names.pvc, spec);
+  if (pvc) await apply(RESOURCES.persistentVolumeClaim, pvc, cached(RESOURCES.persistentVolumeClaim, names.pvc));
+
+  await apply(RESOURCES.service, buildService(owner, names.service, spec), cached(RESOURCES.service, names.service));
+
+  const mounted = [httpSecret, ...referencedSecretNames(spec).map(lookupSecret)]
+    .filter((s): s is V1Secret => s !== undefined)
+    .map((s) => ({ name: s.metadata?.name ?? '', data: s.data }));
+  const configHash = computeConfigHash(configText, mounted);
+  const deployment = buildDeployment(owner, spec, { names, configHash });
+  await apply(RESOURCES.deployment, deployment, cached(RESOURCES.deployment, names.deployment));
+  return rejections;
+}
+
+/**
+ * The informer may not have seen a Secret we applied a moment ago; generating a new value then
+ * would overwrite the one the pods use. So a cache miss is confirmed with one GET (only ever on
+ * first creation or a lagging cache, never on an idle reconcile).
+ */
+async function readHttpSecretPastCache(ctx: ReconcileContext, namespace: string, name: string): Promise<V1Secret | undefined> {
+  try {
+    return await ctx.kube.core.readNamespacedSecret({ name, namespace });
+  } catch (error) {
+    if (apiErrorStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Events only when a condition flips, so a registry that stays broken does not keep writing. */
+function announceTransitions(ctx: ReconcileContext, registry: Registry & KubernetesObject, next: ReturnType<typeof computeRegistryStatus>): void {
+  const before = (type: string): string | undefined => registry.status?.conditions?.find((c) => c.type === type)?.status;
+  const after = (type: string) => next.conditions?.find((c) => c.type === type);
+  const degraded = after(C.CONDITION_DEGRADED);
+  if (degraded?.status === 'True' && (before(C.CONDITION_DEGRADED) !== 'True' || registry.status?.conditions?.find((c) => c.type === C.CONDITION_DEGRADED)?.message !== degraded.message)) {
+    ctx.events.record(registry, 'Warning', degraded.reason, degraded.message);
+  }
+  const ready = after(C.CONDITION_READY);
+  if (ready?.status === 'True' && before(C.CONDITION_READY) !== 'True') {
+    ctx.events.record(registry, 'Normal', C.REASON_AVAILABLE, ready.message);
+  }
+}

@@ -1,0 +1,69 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
+import { Manager } from '../../../../src/runtime/manager.js';
+import { RESOURCES } from '../../../../src/runtime/resources.js';
+import { silentLogger } from '../../../../src/logging/logger.js';
+import { createRegistryController } from '../../../../src/controllers/registry/controller.js';
+import { probeRegistryV2, type EndpointResolver } from '../../../../src/controllers/registry/endpoint-probe.js';
+import { LOCAL_URL_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
+import { startOwnControlPlane, type TestControlPlane } from '../../runtime/cluster.js';
+import { ensureNamespace } from '../../runtime/wait.js';
+import { installRegistryCrd } from './registry-crd.js';
+
+/**
+ * Test-only resolver: the stand-in kubelet runs each registry on a loopback port and writes it
+ * in an annotation on the Deployment; the Service DNS name would not resolve here.
+ */
+export const resolveThroughStandIn: EndpointResolver = (_serviceUrl, deployment) =>
+  deployment?.metadata?.annotations?.[LOCAL_URL_ANNOTATION] ?? undefined;
+
+export interface OperatorUnderTest {
+  plane: TestControlPlane;
+  /** A client of the "user" (not counted as the operator's requests). */
+  user: KubeClients;
+  manager: Manager;
+  kubelet: StandInKubelet;
+  namespace: string;
+  applyAsUser(object: KubernetesObject): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startOperatorUnderTest(namespace: string, options: { probeIntervalMs?: number } = {}): Promise<OperatorUnderTest> {
+  const plane = await startOwnControlPlane();
+  const kubeConfig = loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath });
+  const user = createKubeClients(kubeConfig);
+  await installRegistryCrd(user);
+  await ensureNamespace(user, namespace);
+  const manager = new Manager({
+    kubeConfig,
+    logger: silentLogger(),
+    namespace,
+    leaderElection: false,
+    controllers: [
+      createRegistryController({
+        resolveEndpoint: resolveThroughStandIn,
+        probe: (url) => probeRegistryV2(url),
+        probeIntervalMs: options.probeIntervalMs ?? 2_000,
+      }),
+    ],
+  });
+  await manager.start();
+  const kubelet = await startStandInKubelet({ kubeConfig, pollIntervalMs: 250 });
+  return {
+    plane,
+    user,
+    manager,
+    kubelet,
+    namespace,
+    async applyAsUser(object) {
+      const resource = object.kind === 'Registry' ? RESOURCES.registry : object.kind === 'Secret' ? RESOURCES.secret : undefined;
+      if (!resource) throw new Error(`applyAsUser: unsupported kind ${object.kind}`);
+      await serverSideApply(user, resource, { ...object, metadata: { ...object.metadata, namespace } }, { fieldManager: 'kubectl-test-user', force: true });
+    },
+    async stop() {
+      await kubelet.stop();
+      await manager.stop();
+      await plane.stop();
+    },
+  };
+}
