@@ -38,7 +38,6 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  // eslint-disable-next-line no-console -- the closing note reports these figures
   console.log(`Registry controller figures: ${JSON.stringify(measured)}`);
   await env?.stop();
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { computeRegistryStatus, statusEquals, type ObservedRegistryState, type RegistryStatus } from '../../../../src/controllers/registry/status.js';
+import { computeRegistryStatus, ownedStatusFields, statusEquals, type ObservedRegistryState, type RegistryStatus } from '../../../../src/controllers/registry/status.js';
 import { registryWith, specWith } from './registry-fixture.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
@@ -114,6 +114,14 @@ describe('computeRegistryStatus', () => {
     expect(status.garbageCollectionWindow).toEqual(previous.garbageCollectionWindow);
   });
 
+  it('keeps conditions of other types (the GC state machine) as they are', () => {
+    const gc = { type: 'GarbageCollected', status: 'True', reason: 'Completed', message: 'ok', lastTransitionTime: T0.toISOString(), observedGeneration: 1 };
+    const previous = { conditions: [gc] } as unknown as RegistryStatus;
+    const status = computeRegistryStatus(registryWith(specWith(), { status: previous }), observed(), 'main-registry', T1);
+    expect(status.conditions?.map((c) => c.type)).toEqual(['Ready', 'Progressing', 'Degraded', 'ReadOnly', 'GarbageCollected']);
+    expect(status.conditions?.[4]).toEqual(gc);
+  });
+
   it('is stable: recomputing from its own output at a later time changes nothing', () => {
     const first = computeRegistryStatus(registryWith(specWith()), observed(), 'main-registry', T0);
     const again = computeRegistryStatus(registryWith(specWith(), { status: first }), observed(), 'main-registry', T1);
@@ -122,6 +130,13 @@ describe('computeRegistryStatus', () => {
 });
 
 describe('statusEquals', () => {
+  it('compares only the fields this controller writes', () => {
+    const mine = { endpoint: 'a', readOnly: false } as RegistryStatus;
+    const withGc = { ...mine, lastGarbageCollection: { blobsDeleted: 1 } } as unknown as RegistryStatus;
+    expect(statusEquals(withGc, mine)).toBe(true);
+    expect(ownedStatusFields(withGc)).toEqual({ endpoint: 'a', readOnly: false, observedGeneration: undefined, conditions: undefined });
+  });
+
   it('ignores key order, notices value changes', () => {
     expect(statusEquals({ endpoint: 'a', readOnly: false } as RegistryStatus, { readOnly: false, endpoint: 'a' } as RegistryStatus)).toBe(true);
     expect(statusEquals({ endpoint: 'a' } as RegistryStatus, { endpoint: 'b' } as RegistryStatus)).toBe(false);

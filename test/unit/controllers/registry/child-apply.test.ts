@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ChildRejectedError, isUpToDate, RejectedApplies, withAppliedHash } from '../../../../src/controllers/registry/child-apply.js';
+import { SecretReferenceIndex } from '../../../../src/controllers/registry/controller.js';
+
+const desired: KubernetesObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n', labels: { a: 'b' } } };
+const HASH = 'dockmaster.dev/applied-hash';
+
+describe('withAppliedHash / isUpToDate', () => {
+  it('stamps a stable hash that changes with the content', () => {
+    const a = withAppliedHash(desired);
+    expect(a.metadata?.annotations?.[HASH]).toMatch(/^[0-9a-f]{64}$/);
+    expect(withAppliedHash({ ...desired }).metadata?.annotations?.[HASH]).toBe(a.metadata?.annotations?.[HASH]);
+    const changed = withAppliedHash({ ...desired, metadata: { ...desired.metadata, labels: { a: 'c' } } });
+    expect(changed.metadata?.annotations?.[HASH]).not.toBe(a.metadata?.annotations?.[HASH]);
+  });
+
+  const stamped = withAppliedHash(desired);
+  const hash = stamped.metadata?.annotations?.[HASH] ?? '';
+  const cases: Array<{ name: string; live: KubernetesObject | undefined; upToDate: boolean }> = [
+    { name: 'missing child', live: undefined, upToDate: false },
+    { name: 'same hash, other annotations and server fields', live: { metadata: { annotations: { [HASH]: hash, other: 'x' }, resourceVersion: '9', uid: 'u' } }, upToDate: true },
+    { name: 'older hash', live: { metadata: { annotations: { [HASH]: 'old' } } }, upToDate: false },
+    { name: 'created by someone else (no hash)', live: { metadata: {} }, upToDate: false },
+    { name: 'being deleted', live: { metadata: { annotations: { [HASH]: hash }, deletionTimestamp: new Date() } }, upToDate: false },
+  ];
+  for (const c of cases) it(c.name, () => expect(isUpToDate(stamped, c.live)).toBe(c.upToDate));
+});
+
+describe('RejectedApplies', () => {
+  it('remembers a refusal for the same hash only, until cleared', () => {
+    const rejected = new RejectedApplies();
+    const error = new ChildRejectedError('PersistentVolumeClaim', 'data', 403, 'only dynamically provisioned pvc can be resized');
+    rejected.set('pvc/n/data', 'h1', error);
+    expect(rejected.get('pvc/n/data', 'h1')).toBe(error);
+    expect(rejected.get('pvc/n/data', 'h2')).toBeUndefined();
+    expect(rejected.get('pvc/n/other', 'h1')).toBeUndefined();
+    rejected.clear('pvc/n/data');
+    expect(rejected.get('pvc/n/data', 'h1')).toBeUndefined();
+    expect(error.code).toBe('DM_ERR_CHILD_REJECTED');
+    expect(error.message).toContain('HTTP 403');
+  });
+});
+
+describe('SecretReferenceIndex', () => {
+  it('maps a Secret to the Registries of its namespace that use it', () => {
+    const index = new SecretReferenceIndex();
+    index.set('a/main', ['users', 'cert']);
+    index.set('a/other', ['users']);
+    index.set('b/main', ['users']);
+    expect(index.registriesUsing('a', 'users').sort()).toEqual(['a/main', 'a/other']);
+    expect(index.registriesUsing('a', 'cert')).toEqual(['a/main']);
+    expect(index.registriesUsing('a', 'nothing')).toEqual([]);
+    index.set('a/main', []);
+    expect(index.registriesUsing('a', 'cert')).toEqual([]);
+  });
+});
