@@ -4,9 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment,
+  AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment,
 } from '@kubernetes/client-node';
 import { deploymentStatusFor, sameDeploymentStatus } from './deployment-status.js';
+import { StandInJobRunner, type JobResult } from './job-runner.js';
 import { PodStartError } from './pod-volumes.js';
 import { prepareContainer, probeOnce, spawnRegistry, type PreparedContainer } from './registry-process.js';
 import { bindPendingClaims } from './volume-binder.js';
@@ -36,7 +37,7 @@ interface DeploymentPods {
 export interface StandInKubeletOptions {
   kubeConfig: KubeConfig;
   pollIntervalMs?: number;
-  /** Called once per loop with the clients, for the GC issue's Job runner. */
+  /** Called once per loop with the clients, for anything else a test needs a node to do. */
   extraSync?: (clients: { core: CoreV1Api; apps: AppsV1Api; workDir: string; pvcRoot: string }) => Promise<void>;
   now?: () => Date;
 }
@@ -47,6 +48,8 @@ export interface StandInKubelet {
   pvcDir(namespace: string, claimName: string): string;
   /** Why the pods of a Deployment last failed to start, if they did. */
   lastError(namespace: string, deployment: string): string | undefined;
+  /** Exit code and output of a Job labelled managed-by=dockmaster, once it finished. */
+  jobResult(namespace: string, job: string): JobResult | undefined;
   /** Log files of the running processes of a Deployment. */
   logFiles(namespace: string, deployment: string): string[];
   stop(): Promise<void>;
@@ -70,6 +73,7 @@ async function stopPod(pod: LocalPod): Promise<void> {
  * nodes: every Deployment labelled managed-by=dockmaster gets `replicas` local docker-registry
  * processes run from its pod template (the operator's own ConfigMap, Secrets and env), and its
  * status reports them as the real controllers would. A changed pod template replaces the pods.
+ * Jobs with the same label run once each (garbage collection), see StandInJobRunner.
  */
 export async function startStandInKubelet(options: StandInKubeletOptions): Promise<StandInKubelet> {
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
@@ -81,6 +85,7 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   let stopped = false;
   let podSeq = 0;
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const jobs = new StandInJobRunner(options.kubeConfig.makeApiClient(BatchV1Api), core);
 
   async function startPod(dep: V1Deployment, namespace: string, hash: string): Promise<LocalPod> {
     const podDir = path.join(workDir, 'pods', namespace, dep.metadata?.name ?? '', String(podSeq++));
@@ -156,6 +161,7 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
       state.delete(key);
     }
     await bindPendingClaims(core, MANAGED_SELECTOR, claimInUse);
+    await jobs.sync({ workDir, pvcRoot }, MANAGED_SELECTOR);
     await options.extraSync?.({ core, apps, workDir, pvcRoot });
   }
 
@@ -170,11 +176,13 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   return {
     workDir,
     pvcDir: (namespace, claimName) => path.join(pvcRoot, namespace, claimName),
+    jobResult: (namespace, job) => jobs.result(namespace, job),
     lastError: (namespace, deployment) => state.get(`${namespace}/${deployment}`)?.lastError,
     logFiles: (namespace, deployment) => (state.get(`${namespace}/${deployment}`)?.pods ?? []).map((p) => p.logFile),
     async stop() {
       stopped = true;
       await loop;
+      await jobs.drain();
       for (const entry of state.values()) await Promise.all(entry.pods.map(stopPod));
       state.clear();
       await rm(workDir, { recursive: true, force: true });

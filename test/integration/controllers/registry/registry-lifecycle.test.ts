@@ -191,6 +191,31 @@ describe('Registry controller on the real apiserver with the stand-in kubelet', 
     expect(measured.idleWritesIn20s, JSON.stringify(env.manager.metrics.writeRequestsByResource())).toBe(0);
   });
 
+  it('the stand-in runs a garbage-collect Job on the registry\'s own config and storage (the GC issue\'s hook)', async () => {
+    const dep = await getChild<V1Deployment>(RESOURCES.deployment, registryChildNames('main').deployment);
+    const template = structuredClone(dep.spec?.template ?? {});
+    const container = template.spec?.containers[0];
+    if (!template.spec || !container) throw new Error('no pod template');
+    container.command = ['registry', 'garbage-collect', '/etc/docker/registry/config.yml', '--dry-run'];
+    delete container.readinessProbe;
+    delete container.livenessProbe;
+    template.spec.restartPolicy = 'Never';
+    await env.user.batch.createNamespacedJob({
+      namespace: ns,
+      body: { metadata: { name: 'main-gc', labels: { 'app.kubernetes.io/managed-by': 'dockmaster' } }, spec: { backoffLimit: 0, template } },
+    });
+    await eventually(async () => {
+      const job = await env.user.batch.readNamespacedJob({ name: 'main-gc', namespace: ns });
+      expect(job.status?.conditions?.find((c) => c.type === 'Complete')?.status).toBe('True');
+      expect(job.status?.succeeded).toBe(1);
+    }, 30_000, 200);
+    const result = env.kubelet.jobResult(ns, 'main-gc');
+    expect(result?.exitCode).toBe(0);
+    // distribution's mark phase lists what it keeps: the two images pushed above.
+    expect(result?.output).toContain('team/app');
+    expect(result?.output).toMatch(/blobs marked/);
+  });
+
   it('delete → children removed; the PVC kept (and released) unless deleteOnRemoval', async () => {
     const main = registryChildNames('main');
     await env.user.requestJson('DELETE', objectPath(RESOURCES.registry, ns, 'main'));
