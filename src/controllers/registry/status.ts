@@ -29,10 +29,12 @@ interface ConditionInput {
 
 function readiness(registry: Registry, observed: ObservedRegistryState, deploymentName: string): ConditionInput {
   const type = C.CONDITION_READY;
-  if (observed.problems.length > 0 || observed.applyError) {
-    return { type, status: 'False', reason: C.REASON_SPEC_INVALID, message: 'The registry cannot run until the Degraded condition is resolved.' };
-  }
   const dep = observed.deployment;
+  // A spec problem blocks a registry that never ran; one that already runs keeps serving with
+  // what it had (Ready stays about availability, Degraded tells what to fix).
+  if (!dep && (observed.problems.length > 0 || observed.applyError)) {
+    return { type, status: 'False', reason: C.REASON_SPEC_INVALID, message: 'The registry cannot start until the Degraded condition is resolved.' };
+  }
   if (!dep) {
     return { type, status: 'False', reason: C.REASON_DEPLOYMENT_MISSING, message: `Deployment ${deploymentName} does not exist yet.` };
   }

@@ -174,8 +174,23 @@ describe('Registry controller on the real apiserver with the stand-in kubelet', 
     expect(await v2Status(await localUrl('locked'), USER)).toBe(200);
   });
 
+  it('a PVC the apiserver refuses to grow → Degraded ApplyFailed with its message; the rest still applies', async () => {
+    // No StorageClass with allowVolumeExpansion: the apiserver's resize admission says no.
+    await env.applyAsUser(registry('fixed', { storage: { pvc: { size: '1Gi' } } }));
+    await waitForCondition('fixed', 'Ready', 'True');
+    await env.applyAsUser(registry('fixed', { storage: { pvc: { size: '5Gi' } }, service: { port: 5443 } }));
+    const degraded = await waitForCondition('fixed', 'Degraded', 'True', 'ApplyFailed');
+    expect(condition(degraded, 'Degraded')?.message).toContain('only dynamically provisioned pvc can be resized');
+    expect(condition(degraded, 'Ready')?.status).toBe('True');
+    // The Service change was applied all the same, and the old PVC size stands.
+    expect((await getChild<V1Service>(RESOURCES.service, 'fixed')).spec?.ports?.[0]?.port).toBe(5443);
+    expect((await getChild<V1PersistentVolumeClaim>(RESOURCES.persistentVolumeClaim, registryChildNames('fixed').pvc)).spec?.resources?.requests?.storage).toBe('1Gi');
+  });
+
   it('an idle operator makes zero writes', async () => {
     for (const name of ['main', 'shared', 'locked']) await waitForCondition(name, 'Ready', 'True');
+    // 'fixed' stays Degraded on purpose: a refused apply must not be retried while idle either.
+    await waitForCondition('fixed', 'Degraded', 'True', 'ApplyFailed');
     // Let the last status writes and the informer echoes of them settle.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const reconcilesBefore = await registryReconciles();

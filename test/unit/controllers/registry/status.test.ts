@@ -51,14 +51,24 @@ describe('computeRegistryStatus', () => {
       expected: { Ready: ['True', 'Available'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
     },
     {
-      name: 'missing Secret → Degraded and not Ready',
-      observed: observed({ problems: [{ reason: 'SecretMissing', message: 'Secret "u" ... create it' }] }),
-      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'SecretMissing'], ReadOnly: ['False', 'ReadWrite'] },
+      name: 'missing Secret before the first start → Degraded and not Ready',
+      observed: observed({ deployment: undefined, problems: [{ reason: 'SecretMissing', message: 'Secret "u" ... create it' }] }),
+      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'SecretMissing'], ReadOnly: ['False', 'ReadWrite'] },
     },
     {
-      name: 'apply rejected → Degraded ApplyFailed',
+      name: 'Secret deleted under a running registry → Degraded, still Ready (pods keep serving)',
+      observed: observed({ problems: [{ reason: 'SecretMissing', message: 'Secret "u" ... create it' }] }),
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'SecretMissing'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'apply rejected on a running registry → Degraded ApplyFailed, still Ready',
       observed: observed({ applyError: 'PVC spec is immutable' }),
-      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'apply rejected before anything ran → not Ready',
+      observed: observed({ deployment: undefined, applyError: 'Deployment invalid' }),
+      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
     },
     {
       name: 'rollout past its deadline → Degraded RolloutStuck',
