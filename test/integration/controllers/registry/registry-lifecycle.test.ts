@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreV1EventList, V1ConfigMap, V1Deployment, V1PersistentVolumeClaim, V1Secret, V1Service } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { request } from 'undici';
 import { apiErrorStatus } from '../../../../src/runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { CONFIG_HASH_ANNOTATION, registryChildNames } from '../../../../src/controllers/registry/children.js';
@@ -204,6 +205,30 @@ describe('Registry controller on the real apiserver with the stand-in kubelet', 
     // The window did reconcile (probe requeues), and none of those reconciles wrote anything.
     expect(measured.idleReconcilesIn20s).toBeGreaterThan(10);
     expect(measured.idleWritesIn20s, JSON.stringify(env.manager.metrics.writeRequestsByResource())).toBe(0);
+  });
+
+  it('read-only while the GC window asks for it: config map form, pods roll, pushes get 405, pulls work', async () => {
+    const setWindow = (readOnly: boolean): Promise<unknown> => env.user.requestJson('PATCH', objectPath(RESOURCES.registry, ns, 'main', 'status'), {
+      body: { status: { garbageCollectionWindow: { readOnly } } },
+      contentType: 'application/merge-patch+json',
+    });
+    await setWindow(true);
+    await waitForCondition('main', 'ReadOnly', 'True', 'GarbageCollectionWindow');
+    const cm = await getChild<V1ConfigMap>(RESOURCES.configMap, registryChildNames('main').configMap);
+    expect(cm.data?.['config.yml']).toMatch(/readonly:\n\s+enabled: true/);
+    await eventually(async () => {
+      await expect(pushTinyImage(await localUrl('main'), 'team/app', 'during-gc', USER)).rejects.toThrow(/405/);
+    }, 30_000, 200);
+    const pull = await request(`${await localUrl('main')}/v2/team/app/manifests/v2`, {
+      headers: { authorization: `Basic ${Buffer.from('dockmaster:s3cret').toString('base64')}`, accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    await pull.body.dump();
+    expect(pull.statusCode).toBe(200);
+    await setWindow(false);
+    await waitForCondition('main', 'ReadOnly', 'False', 'ReadWrite');
+    await eventually(async () => {
+      await pushTinyImage(await localUrl('main'), 'team/app', 'after-gc', USER);
+    }, 30_000, 200);
   });
 
   it('the stand-in runs a garbage-collect Job on the registry\'s own config and storage (the GC issue\'s hook)', async () => {
