@@ -1,5 +1,5 @@
 import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret } from '@kubernetes/client-node';
-import type { Registry } from '../../api/registry.js';
+import type { Registry, RegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorStatus } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
@@ -15,7 +15,7 @@ import { buildPersistentVolumeClaim } from './pvc.js';
 import { readRegistrySpec, wantsReadOnly } from './registry-input.js';
 import { buildService, registryEndpoint, registryUrl } from './service.js';
 import { findSpecProblems, referencedSecretNames, type SpecProblem } from './spec-problems.js';
-import { computeRegistryStatus, ownedStatusFields, statusEquals, type ObservedRegistryState } from './status.js';
+import { computeRegistryStatus, ownedStatusFields, statusEquals, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
 import * as C from './conditions.js';
 
 export interface RegistryReconcilerOptions {
@@ -91,6 +91,7 @@ export async function reconcileRegistry(
       body: { status: ownedStatusFields(next) },
       contentType: 'application/merge-patch+json',
     });
+    ctx.log.info({ conditions: next.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`) }, 'Updated registry status');
     announceTransitions(ctx, registry, next);
   }
   if (probe) return { requeueAfterMs: probe.ok ? options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS : PROBE_RETRY_MS };
@@ -100,7 +101,7 @@ export async function reconcileRegistry(
 async function ensureChildren(
   ctx: ReconcileContext,
   owner: RegistryIdentity,
-  spec: NonNullable<ReturnType<typeof readRegistrySpec>['spec']>,
+  spec: RegistrySpec,
   readOnly: boolean,
   lookupSecret: (name: string) => V1Secret | undefined,
   rejectedApplies: RejectedApplies,
@@ -111,7 +112,9 @@ async function ensureChildren(
   const rejections: string[] = [];
   const apply = async (resource: KubeResource, desired: KubernetesObject, live: KubernetesObject | undefined): Promise<void> => {
     try {
-      await applyChild(ctx.kube, resource, desired, live, rejectedApplies);
+      if (await applyChild(ctx.kube, resource, desired, live, rejectedApplies)) {
+        ctx.log.info({ kind: resource.kind, child: desired.metadata?.name }, 'Applied child');
+      }
     } catch (error) {
       if (!(error instanceof ChildRejectedError)) throw error;
       rejections.push(error.message);
@@ -155,16 +158,16 @@ async function readHttpSecretPastCache(ctx: ReconcileContext, namespace: string,
   }
 }
 
-/** Events only when a condition flips, so a registry that stays broken does not keep writing. */
-function announceTransitions(ctx: ReconcileContext, registry: Registry & KubernetesObject, next: ReturnType<typeof computeRegistryStatus>): void {
-  const before = (type: string): string | undefined => registry.status?.conditions?.find((c) => c.type === type)?.status;
-  const after = (type: string) => next.conditions?.find((c) => c.type === type);
-  const degraded = after(C.CONDITION_DEGRADED);
-  if (degraded?.status === 'True' && (before(C.CONDITION_DEGRADED) !== 'True' || registry.status?.conditions?.find((c) => c.type === C.CONDITION_DEGRADED)?.message !== degraded.message)) {
+/** Events only when a condition flips (or Degraded says something new), so a registry that stays broken stops writing. */
+function announceTransitions(ctx: ReconcileContext, registry: Registry & KubernetesObject, next: RegistryStatus): void {
+  const find = (status: RegistryStatus | undefined, type: string): RegistryCondition | undefined => status?.conditions?.find((c) => c.type === type);
+  const degradedBefore = find(registry.status, C.CONDITION_DEGRADED);
+  const degraded = find(next, C.CONDITION_DEGRADED);
+  if (degraded?.status === 'True' && (degradedBefore?.status !== 'True' || degradedBefore.message !== degraded.message)) {
     ctx.events.record(registry, 'Warning', degraded.reason, degraded.message);
   }
-  const ready = after(C.CONDITION_READY);
-  if (ready?.status === 'True' && before(C.CONDITION_READY) !== 'True') {
+  const ready = find(next, C.CONDITION_READY);
+  if (ready?.status === 'True' && find(registry.status, C.CONDITION_READY)?.status !== 'True') {
     ctx.events.record(registry, 'Normal', C.REASON_AVAILABLE, ready.message);
   }
 }
