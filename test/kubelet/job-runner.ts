@@ -31,8 +31,10 @@ export class StandInJobRunner {
     return this.results.get(`${namespace}/${name}`);
   }
 
-  async sync(dirs: { workDir: string; pvcRoot: string }, labelSelector: string): Promise<void> {
-    const jobs = await this.batch.listJobForAllNamespaces({ labelSelector });
+  async sync(dirs: { workDir: string; pvcRoot: string }, labelSelector: string, namespace: string | undefined): Promise<void> {
+    const jobs = namespace
+      ? await this.batch.listNamespacedJob({ namespace, labelSelector })
+      : await this.batch.listJobForAllNamespaces({ labelSelector });
     for (const job of jobs.items) {
       const uid = job.metadata?.uid ?? '';
       const finished = job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');

@@ -36,6 +36,8 @@ interface DeploymentPods {
 
 export interface StandInKubeletOptions {
   kubeConfig: KubeConfig;
+  /** Act only in this namespace, so tests sharing one apiserver each have their own "node". */
+  namespace?: string;
   pollIntervalMs?: number;
   /** Called once per loop with the clients, for anything else a test needs a node to do. */
   extraSync?: (clients: { core: CoreV1Api; apps: AppsV1Api; workDir: string; pvcRoot: string }) => Promise<void>;
@@ -149,7 +151,10 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   }
 
   async function syncOnce(): Promise<void> {
-    const list = await apps.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR });
+    const scope = options.namespace;
+    const list = scope
+      ? await apps.listNamespacedDeployment({ namespace: scope, labelSelector: MANAGED_SELECTOR })
+      : await apps.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR });
     const seen = new Set<string>();
     for (const dep of list.items) {
       seen.add(`${dep.metadata?.namespace}/${dep.metadata?.name}`);
@@ -160,8 +165,8 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
       await Promise.all(entry.pods.map(stopPod));
       state.delete(key);
     }
-    await bindPendingClaims(core, MANAGED_SELECTOR, claimInUse);
-    await jobs.sync({ workDir, pvcRoot }, MANAGED_SELECTOR);
+    await bindPendingClaims(core, MANAGED_SELECTOR, claimInUse, scope);
+    await jobs.sync({ workDir, pvcRoot }, MANAGED_SELECTOR, scope);
     await options.extraSync?.({ core, apps, workDir, pvcRoot });
   }
 

@@ -30,8 +30,11 @@ export async function bindPendingClaims(
   core: CoreV1Api,
   labelSelector: string,
   claimInUse: (namespace: string, claimName: string) => boolean,
+  namespace: string | undefined,
 ): Promise<void> {
-  const claims = await core.listPersistentVolumeClaimForAllNamespaces({ labelSelector });
+  const claims = namespace
+    ? await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })
+    : await core.listPersistentVolumeClaimForAllNamespaces({ labelSelector });
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   for (const claim of claims.items) {
     const requested = claim.spec?.resources?.requests?.storage;

@@ -48,7 +48,7 @@ export async function startOperatorUnderTest(namespace: string, options: { probe
     ],
   });
   await manager.start();
-  const kubelet = await startStandInKubelet({ kubeConfig, pollIntervalMs: 250 });
+  const kubelet = await startStandInKubelet({ kubeConfig, namespace, pollIntervalMs: 250 });
   return {
     plane,
     user,
