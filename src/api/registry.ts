@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseWithSchema } from '../config/validate.js';
-import { conditionsSchema, countSchema, quantitySchema, resourceSchema, secretNameSchema, timestampSchema } from './common.js';
+import { conditionsSchema, quantitySchema, resourceSchema, secretNameSchema, timestampSchema } from './common.js';
 import { cronScheduleSchema, timeZoneSchema } from './cron.js';
 import { positiveDurationSchema } from './duration.js';
 import { garbageCollectionWindowSchema, lastGarbageCollectionSchema } from './registry-gc-status.js';
