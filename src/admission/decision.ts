@@ -1,0 +1,161 @@
+import { InvalidImageReferenceError, parseImageReference } from '../registry/reference.js';
+import { describeAllowList, findAllowingEntry, type AllowEntry } from './allow-list.js';
+import type { AdmissionPolicy } from './policy.js';
+import {
+  extractContainerImages,
+  extractLegacyEphemeralContainerImages,
+  MalformedObjectError,
+  type ContainerImage,
+} from './workload-images.js';
+
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+/** What is being admitted: from an AdmissionReview request, or from a file for `dockmaster admit`. */
+export interface AdmissionSubject {
+  operation: AdmissionOperation;
+  group: string;
+  kind: string;
+  subResource?: string;
+  namespace: string;
+  /** The object's name; '' when the apiserver will generate it. */
+  name: string;
+  object: unknown;
+  oldObject?: unknown;
+}
+
+/** allowed/denied: enforce; warned/audited: admitted with a finding; exempt/not-checked: not looked at. */
+export type AdmissionVerdict = 'allowed' | 'denied' | 'warned' | 'audited' | 'exempt' | 'not-checked';
+
+/** One container image and what the allow list says of it. */
+export interface ImageJudgement {
+  container: ContainerImage;
+  /** The normalized reference, when the image parses. */
+  normalized?: string;
+  /** The entry that admits it (its text), when one does. */
+  allowedBy?: string;
+  /** Why it is not admitted, when it is not. */
+  problem?: string;
+}
+
+export interface AdmissionDecision {
+  allowed: boolean;
+  verdict: AdmissionVerdict;
+  subject: { kind: string; namespace: string; name: string };
+  /** Every image judged (on UPDATE, only those new or changed). */
+  images: ImageJudgement[];
+  violations: ImageJudgement[];
+  /** A one-paragraph account; for a denial, the message the user sees. */
+  message: string;
+  warnings: string[];
+  auditAnnotations: Record<string, string>;
+}
+
+/** The audit annotation key (the apiserver prefixes it with the webhook's name). */
+export const AUDIT_ANNOTATION_KEY = 'images-not-allowed';
+
+/** Judges one image against the allow list. */
+export function judgeImage(allowList: readonly AllowEntry[], container: ContainerImage): ImageJudgement {
+  let reference;
+  try {
+    reference = parseImageReference(container.image);
+  } catch (error) {
+    if (!(error instanceof InvalidImageReferenceError)) throw error;
+    return { container, problem: `is not a valid image reference: ${error.message}` };
+  }
+  const normalized = reference.toString();
+  const entry = findAllowingEntry(allowList, reference);
+  if (entry) return { container, normalized, allowedBy: entry.text };
+  return { container, normalized, problem: 'is not from an allowed source' };
+}
+
+/**
+ * The admission decision for one object: pure, shared by the webhook and `dockmaster admit`.
+ * On UPDATE only images that are new or changed are judged: metadata updates (a finalizer
+ * removed, a label added, a Deployment scaled) of objects created before a policy change must
+ * never be blocked, or such objects could not even be deleted cleanly.
+ */
+export function decideAdmission(policy: AdmissionPolicy, subject: AdmissionSubject): AdmissionDecision {
+  const display = { kind: subject.kind, namespace: subject.namespace, name: subject.name || '(generated name)' };
+  const notChecked = (verdict: 'exempt' | 'not-checked', message: string): AdmissionDecision => ({
+    allowed: true, verdict, subject: display, images: [], violations: [], message, warnings: [], auditAnnotations: {},
+  });
+
+  if (subject.operation !== 'CREATE' && subject.operation !== 'UPDATE') {
+    return notChecked('not-checked', `${subject.operation} does not start containers`);
+  }
+  const containers = containersOf(subject, subject.object);
+  if (containers === undefined) {
+    const what = subject.subResource ? `${subject.kind} (subresource ${subject.subResource})` : subject.kind;
+    return notChecked('not-checked', `${what} does not run containers`);
+  }
+  if (policy.exemptNamespaces.has(subject.namespace)) {
+    return notChecked('exempt', `namespace ${subject.namespace} is exempt from image source checks`);
+  }
+
+  const unchanged = subject.operation === 'UPDATE' ? imagesOfOldObject(subject) : new Set<string>();
+  const images = containers.filter((c) => !unchanged.has(c.image)).map((c) => judgeImage(policy.allowList, c));
+  const violations = images.filter((j) => j.problem !== undefined);
+  const where = `${display.kind} ${display.namespace}/${display.name}`;
+  if (violations.length === 0) {
+    const checked = images.length === containers.length ? `${images.length}` : `${images.length} new or changed`;
+    return {
+      allowed: true, verdict: 'allowed', subject: display, images, violations,
+      message: `${where}: ${checked} image(s) from allowed sources`, warnings: [], auditAnnotations: {},
+    };
+  }
+
+  const allowed = `Allowed sources: ${describeAllowList(policy.allowList)}`;
+  const lines = violations.map((v) => `- ${describeViolation(v)}`);
+  const heading = `${where}: ${violations.length} container image(s) not allowed (dockmaster ${policy.mode} mode):`;
+  const message = [heading, ...lines, allowed].join('\n');
+  const base = { subject: display, images, violations, message };
+  switch (policy.mode) {
+    case 'enforce':
+      return { ...base, allowed: false, verdict: 'denied', warnings: [], auditAnnotations: {} };
+    case 'warn':
+      return {
+        ...base, allowed: true, verdict: 'warned',
+        warnings: [...violations.map((v) => `dockmaster: ${describeViolation(v)}`), `dockmaster: ${allowed}`],
+        auditAnnotations: {},
+      };
+    case 'audit':
+      return { ...base, allowed: true, verdict: 'audited', warnings: [], auditAnnotations: { [AUDIT_ANNOTATION_KEY]: auditValue(violations) } };
+  }
+}
+
+/** `spec.containers[0] "web": image "evil.io/x:1" (evil.io/x:1) is not from an allowed source`. */
+export function describeViolation(judgement: ImageJudgement): string {
+  const { container } = judgement;
+  const written = JSON.stringify(container.image);
+  const normalized = judgement.normalized && judgement.normalized !== container.image ? ` (normalized: ${judgement.normalized})` : '';
+  return `${container.fieldPath} ${JSON.stringify(container.containerName)}: image ${written}${normalized} ${judgement.problem ?? ''}`.trimEnd();
+}
+
+function auditValue(violations: readonly ImageJudgement[]): string {
+  return JSON.stringify(
+    violations.map((v) => ({ field: v.container.fieldPath, container: v.container.containerName, image: v.container.image, normalized: v.normalized, problem: v.problem })),
+  );
+}
+
+/** Containers of a checked kind, or undefined for kinds and subresources that run none. */
+function containersOf(subject: AdmissionSubject, object: unknown): ContainerImage[] | undefined {
+  const sub = subject.subResource ?? '';
+  if (sub === 'ephemeralcontainers') {
+    if (subject.group === '' && subject.kind === 'EphemeralContainers') return extractLegacyEphemeralContainerImages(object);
+    return extractContainerImages(subject.group, subject.kind, object);
+  }
+  // Other subresources (status, scale, binding, …) cannot change images.
+  if (sub !== '') return undefined;
+  return extractContainerImages(subject.group, subject.kind, object);
+}
+
+function imagesOfOldObject(subject: AdmissionSubject): Set<string> {
+  if (subject.oldObject === undefined || subject.oldObject === null) return new Set();
+  try {
+    return new Set((containersOf(subject, subject.oldObject) ?? []).map((c) => c.image));
+  } catch (error) {
+    // A malformed old object cannot vouch for any image: judge them all.
+    if (error instanceof MalformedObjectError) return new Set();
+    throw error;
+  }
+}

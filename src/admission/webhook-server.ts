@@ -1,0 +1,150 @@
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerFactoryHandler, type RawServerDefault, type FastifyReply, type FastifyRequest } from 'fastify';
+import { silentLogger, type Logger } from '../logging/logger.js';
+import { AdmissionReviewError, answerAdmissionReview } from './admission-review.js';
+import type { CertificateSource, ServingCertificate } from './certificate-source.js';
+import type { AdmissionPolicy } from './policy.js';
+
+export interface WebhookServerDeps {
+  /** The current policy, read per request (an AdmissionPolicyHolder). */
+  policy: { current(): AdmissionPolicy };
+  /** HTTPS with this certificate, swapped in on every change; plain HTTP when absent (tests, benches). */
+  certificateSource?: CertificateSource;
+  logger?: Logger;
+  /** Largest body accepted (bytes); larger ones get 413. */
+  bodyLimitBytes?: number;
+  /** Extra readiness condition (e.g. the Registry informer has synced). */
+  isReady?: () => boolean;
+}
+
+export type WebhookServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>;
+
+const DEFAULT_BODY_LIMIT = 7 * 1024 * 1024;
+
+// The response schema lets fastify serialize with fast-json-stringify instead of JSON.stringify.
+const admissionReviewResponseSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'response'],
+  properties: {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    response: {
+      type: 'object',
+      required: ['uid', 'allowed'],
+      properties: {
+        uid: { type: 'string' },
+        allowed: { type: 'boolean' },
+        status: {
+          type: 'object',
+          properties: { code: { type: 'integer' }, reason: { type: 'string' }, message: { type: 'string' } },
+        },
+        warnings: { type: 'array', items: { type: 'string' } },
+        auditAnnotations: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+const errorResponseSchema = {
+  type: 'object',
+  properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+/**
+ * Builds the admission webhook server: `POST /validate`, `GET /healthz`, `GET /readyz`.
+ * Nothing is module-level; each call makes an independent server (tests use `inject()`).
+ */
+export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
+  const log = deps.logger ?? silentLogger();
+  const source = deps.certificateSource;
+  const options = {
+    loggerInstance: log,
+    // One log line per decision (below) instead of two per request: the route is hot.
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    return503OnClosing: true,
+  };
+  let httpsServer: HttpsServer | undefined;
+  const app: WebhookServer = Fastify({
+    ...options,
+    ...(source && {
+      // Our own https.Server, so the certificate can be swapped on it. Fastify drives it like an
+      // http.Server (same request/response API); its types only know the default server.
+      serverFactory: (handler: FastifyServerFactoryHandler) => {
+        httpsServer = createHttpsServer({ cert: source.current().cert, key: source.current().key }, handler);
+        return httpsServer as unknown as HttpServer;
+      },
+    }),
+  });
+
+  if (source) {
+    const unsubscribe = source.subscribe((certificate) => {
+      if (httpsServer) swapCertificate(httpsServer, certificate, log);
+    });
+    app.addHook('onClose', async () => unsubscribe());
+  }
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, code, message } = describeRequestError(error);
+    if (status >= 500) log.error({ err: error, url: request.url }, 'Failed to answer a request');
+    else log.warn({ code, url: request.url, reason: message }, 'Rejected a bad request');
+    return reply.code(status).send({ statusCode: status, code, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message });
+  });
+
+  app.post(
+    '/validate',
+    {
+      schema: {
+        body: { type: 'object' },
+        response: { 200: admissionReviewResponseSchema, '4xx': errorResponseSchema, '5xx': errorResponseSchema },
+      },
+    },
+    async (request) => {
+      const { request: admission, decision, review } = answerAdmissionReview(deps.policy.current(), request.body);
+      const fields = {
+        uid: admission.uid,
+        operation: admission.operation,
+        kind: decision.subject.kind,
+        namespace: decision.subject.namespace,
+        name: decision.subject.name,
+        verdict: decision.verdict,
+      };
+      if (decision.violations.length > 0) log.info({ ...fields, violations: decision.violations.length }, 'Judged images not allowed');
+      else log.debug(fields, 'Admitted object');
+      return review;
+    },
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = deps.isReady?.() ?? true;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
+  return app;
+}
+
+/** Installs a new certificate on the running HTTPS server; open connections keep the old one. */
+function swapCertificate(server: HttpsServer, certificate: ServingCertificate, log: Logger): void {
+  try {
+    server.setSecureContext({ cert: certificate.cert, key: certificate.key });
+    log.info({}, 'Loaded a new serving certificate');
+  } catch (error) {
+    // Keep serving the previous certificate: a bad pair must not take admission down.
+    log.error({ err: error }, 'Failed to load a new serving certificate; keeping the previous one');
+  }
+}
+
+/** Status and message for an error raised while handling a request. */
+function describeRequestError(error: FastifyError): { status: number; code: string; message: string } {
+  if (error instanceof AdmissionReviewError) return { status: 400, code: error.code, message: error.message };
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { status: 413, code: 'DM_ERR_BODY_TOO_LARGE', message: `the request body is larger than the limit of ${error.message.match(/\d+/)?.[0] ?? 'the server'} bytes` };
+  }
+  if (error.validation) {
+    return { status: 400, code: 'DM_ERR_INVALID_ADMISSION_REVIEW', message: `the body is not an AdmissionReview: ${error.message}` };
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return { status, code: error.code ?? 'DM_ERR_BAD_REQUEST', message: error.message };
+  return { status: 500, code: 'DM_ERR_INTERNAL', message: 'internal error while judging the request' };
+}

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+import { allowEntrySchema } from '../admission/allow-list.js';
+import { InputValidationError } from '../errors.js';
+import { parseWithSchema } from './validate.js';
+
+/**
+ * The operator configuration (a ConfigMap key or a file, YAML or JSON). One strict object per
+ * concern: an unknown key is an error that names it, so a typo (`allowedRegistry`) never
+ * silently turns a setting off. Add new sections (controllers, leaderElection, …) as siblings
+ * of `admission` in `operatorConfigSchema`.
+ */
+
+export const admissionModeSchema = z.enum(['enforce', 'warn', 'audit']).meta({
+  description:
+    'enforce: deny objects with images from sources not allowed; warn: admit them with a warning kubectl prints; audit: admit them and record audit annotations.',
+});
+export type AdmissionMode = z.infer<typeof admissionModeSchema>;
+
+/** A Kubernetes namespace name (RFC 1123 label). */
+const namespaceNameSchema = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name (lowercase letters, digits and "-", at most 63)');
+
+export const webhookServerConfigSchema = z.strictObject({
+  host: z.string().default('0.0.0.0').meta({ description: 'Address the webhook server listens on.' }),
+  port: z.number().int().min(1).max(65535).default(9443).meta({ description: 'HTTPS port of the webhook server.' }),
+  certFile: z.string().min(1).optional().meta({
+    description: 'Serving certificate (PEM) to use instead of the operator-managed one, e.g. mounted from a cert-manager Secret; reloaded when it changes.',
+  }),
+  keyFile: z.string().min(1).optional().meta({ description: 'Private key (PEM) of certFile.' }),
+  // The apiserver accepts objects up to 3 MiB and an AdmissionReview carries object and oldObject.
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(7 * 1024 * 1024)
+    .meta({ description: 'Largest AdmissionReview body accepted; larger ones get 413.' }),
+  serviceName: z.string().min(1).default('dockmaster-webhook').meta({ description: 'Name of the Service in front of the webhook (the serving certificate names <service>.<namespace>.svc).' }),
+});
+export type WebhookServerConfig = z.output<typeof webhookServerConfigSchema>;
+
+export const admissionConfigSchema = z
+  .strictObject({
+    mode: admissionModeSchema.default('enforce'),
+    allowedRegistries: z.array(allowEntrySchema).default([]).meta({
+      description:
+        'Allowed image sources besides Registries with admission.allowed: hosts (registry.example.com:5000, [::1]:5000), repository paths (docker.io/library) or subtrees (ghcr.io/acme/*).',
+    }),
+    exemptNamespaces: z.array(namespaceNameSchema).default(['kube-system']).meta({
+      description: "Namespaces never blocked. The operator's own namespace is always exempt, so the webhook's own pods can start.",
+    }),
+    webhook: webhookServerConfigSchema.prefault({}),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.webhook.certFile === undefined) !== (value.webhook.keyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['webhook', value.webhook.certFile ? 'keyFile' : 'certFile'], message: 'certFile and keyFile go together' });
+    }
+  });
+export type AdmissionConfig = z.output<typeof admissionConfigSchema>;
+
+export const operatorConfigSchema = z.strictObject({
+  namespace: namespaceNameSchema.default('dockmaster-system').meta({ description: 'Namespace the operator runs in.' }),
+  admission: admissionConfigSchema.prefault({}),
+});
+export type OperatorConfig = z.output<typeof operatorConfigSchema>;
+export type OperatorConfigInput = z.input<typeof operatorConfigSchema>;
+
+/** Validates a configuration object; throws InputValidationError naming each bad field. */
+export function parseOperatorConfig(input: unknown, source = 'operator configuration'): OperatorConfig {
+  return parseWithSchema(operatorConfigSchema, input ?? {}, source);
+}
+
+/** Parses configuration text (YAML or JSON, one document). */
+export function parseOperatorConfigText(text: string, source = 'operator configuration'): OperatorConfig {
+  const documents = parseAllDocuments(text);
+  if (!Array.isArray(documents) || documents.length > 1) {
+    throw new InputValidationError(source, [{ path: '', message: 'expected one YAML or JSON document' }]);
+  }
+  const document = documents[0];
+  if (document && document.errors.length > 0) {
+    throw new InputValidationError(source, [{ path: '', message: `not valid YAML or JSON: ${document.errors[0]?.message ?? ''}` }]);
+  }
+  return parseOperatorConfig(document?.toJS() ?? {}, source);
+}
+
+/** Reads and validates a configuration file. */
+export async function loadOperatorConfigFile(path: string): Promise<OperatorConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputValidationError(`operator configuration ${path}`, [{ path: '', message: `cannot read the file: ${(error as Error).message}` }]);
+  }
+  return parseOperatorConfigText(text, `operator configuration ${path}`);
+}
