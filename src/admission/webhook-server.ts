@@ -86,7 +86,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
   }
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, code, message } = describeRequestError(error);
+    const { status, code, message } = describeRequestError(error, options.bodyLimit);
     if (status >= 500) log.error({ err: error, url: request.url }, 'Failed to answer a request');
     else log.warn({ code, url: request.url, reason: message }, 'Rejected a bad request');
     return reply.code(status).send({ statusCode: status, code, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message });
@@ -136,10 +136,10 @@ function swapCertificate(server: HttpsServer, certificate: ServingCertificate, l
 }
 
 /** Status and message for an error raised while handling a request. */
-function describeRequestError(error: FastifyError): { status: number; code: string; message: string } {
+function describeRequestError(error: FastifyError, bodyLimit: number): { status: number; code: string; message: string } {
   if (error instanceof AdmissionReviewError) return { status: 400, code: error.code, message: error.message };
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, code: 'DM_ERR_BODY_TOO_LARGE', message: `the request body is larger than the limit of ${error.message.match(/\d+/)?.[0] ?? 'the server'} bytes` };
+    return { status: 413, code: 'DM_ERR_BODY_TOO_LARGE', message: `the request body is larger than the limit of ${bodyLimit} bytes` };
   }
   if (error.validation) {
     return { status: 400, code: 'DM_ERR_INVALID_ADMISSION_REVIEW', message: `the body is not an AdmissionReview: ${error.message}` };

@@ -49,13 +49,13 @@ const RESOURCES: Record<string, { group: string; version: string; resource: stri
 };
 
 export function admissionReview(options: {
-  object: { kind?: string; metadata?: { name?: string; namespace?: string } };
+  object: { kind?: string; metadata?: { name?: string; namespace?: string } } | null;
   operation?: 'CREATE' | 'UPDATE' | 'DELETE';
   oldObject?: unknown;
   subResource?: string;
   uid?: string;
 }): Record<string, unknown> {
-  const kind = options.object.kind ?? 'Pod';
+  const kind = options.object?.kind ?? 'Pod';
   const resource = RESOURCES[kind] ?? { group: '', version: 'v1', resource: kind.toLowerCase() };
   return {
     apiVersion: 'admission.k8s.io/v1',
@@ -67,8 +67,8 @@ export function admissionReview(options: {
       ...(options.subResource && { subResource: options.subResource }),
       requestKind: { group: resource.group, version: resource.version, kind },
       requestResource: resource,
-      name: options.object.metadata?.name,
-      namespace: options.object.metadata?.namespace,
+      name: options.object?.metadata?.name,
+      namespace: options.object?.metadata?.namespace ?? 'team-a',
       operation: options.operation ?? 'CREATE',
       userInfo: { username: 'admin', groups: ['system:masters', 'system:authenticated'] },
       object: options.object,
