@@ -22,7 +22,7 @@ function typeOf(node: JsonSchema): string {
     return `[]${typeOf(items)}`;
   }
   if (node.type === 'object' && node.additionalProperties) return `map[string]${typeOf(node.additionalProperties as JsonSchema)}`;
-  const enumValues = Array.isArray(node.enum) ? ` (${node.enum.map(String).join(' \\| ')})` : '';
+  const enumValues = Array.isArray(node.enum) ? ` (${node.enum.map(String).join(' | ')})` : '';
   const format = typeof node.format === 'string' ? ` (${node.format})` : '';
   return `${String(node.type)}${enumValues}${format}`;
 }
