@@ -84,8 +84,8 @@ export const semverKeepSchema = z
   })
   .meta({
     description:
-      'Keep by semantic version, among the selected tags that parse as semver (a leading "v" is allowed; other tags are ignored by this ' +
-      'criterion). Pre-releases count as their own versions. Versions rank by semver precedence, not by image age.',
+      'Keep by semantic version, among the selected tags that parse as semver (a leading "v" is allowed); tags that do not parse are ' +
+      'not kept by this criterion. Versions rank by semver precedence, not by image age.',
     'x-kubernetes-validations': [
       { rule: 'has(self.latestPerMinor) || has(self.latestPerMajor)', message: 'set latestPerMinor or latestPerMajor (or both)' },
     ],
@@ -164,7 +164,7 @@ export const retentionPolicySpecSchema = z
       .meta({
         description:
           'Keep rules. A tag in scope is kept if ANY rule keeps it; every other tag in scope is deleted. A digest is deleted only when ' +
-          'every tag pointing to it is deletable, multi-arch children and signatures follow the images that reference them. ' +
+          'every tag pointing to it is deletable; multi-arch children and signatures follow the images that reference them. ' +
           'Required, with at least one rule, so that an empty policy can never delete everything.',
       }),
   })
