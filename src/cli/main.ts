@@ -1,11 +1,22 @@
 import { Command, CommanderError } from 'commander';
 import { dockmasterVersion } from '../version.js';
 import { DockmasterError, InputValidationError } from '../errors.js';
+import { registerAdmitCommand } from './admit.js';
 
 /** Exit codes shared by every subcommand: 0 done, 1 errors (or denials), 2 bad input. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
+
+/** Thrown by a subcommand's action to end with a given exit code (its output already written). */
+export class CommandExitCode extends Error {
+  readonly exitCode: number;
+
+  constructor(exitCode: number) {
+    super(`exit code ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}
 
 function notBuiltYet(name: string): () => never {
   return () => {
@@ -26,7 +37,7 @@ export function buildProgram(): Command {
   const retention = program.command('retention').description('Plan or apply a retention policy against a registry.');
   retention.command('plan').description('Print what a policy would delete; deletes nothing.').action(notBuiltYet('retention plan'));
   retention.command('apply').description('Delete what a policy does not keep.').action(notBuiltYet('retention apply'));
-  program.command('admit').description('Check Pods, pod controllers or AdmissionReviews offline.').action(notBuiltYet('admit'));
+  registerAdmitCommand(program);
   program
     .command('version')
     .description('Print the version.')
@@ -41,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof CommandExitCode) return error.exitCode;
     if (error instanceof CommanderError) {
       // Help and --version end through exitOverride with exit code 0.
       return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;

@@ -1,0 +1,220 @@
+import { readFile } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { Command, Option } from 'commander';
+import { parseAllDocuments } from 'yaml';
+import { AdmissionReviewError, answerAdmissionReview, metadataOf } from '../admission/admission-review.js';
+import { AllowEntryError, describeAllowList, parseAllowEntry } from '../admission/allow-list.js';
+import { decideAdmission, describeViolation, type AdmissionDecision } from '../admission/decision.js';
+import { buildAdmissionPolicy, type AdmissionPolicy } from '../admission/policy.js';
+import { MalformedObjectError } from '../admission/workload-images.js';
+import { loadOperatorConfigFile, parseOperatorConfig } from '../config/operator-config.js';
+import { InputValidationError } from '../errors.js';
+import { CommandExitCode, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './main.js';
+
+/**
+ * `dockmaster admit`: the webhook's decision, offline. Each object of the file (Pods, pod
+ * controllers, AdmissionReviews, `kind: List`) goes through the very functions the webhook
+ * route calls, so what this prints is what the cluster would answer.
+ */
+
+export interface AdmitOptions {
+  config?: string;
+  allow: string[];
+  file: string;
+  output: 'table' | 'json';
+}
+
+export interface AdmitIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** One object's result, as printed (`--output json` prints these). */
+export interface AdmitResult {
+  document: number;
+  kind: string;
+  namespace: string;
+  name: string;
+  allowed: boolean;
+  verdict: AdmissionDecision['verdict'];
+  message: string;
+  violations: Array<{ field: string; container: string; image: string; normalized?: string; problem?: string }>;
+  warnings: string[];
+}
+
+class BadInput extends Error {}
+
+/** Runs the command; returns the exit code (0 all allowed, 1 any denied, 2 bad input). */
+export async function runAdmit(options: AdmitOptions, io: AdmitIo): Promise<number> {
+  try {
+    const policy = await policyFor(options);
+    const text = options.file === '-' ? await readAll(io.stdin) : await readInput(options.file);
+    const results = evaluateDocuments(policy, text, options.file);
+    io.stdout.write(options.output === 'json' ? `${JSON.stringify({ results, summary: summarize(results) }, null, 2)}\n` : renderTable(results, policy));
+    return results.some((r) => !r.allowed) ? EXIT_FAILURE : EXIT_OK;
+  } catch (error) {
+    if (error instanceof BadInput || error instanceof InputValidationError) {
+      io.stderr.write(`dockmaster admit: ${error.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw error;
+  }
+}
+
+/** The policy of the configuration file (or the defaults), plus every `--allow` entry. */
+async function policyFor(options: AdmitOptions): Promise<AdmissionPolicy> {
+  const config = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
+  for (const entry of options.allow) {
+    try {
+      parseAllowEntry(entry, '--allow');
+    } catch (error) {
+      if (error instanceof AllowEntryError) throw new BadInput(`--allow: ${error.message}`);
+      throw error;
+    }
+  }
+  const admission = { ...config.admission, allowedRegistries: [...config.admission.allowedRegistries, ...options.allow] };
+  return buildAdmissionPolicy(admission, config.namespace).policy;
+}
+
+export function evaluateDocuments(policy: AdmissionPolicy, text: string, source: string): AdmitResult[] {
+  const documents = parseAllDocuments(text);
+  const results: AdmitResult[] = [];
+  let index = 0;
+  for (const document of documents) {
+    index += 1;
+    if (document.errors.length > 0) throw new BadInput(`${source}: document ${index} is not valid YAML or JSON: ${document.errors[0]?.message ?? ''}`);
+    const value: unknown = document.toJS();
+    if (value === null || value === undefined) continue;
+    for (const object of listItems(value)) results.push(evaluateObject(policy, object, index, source));
+  }
+  if (results.length === 0) throw new BadInput(`${source}: no objects to check`);
+  return results;
+}
+
+function listItems(value: unknown): unknown[] {
+  if (isRecord(value) && value.kind === 'List' && Array.isArray(value.items)) return value.items;
+  return [value];
+}
+
+function evaluateObject(policy: AdmissionPolicy, object: unknown, document: number, source: string): AdmitResult {
+  const where = `${source}: document ${document}`;
+  if (!isRecord(object) || typeof object.kind !== 'string' || typeof object.apiVersion !== 'string') {
+    throw new BadInput(`${where} is not a Kubernetes object (it needs apiVersion and kind)`);
+  }
+  try {
+    if (object.kind === 'AdmissionReview') {
+      const { decision } = answerAdmissionReview(policy, object);
+      return resultOf(document, decision);
+    }
+    const metadata = metadataOf(object);
+    const slash = object.apiVersion.indexOf('/');
+    const decision = decideAdmission(policy, {
+      operation: 'CREATE',
+      group: slash === -1 ? '' : object.apiVersion.slice(0, slash),
+      kind: object.kind,
+      // kubectl applies an object without a namespace to "default".
+      namespace: metadata.namespace ?? 'default',
+      name: metadata.name ?? (metadata.generateName ? `${metadata.generateName}*` : ''),
+      object,
+    });
+    return resultOf(document, decision);
+  } catch (error) {
+    if (error instanceof AdmissionReviewError || error instanceof MalformedObjectError) throw new BadInput(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+function resultOf(document: number, decision: AdmissionDecision): AdmitResult {
+  return {
+    document,
+    ...decision.subject,
+    allowed: decision.allowed,
+    verdict: decision.verdict,
+    message: decision.message,
+    violations: decision.violations.map((v) => ({
+      field: v.container.fieldPath,
+      container: v.container.containerName,
+      image: v.container.image,
+      ...(v.normalized !== undefined && { normalized: v.normalized }),
+      ...(v.problem !== undefined && { problem: v.problem }),
+    })),
+    warnings: decision.warnings,
+  };
+}
+
+function summarize(results: readonly AdmitResult[]): Record<string, number> {
+  const count = (verdicts: string[]) => results.filter((r) => verdicts.includes(r.verdict)).length;
+  return {
+    objects: results.length,
+    allowed: count(['allowed', 'warned', 'audited']),
+    denied: count(['denied']),
+    notChecked: count(['exempt', 'not-checked']),
+  };
+}
+
+const VERDICT_LABEL: Record<AdmissionDecision['verdict'], string> = {
+  allowed: 'allowed',
+  denied: 'DENIED',
+  warned: 'warned',
+  audited: 'audited',
+  exempt: 'exempt',
+  'not-checked': 'skipped',
+};
+
+function renderTable(results: readonly AdmitResult[], policy: AdmissionPolicy): string {
+  const rows = results.map((r) => {
+    const details =
+      r.violations.length > 0
+        ? r.violations.map((v) => describeViolation({ container: { fieldPath: v.field, containerName: v.container, image: v.image }, ...(v.normalized && { normalized: v.normalized }), ...(v.problem && { problem: v.problem }) }))
+        : [r.verdict === 'allowed' ? 'all images from allowed sources' : r.message];
+    return { cells: [r.kind, `${r.namespace}/${r.name}`, VERDICT_LABEL[r.verdict]], details };
+  });
+  const header = ['KIND', 'NAMESPACE/NAME', 'VERDICT'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]?.length ?? 0)));
+  const pad = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  const indent = ' '.repeat(widths.reduce((a, b) => a + b + 2, 0));
+  const lines = [`${pad(header)}  DETAIL`];
+  for (const row of rows) {
+    const [first = '', ...rest] = row.details;
+    lines.push(`${pad(row.cells)}  ${first}`);
+    for (const detail of rest) lines.push(`${indent}${detail}`);
+  }
+  const s = summarize(results);
+  lines.push('', `${s.objects} object(s): ${s.allowed} allowed, ${s.denied} denied, ${s.notChecked} not checked (mode ${policy.mode})`);
+  if (results.some((r) => r.violations.length > 0)) lines.push(`Allowed sources: ${describeAllowList(policy.allowList)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function readInput(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new BadInput(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Adds `admit` to the program. */
+export function registerAdmitCommand(program: Command): void {
+  program
+    .command('admit')
+    .description('Check Pods, pod controllers or AdmissionReviews offline, as the admission webhook would.')
+    .requiredOption('-f, --file <file>', 'YAML or JSON file, several documents allowed; "-" reads stdin')
+    .option('--config <file>', 'operator configuration file (admission mode, allowed registries, exempt namespaces)')
+    .option('--allow <entry>', 'allow a registry host or repository path (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (options: AdmitOptions) => {
+      const code = await runAdmit(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+      if (code !== EXIT_OK) throw new CommandExitCode(code);
+    });
+}
