@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { InputValidationError } from '../../../src/errors.js';
+import { parseOperatorConfig, parseOperatorConfigText } from '../../../src/config/operator-config.js';
+
+function issuesOf(input: unknown): Array<{ path: string; message: string }> {
+  try {
+    parseOperatorConfig(input);
+  } catch (error) {
+    if (error instanceof InputValidationError) return [...error.issues];
+    throw error;
+  }
+  return [];
+}
+
+describe('operator configuration', () => {
+  it('has safe defaults: enforce, nothing allowed, kube-system exempt, webhook on 9443', () => {
+    expect(parseOperatorConfig({})).toEqual({
+      namespace: 'dockmaster-system',
+      admission: {
+        mode: 'enforce',
+        allowedRegistries: [],
+        exemptNamespaces: ['kube-system'],
+        webhook: { host: '0.0.0.0', port: 9443, bodyLimitBytes: 7 * 1024 * 1024, serviceName: 'dockmaster-webhook' },
+      },
+    });
+  });
+
+  it('reads YAML', () => {
+    const config = parseOperatorConfigText(
+      'namespace: ops\nadmission:\n  mode: warn\n  allowedRegistries: [ghcr.io/acme/*, "[::1]:5000"]\n  webhook: {port: 8443, certFile: /tls/tls.crt, keyFile: /tls/tls.key}\n',
+    );
+    expect(config.admission).toMatchObject({ mode: 'warn', allowedRegistries: ['ghcr.io/acme/*', '[::1]:5000'], webhook: { port: 8443, certFile: '/tls/tls.crt' } });
+  });
+
+  it('names every bad field', () => {
+    expect(
+      issuesOf({
+        admission: {
+          mode: 'deny',
+          allowedRegistries: ['docker.io/library', 'library/nginx'],
+          exemptNamespaces: ['Kube_System'],
+          webhook: { port: 70000, certFile: '/tls.crt' },
+        },
+      }).map((i) => i.path),
+    ).toEqual(['admission.mode', 'admission.allowedRegistries[1]', 'admission.exemptNamespaces[0]', 'admission.webhook.port']);
+    expect(issuesOf({ admission: { webhook: { certFile: '/tls.crt' } } })).toEqual([{ path: 'admission.webhook.keyFile', message: 'certFile and keyFile go together' }]);
+  });
+
+  it('refuses unknown keys, so a typo never turns a setting off silently', () => {
+    expect(issuesOf({ admission: { allowedRegistry: ['ghcr.io'] } })[0]?.message).toContain('allowedRegistry');
+    expect(issuesOf({ admision: {} })[0]?.message).toContain('admision');
+  });
+
+  it('refuses text that is not one YAML document', () => {
+    expect(() => parseOperatorConfigText('a: 1\n---\nb: 2\n')).toThrow('expected one YAML or JSON document');
+    expect(() => parseOperatorConfigText('admission: [')).toThrow('not valid YAML or JSON');
+  });
+});
