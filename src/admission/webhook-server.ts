@@ -1,6 +1,6 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerFactoryHandler, type RawServerDefault, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerFactoryHandler, type RawServerDefault, type FastifyReply, type FastifyRequest } from 'fastify';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { AdmissionReviewError, answerAdmissionReview } from './admission-review.js';
 import type { CertificateSource, ServingCertificate } from './certificate-source.js';
@@ -61,7 +61,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
   const options = {
     loggerInstance: log,
     // One log line per decision (below) instead of two per request: the route is hot.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
   };
