@@ -1,6 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { MutableCertificateSource } from '../../../src/admission/certificate-source.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../../src/admission/certs/issue-certificates.js';
 import { AdmissionPolicyHolder } from '../../../src/admission/policy.js';
@@ -137,6 +138,29 @@ describe('POST /validate', () => {
       expect([200, 400]).toContain(response.statusCode);
     }
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
+
+describe('robustness', () => {
+  it('answers 200 or 400, never 5xx, to arbitrary JSON and to envelopes around arbitrary objects', async () => {
+    const app = server({ policy: holder() });
+    const kinds = fc.constantFrom('Pod', 'Deployment', 'CronJob', 'EphemeralContainers', 'Job', 'ConfigMap');
+    const envelope = fc.record({
+      kind: kinds,
+      operation: fc.constantFrom('CREATE', 'UPDATE', 'DELETE'),
+      subResource: fc.constantFrom(undefined, 'ephemeralcontainers', 'status'),
+      object: fc.oneof(fc.anything(), fc.record({ spec: fc.anything() }), fc.record({ spec: fc.record({ template: fc.record({ spec: fc.anything() }) }) })),
+    }).map((r) => ({
+      ...admissionReview({ object: { kind: r.kind }, operation: r.operation as 'CREATE' }),
+      request: { uid: 'u', kind: { group: r.kind === 'Deployment' ? 'apps' : r.kind.endsWith('Job') ? 'batch' : '', version: 'v1', kind: r.kind }, operation: r.operation, subResource: r.subResource, namespace: 'team-a', object: r.object, oldObject: r.object },
+    }));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), envelope), async (body) => {
+        const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) ?? 'null' });
+        expect([200, 400]).toContain(response.statusCode);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
