@@ -22,7 +22,11 @@ const helperPath = fileURLToPath(new URL('../../controlplane/control-plane.ts', 
 export async function startOwnControlPlane(): Promise<TestControlPlane> {
   if (existsSync(helperPath)) {
     const helper = (await import(helperPath)) as ControlPlaneModule;
-    return helper.startControlPlane();
+    const plane = await helper.startControlPlane();
+    if (typeof plane?.kubeconfigPath !== 'string' || typeof plane.stop !== 'function') {
+      throw new Error(`${helperPath}: startControlPlane() must return { kubeconfigPath, stop(), restartApiServer() }`);
+    }
+    return plane;
   }
   const kubeconfigPath = process.env.DOCKMASTER_TEST_KUBECONFIG;
   if (!kubeconfigPath) {
