@@ -17,6 +17,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          // Builds/finds the control-plane binaries once and starts the shared control plane.
+          globalSetup: ['test/controlplane/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Real processes: keep parallelism modest on a 2-core machine.
