@@ -94,7 +94,11 @@ export function createApiListerWatcher<T extends KubernetesObject>(
       options.observe?.({ verb: 'watch', resource: resource.plural, code });
       return {
         stop() {
-          controller.abort();
+          try {
+            controller.abort();
+          } catch {
+            // node-fetch can rethrow its AbortError synchronously from abort(); the watch is over either way.
+          }
           finish();
         },
       };
