@@ -1,0 +1,270 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import bcrypt from 'bcryptjs';
+import { Agent, fetch } from 'undici';
+import { stringify } from 'yaml';
+import { buildRegistryConfig } from './registry-config.js';
+import { createLoopbackTls, type LoopbackTlsMaterial } from './tls.js';
+import type { TokenIssuer } from './token-issuer.js';
+
+/**
+ * Runs Debian's distribution 2.8.2 (`/usr/bin/docker-registry serve`) on a free loopback port with
+ * a config the test chooses. See contract.md for the promises made to other tests.
+ */
+
+export const DOCKER_REGISTRY_BINARY = '/usr/bin/docker-registry';
+const READY_TIMEOUT_MS = 20_000;
+const OUTPUT_TAIL_BYTES = 16_384;
+
+export class TestRegistryError extends Error {
+  readonly code = 'DM_ERR_TEST_REGISTRY';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TestRegistryError';
+  }
+}
+
+export interface RegistryProcessOptions {
+  deleteEnabled?: boolean;
+  readOnly?: boolean;
+  htpasswd?: Record<string, string>;
+  tokenAuth?: TokenIssuer;
+  tls?: boolean;
+  storageDir?: string;
+  extraConfig?: Record<string, unknown>;
+}
+
+export interface RunningRegistry {
+  url: string;
+  host: string;
+  storageDir: string;
+  configPath: string;
+  caPem?: string;
+  stop(): Promise<void>;
+  restart(overrides?: Partial<RegistryProcessOptions>): Promise<void>;
+}
+
+export async function startRegistry(options: RegistryProcessOptions = {}): Promise<RunningRegistry> {
+  checkOptions(options);
+  const workDir = await mkdtemp(path.join(tmpdir(), 'dockmaster-registry-'));
+  const storageDir = options.storageDir ?? path.join(workDir, 'storage');
+  await mkdir(storageDir, { recursive: true });
+  const registry = new RegistryInstance(workDir, storageDir, options);
+  try {
+    await registry.launch(undefined);
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+  return registry;
+}
+
+function checkOptions(options: RegistryProcessOptions): void {
+  if (options.htpasswd && options.tokenAuth) {
+    throw new TestRegistryError('startRegistry: choose htpasswd or tokenAuth, not both (distribution runs one auth provider)');
+  }
+}
+
+class RegistryInstance implements RunningRegistry {
+  url = '';
+  host = '';
+  caPem: string | undefined;
+  readonly configPath: string;
+  private port = 0;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private output = '';
+  private tlsMaterial: LoopbackTlsMaterial | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly workDir: string,
+    readonly storageDir: string,
+    private options: RegistryProcessOptions,
+  ) {
+    this.configPath = path.join(workDir, 'config.yml');
+  }
+
+  /** Starts the process; a fresh port retries when another process took it between probe and bind. */
+  async launch(fixedPort: number | undefined): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.port = fixedPort ?? (await freeLoopbackPort());
+      await this.writeConfig();
+      this.spawnProcess();
+      try {
+        await this.waitUntilReady();
+        return;
+      } catch (error) {
+        await this.stopProcess();
+        const portTaken = this.output.includes('address already in use');
+        if (!portTaken || attempt >= 5) throw error;
+        // On restart the old process may still hold the socket for a moment: same port, short wait.
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+
+  private async writeConfig(): Promise<void> {
+    const { options, workDir } = this;
+    let htpasswdPath: string | undefined;
+    if (options.htpasswd) {
+      htpasswdPath = path.join(workDir, 'htpasswd');
+      // bcrypt only: distribution 2.8's htpasswd reader rejects other hash kinds. Cost 4 keeps
+      // the registry's per-request check cheap for concurrency tests.
+      const lines = Object.entries(options.htpasswd).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}`);
+      await writeFile(htpasswdPath, `${lines.join('\n')}\n`);
+    }
+    let token;
+    if (options.tokenAuth) {
+      const rootCertBundlePath = path.join(workDir, 'token-root.pem');
+      await writeFile(rootCertBundlePath, options.tokenAuth.rootCertBundlePem);
+      const { realm, service, issuer } = options.tokenAuth;
+      token = { realm, service, issuer, rootCertBundlePath };
+    }
+    let tls;
+    this.caPem = undefined;
+    if (options.tls) {
+      this.tlsMaterial ??= await createLoopbackTls();
+      tls = { certificatePath: path.join(workDir, 'tls.crt'), keyPath: path.join(workDir, 'tls.key') };
+      await writeFile(tls.certificatePath, this.tlsMaterial.certPem);
+      await writeFile(tls.keyPath, this.tlsMaterial.keyPem, { mode: 0o600 });
+      this.caPem = this.tlsMaterial.caPem;
+    }
+    const config = buildRegistryConfig({
+      port: this.port,
+      storageDir: this.storageDir,
+      deleteEnabled: options.deleteEnabled ?? true,
+      readOnly: options.readOnly ?? false,
+      httpSecret: randomBytes(16).toString('hex'),
+      htpasswdPath,
+      token,
+      tls,
+      extraConfig: options.extraConfig,
+    });
+    await writeFile(this.configPath, stringify(config));
+    this.host = `127.0.0.1:${this.port}`;
+    this.url = `${options.tls ? 'https' : 'http'}://${this.host}`;
+  }
+
+  private spawnProcess(): void {
+    installExitHooks();
+    this.output = '';
+    // REGISTRY_* variables override config.yml in distribution; none may leak in from the test run.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_')));
+    const child = spawn(DOCKER_REGISTRY_BINARY, ['serve', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const keepTail = (chunk: Buffer): void => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
+    };
+    child.stdout?.on('data', keepTail);
+    child.stderr?.on('data', keepTail);
+    liveRegistries.add(child);
+    this.child = child;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (error) => {
+        this.output += `\nspawn failed: ${error.message}`;
+        resolve();
+      });
+    }).then(() => {
+      liveRegistries.delete(child);
+    });
+  }
+
+  private async waitUntilReady(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const dispatcher = new Agent({ connect: { ca: this.caPem }, pipelining: 0 });
+    try {
+      for (;;) {
+        if (this.child?.exitCode !== null || this.child.signalCode !== null) throw this.failure('exited before answering /v2/');
+        const status = await fetch(`${this.url}/v2/`, { dispatcher }).then(
+          async (res) => {
+            await res.arrayBuffer();
+            return res.status;
+          },
+          () => 0,
+        );
+        if (status === 200 || status === 401) return;
+        if (Date.now() > deadline) throw this.failure(`did not answer /v2/ with 200 or 401 within ${READY_TIMEOUT_MS} ms (last status ${status})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await dispatcher.close();
+    }
+  }
+
+  private failure(what: string): TestRegistryError {
+    const tail = this.output.trimEnd().split('\n').slice(-20).join('\n');
+    return new TestRegistryError(`docker-registry on ${this.host} ${what}; config ${this.configPath}; output tail:\n${tail || '(none)'}`);
+  }
+
+  private async stopProcess(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  async restart(overrides: Partial<RegistryProcessOptions> = {}): Promise<void> {
+    if (this.stopped) throw new TestRegistryError('restart after stop: start a new registry instead');
+    const next = { ...this.options, ...overrides, storageDir: this.storageDir };
+    checkOptions(next);
+    this.options = next;
+    await this.stopProcess();
+    await this.launch(this.port);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.stopProcess();
+    // The storage folder lives inside workDir unless the caller provided it, so theirs survives.
+    await rm(this.workDir, { recursive: true, force: true });
+  }
+}
+
+const liveRegistries = new Set<ChildProcess>();
+let exitHooksInstalled = false;
+
+/** Kills every registry still running when the test process ends, so no run leaves orphans. */
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on('exit', killLiveRegistries);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // Only when nobody else handles the signal: then Node would die without running 'exit' hooks.
+    if (process.listenerCount(signal) > 0) continue;
+    const onSignal = (): void => {
+      killLiveRegistries();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+function killLiveRegistries(): void {
+  for (const child of liveRegistries) child.kill('SIGKILL');
+}
+
+/** A loopback TCP port that was free a moment ago. */
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
