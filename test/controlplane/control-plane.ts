@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { requestApiServer, writeKubeconfig, type ApiServerAccess } from './apiserver-access.js';
 import { locateControlPlaneBinaries, type ControlPlaneBinaries } from './binaries.js';
 import { controlPlaneAccess, type ControlPlaneAccess, type ControlPlaneInfo } from './control-plane-access.js';
@@ -72,6 +72,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const startedAt = Date.now();
   const binaries = await locateControlPlaneBinaries();
   const dir = await mkdtemp(join(tmpdir(), 'dockmaster-controlplane-'));
+  log(`Starting etcd and kube-apiserver from ${dirname(binaries.kubeApiServer)} in ${dir}`);
   const files = await writePki(dir);
   const info: ControlPlaneInfo = { dir, server: '', kubeconfigPath: join(dir, 'admin.kubeconfig'), ...files.info };
   const processes: RunningProcesses = {};
