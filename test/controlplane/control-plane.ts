@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { requestApiServer, writeKubeconfig, type ApiServerAccess } from './apiserver-access.js';
 import { locateControlPlaneBinaries, type ControlPlaneBinaries } from './binaries.js';
 import { controlPlaneAccess, type ControlPlaneAccess, type ControlPlaneInfo } from './control-plane-access.js';
+import { createControlPlaneFolder, releaseControlPlaneFolder } from './folder.js';
 import { createControlPlanePki } from './pki.js';
 import { freeLoopbackPort, ManagedProcess, waitUntil } from './processes.js';
 
@@ -71,7 +71,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const startedAt = Date.now();
   const binaries = await locateControlPlaneBinaries();
-  const dir = await mkdtemp(join(tmpdir(), 'dockmaster-controlplane-'));
+  const dir = await createControlPlaneFolder();
   log(`Starting etcd and kube-apiserver from ${dirname(binaries.kubeApiServer)} in ${dir}`);
   const files = await writePki(dir);
   const info: ControlPlaneInfo = { dir, server: '', kubeconfigPath: join(dir, 'admin.kubeconfig'), ...files.info };
@@ -152,8 +152,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       stopped = true;
       await stopAll();
       const keep = options.keepDir === true || process.env.DOCKMASTER_KEEP_CONTROLPLANE === '1';
+      await releaseControlPlaneFolder(dir, keep);
       if (keep) log(`Kept ${dir}`);
-      else await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
@@ -68,7 +68,7 @@ export class ManagedProcess {
     installExitHooks();
     const log = createWriteStream(logPath, { flags: 'a' });
     log.write(`# ${new Date().toISOString()} ${binary} ${args.join(' ')}\n`);
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnDyingWithParent(binary, args);
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     running.add(child);
@@ -106,6 +106,21 @@ export class ManagedProcess {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * Exit hooks do not run when this process is SIGKILLed (a vitest worker killed on timeout, an
+ * OOM kill). On Linux, util-linux's setpriv sets PR_SET_PDEATHSIG before exec'ing the binary,
+ * so the kernel kills the child when its parent dies, however it dies; the pid stays the binary's.
+ */
+function spawnDyingWithParent(binary: string, args: readonly string[]): ChildProcess {
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+  if (process.platform === 'linux' && existsSync(SETPRIV)) {
+    return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio });
+  }
+  return spawn(binary, args, { stdio });
 }
 
 /** A loopback TCP port that was free a moment ago (the OS picks it; the caller binds it next). */
