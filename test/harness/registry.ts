@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -161,7 +162,7 @@ class RegistryInstance implements RunningRegistry {
     };
     child.stdout?.on('data', keepTail);
     child.stderr?.on('data', keepTail);
-    liveRegistries.add(child);
+    liveRegistries.set(child, this.workDir);
     this.child = child;
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
@@ -231,10 +232,11 @@ class RegistryInstance implements RunningRegistry {
   }
 }
 
-const liveRegistries = new Set<ChildProcess>();
+/** Running registry processes and the temp folder each one's instance owns. */
+const liveRegistries = new Map<ChildProcess, string>();
 let exitHooksInstalled = false;
 
-/** Kills every registry still running when the test process ends, so no run leaves orphans. */
+/** Kills every registry still running when the test process ends (and removes its temp folder), so no run leaves orphans. */
 function installExitHooks(): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
@@ -252,7 +254,10 @@ function installExitHooks(): void {
 }
 
 function killLiveRegistries(): void {
-  for (const child of liveRegistries) child.kill('SIGKILL');
+  for (const [child, workDir] of liveRegistries) {
+    child.kill('SIGKILL');
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }
 
 /** A loopback TCP port that was free a moment ago. */
