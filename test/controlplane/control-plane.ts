@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { requestApiServer, writeKubeconfig, type ApiServerAccess } from './apiserver-access.js';
 import { locateControlPlaneBinaries, type ControlPlaneBinaries } from './binaries.js';
@@ -138,7 +138,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         ],
         join(dir, 'kube-controller-manager.log'),
       );
-      log(`kube-controller-manager started (${controllers.join(', ')})`);
+      await waitForControllerManager(processes.controllerManager, info, controllers);
+      log(`kube-controller-manager running (${controllers.join(', ')})`);
     },
     pids() {
       const pids: Record<string, number> = {};
@@ -199,6 +200,8 @@ async function startEtcd(
   processes: RunningProcesses,
   readyTimeoutMs: number,
 ): Promise<string> {
+  // A failed attempt may have left data bound to other peer URLs.
+  await rm(join(dir, 'etcd-data'), { recursive: true, force: true });
   const clientUrl = `http://127.0.0.1:${await freeLoopbackPort()}`;
   const peerUrl = `http://127.0.0.1:${await freeLoopbackPort()}`;
   const etcd = ManagedProcess.start(
@@ -259,6 +262,20 @@ async function startApiServer(
   const ready = async (): Promise<boolean> => (await requestApiServer(access, 'GET', '/readyz', undefined, 2_000)).status === 200;
   await waitUntil(apiServer, 'ready (/readyz)', ready, readyTimeoutMs);
   return apiServer;
+}
+
+/**
+ * With the ServiceAccount controller on, its first act (the `default` ServiceAccount in `default`)
+ * shows the manager connected with informers synced; otherwise, only that it survived a second.
+ */
+async function waitForControllerManager(manager: ManagedProcess, info: ControlPlaneInfo, controllers: readonly string[]): Promise<void> {
+  if (!controllers.includes('serviceaccount-controller')) {
+    const aliveAfter = Date.now() + 1_000;
+    await waitUntil(manager, 'running', async () => Date.now() > aliveAfter, 5_000);
+    return;
+  }
+  const path = '/api/v1/namespaces/default/serviceaccounts/default';
+  await waitUntil(manager, 'running (default ServiceAccount)', async () => (await requestApiServer(adminAccess(info), 'GET', path)).status === 200, 60_000);
 }
 
 function adminAccess(info: ControlPlaneInfo): ApiServerAccess {
