@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import type { TokenIssuer } from './token-issuer.js';
  */
 
 export const DOCKER_REGISTRY_BINARY = '/usr/bin/docker-registry';
+const SETPRIV = '/usr/bin/setpriv';
 const READY_TIMEOUT_MS = 20_000;
 const OUTPUT_TAIL_BYTES = 16_384;
 
@@ -51,7 +52,10 @@ export interface RunningRegistry {
 
 export async function startRegistry(options: RegistryProcessOptions = {}): Promise<RunningRegistry> {
   checkOptions(options);
-  const workDir = await mkdtemp(path.join(tmpdir(), 'dockmaster-registry-'));
+  sweptAbandoned ??= sweepAbandonedWorkDirs();
+  await sweptAbandoned;
+  const workDir = await mkdtemp(path.join(tmpdir(), WORK_DIR_PREFIX));
+  await writeFile(path.join(workDir, OWNER_FILE), String(process.pid));
   const storageDir = options.storageDir ?? path.join(workDir, 'storage');
   await mkdir(storageDir, { recursive: true });
   const registry = new RegistryInstance(workDir, storageDir, options);
@@ -62,6 +66,29 @@ export async function startRegistry(options: RegistryProcessOptions = {}): Promi
     throw error;
   }
   return registry;
+}
+
+const WORK_DIR_PREFIX = 'dockmaster-registry-';
+const OWNER_FILE = 'owner.pid';
+let sweptAbandoned: Promise<void> | undefined;
+
+/** Temp folders left by a test process that was SIGKILLed (no exit hook ran): removed once its owner is gone. */
+async function sweepAbandonedWorkDirs(): Promise<void> {
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith(WORK_DIR_PREFIX)) continue;
+    const dir = path.join(tmpdir(), name);
+    const owner = Number(await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => ''));
+    if (owner > 0 && !processExists(owner)) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function checkOptions(options: RegistryProcessOptions): void {
@@ -156,7 +183,12 @@ class RegistryInstance implements RunningRegistry {
     this.output = '';
     // REGISTRY_* variables override config.yml in distribution; none may leak in from the test run.
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_')));
-    const child = spawn(DOCKER_REGISTRY_BINARY, ['serve', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const args = ['serve', this.configPath];
+    // Exit hooks do not run when this process is SIGKILLed (a worker killed on timeout): util-linux's
+    // setpriv sets PR_SET_PDEATHSIG before exec'ing the registry, so the kernel kills it with us.
+    const child = existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', DOCKER_REGISTRY_BINARY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn(DOCKER_REGISTRY_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const keepTail = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
     };

@@ -1,11 +1,15 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetch } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { startRegistry } from '../../harness/registry.js';
 
-/** A test process that ends without stop() (exit, or killed by a signal) leaves no registry running. */
+/** A test process that ends without stop() (exit, SIGTERM, even SIGKILL) leaves no registry running. */
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'abandoned-registry.ts');
 
@@ -28,9 +32,9 @@ async function gone(url: string): Promise<boolean> {
 }
 
 describe('no orphan registries', () => {
-  it.each(['exit', 'signal'] as const)('a registry started by a process that ends by %s is killed with it', async (how) => {
+  it.each(['exit', 'SIGTERM', 'SIGKILL'] as const)('a registry started by a process that ends by %s is killed with it', async (how) => {
     // Node with tsx's loader directly (not the tsx CLI, which would relay the signal to a grandchild).
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, how], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, how === 'exit' ? 'exit' : 'signal'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.setEncoding('utf8');
     const url = await new Promise<string>((resolve, reject) => {
@@ -42,9 +46,21 @@ describe('no orphan registries', () => {
       child.once('exit', () => reject(new Error(`child exited before printing a URL: ${output}`)));
     });
     expect(await answers(url)).toBe(true);
-    if (how === 'signal') child.kill('SIGTERM');
-    else child.stdin.end('exit now\n');
+    if (how === 'exit') child.stdin.end('exit now\n');
+    else child.kill(how);
     if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
     expect(await gone(url)).toBe(true);
+  });
+
+  it('the temp folder of a SIGKILLed owner is swept by the next startRegistry', async () => {
+    const abandoned = await mkdtemp(path.join(tmpdir(), 'dockmaster-registry-'));
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    await writeFile(path.join(abandoned, 'owner.pid'), String(deadPid));
+    const registry = await startRegistry();
+    try {
+      expect(existsSync(abandoned)).toBe(false);
+    } finally {
+      await registry.stop();
+    }
   });
 });
