@@ -31,7 +31,7 @@ function storageSection(spec: RegistrySpec, readOnly: boolean): ConfigDocument {
     // REGISTRY_STORAGE_S3_ACCESSKEY/SECRETKEY env vars from the credentials Secret, which
     // distribution merges over the s3 map because the file declares the s3 driver.
     const s3Config: ConfigDocument = { bucket: s3.bucket, region: s3.region };
-    if (s3.regionEndpoint) s3Config.regionendpoint = s3.regionEndpoint;
+    if (s3.endpoint) s3Config.regionendpoint = s3.endpoint;
     driver.s3 = s3Config;
   } else {
     driver.filesystem = { rootdirectory: STORAGE_MOUNT_DIR };

@@ -41,7 +41,7 @@ export function buildPodStorage(spec: RegistrySpec, names: RegistryChildNames): 
     volumes.push({ name: VOLUME_DATA, persistentVolumeClaim: { claimName: names.pvc } });
     mounts.push({ name: VOLUME_DATA, mountPath: STORAGE_MOUNT_DIR });
   } else if (spec.storage.s3) {
-    const secretName = spec.storage.s3.credentialsSecret;
+    const secretName = spec.storage.s3.secretRef?.name;
     if (secretName) {
       env.push(
         { name: 'REGISTRY_STORAGE_S3_ACCESSKEY', valueFrom: { secretKeyRef: { name: secretName, key: S3_ACCESS_KEY_KEY } } },

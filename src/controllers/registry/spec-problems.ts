@@ -40,11 +40,11 @@ function secretRequirements(spec: RegistrySpec): SecretRequirement[] {
       howTo: `kubectl create secret tls ${spec.tls.secretName} --cert=<cert.pem> --key=<key.pem>`,
     });
   }
-  const s3Secret = spec.storage.s3?.credentialsSecret;
+  const s3Secret = spec.storage.s3?.secretRef?.name;
   if (s3Secret) {
     required.push({
       name: s3Secret,
-      purpose: 'spec.storage.s3.credentialsSecret',
+      purpose: 'spec.storage.s3.secretRef.name',
       keys: [S3_ACCESS_KEY_KEY, S3_SECRET_KEY_KEY],
       howTo: `kubectl create secret generic ${s3Secret} --from-literal=${S3_ACCESS_KEY_KEY}=... --from-literal=${S3_SECRET_KEY_KEY}=...`,
     });

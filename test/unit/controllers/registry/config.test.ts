@@ -38,7 +38,7 @@ describe('buildRegistryConfig', () => {
     },
     {
       name: 's3 storage names bucket, region and endpoint, never the keys',
-      overrides: { storage: { s3: { bucket: 'images', region: 'eu-west-1', regionEndpoint: 'https://minio:9000', credentialsSecret: 's3' } } } as never,
+      overrides: { storage: { s3: { bucket: 'images', region: 'eu-west-1', endpoint: 'https://minio:9000', secretRef: { name: 's3' } } } } as never,
       expect: (c) => {
         expect(c.storage.s3).toEqual({ bucket: 'images', region: 'eu-west-1', regionendpoint: 'https://minio:9000' });
         expect(c.storage.filesystem).toBeUndefined();

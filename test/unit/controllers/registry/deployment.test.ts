@@ -58,7 +58,7 @@ describe('buildDeployment', () => {
   });
 
   it('has no data volume for s3 and reads the keys from the credentials Secret', () => {
-    const dep = deploymentOf({ storage: { s3: { bucket: 'b', region: 'r', credentialsSecret: 's3' } } } as never);
+    const dep = deploymentOf({ storage: { s3: { bucket: 'b', region: 'r', secretRef: { name: 's3' } } } } as never);
     expect(dep.spec?.template.spec?.volumes?.map((v) => v.name)).toEqual(['config']);
     expect(containerOf(dep).env?.map((e) => [e.name, e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.key])).toEqual([
       ['REGISTRY_HTTP_SECRET', 'main-registry-http', 'http-secret'],
