@@ -7,4 +7,7 @@ bin=$(bash scripts/setup.sh | tail -n 1)
 export DOCKMASTER_CONTROLPLANE_BIN="$bin"
 npm run --silent typecheck
 npm run --silent lint
-npx vitest run "$@"
+mkdir -p .tmp
+npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest-results.json "$@"
+# A plain closing line any CI can read.
+node -e 'const r = require("./.tmp/vitest-results.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)'
