@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerOperatorCommand } from './operator.js';
 import { dockmasterVersion } from '../version.js';
 import { DockmasterError, InputValidationError } from '../errors.js';
 import { registerAdmitCommand } from './admit.js';
@@ -32,7 +33,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  program.command('operator', { isDefault: true }).description('Run the controllers and the admission webhook.').action(notBuiltYet('operator'));
+  registerOperatorCommand(program);
   program.command('webhook').description('Run only the admission webhook server.').action(notBuiltYet('webhook'));
   const retention = program.command('retention').description('Plan or apply a retention policy against a registry.');
   retention.command('plan').description('Print what a policy would delete; deletes nothing.').action(notBuiltYet('retention plan'));

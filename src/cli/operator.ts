@@ -1,0 +1,71 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createRegistryController } from '../controllers/registry/controller.js';
+import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
+import { createRootLogger } from '../logging/logger.js';
+import { buildHealthServer } from '../runtime/health.js';
+import { loadKubeConfig } from '../runtime/kube-client.js';
+import { Manager } from '../runtime/manager.js';
+import { RuntimeMetrics } from '../runtime/metrics.js';
+
+export interface OperatorCommandOptions {
+  kubeconfig?: string;
+  config?: string;
+  watchNamespace?: string;
+  healthAddress: string;
+  healthPort: number;
+  leaderElect: boolean;
+  logLevel?: string;
+}
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
+  return port;
+}
+
+/**
+ * Runs the controllers until SIGTERM/SIGINT: informers, leader election on a Lease in the
+ * operator's namespace, and /healthz, /readyz, /metrics. Resolves once stopped.
+ */
+export async function runOperator(options: OperatorCommandOptions): Promise<void> {
+  const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
+  const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
+  const metrics = new RuntimeMetrics({ defaultMetrics: true });
+  const manager = new Manager({
+    kubeConfig: loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
+    logger,
+    metrics,
+    ...(options.watchNamespace ? { namespace: options.watchNamespace } : {}),
+    controllers: [createRegistryController()],
+    leaderElection: options.leaderElect
+      ? { namespace: config.namespace, leaseName: 'dockmaster-operator', ...(process.env.POD_NAME ? { identity: process.env.POD_NAME } : {}) }
+      : false,
+  });
+  const health = buildHealthServer({ metrics, isReady: () => manager.isReady() });
+  await health.listen({ host: options.healthAddress, port: options.healthPort });
+  logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
+  // The admission webhook is not part of this command yet: its certificate and
+  // ValidatingWebhookConfiguration management are still to come.
+  const stopped = new Promise<void>((resolve) => manager.stopOnSignals(resolve));
+  await manager.start();
+  logger.info({ identity: manager.identity }, 'Started the operator');
+  await stopped;
+  await health.close();
+  logger.info('Stopped the operator');
+}
+
+export function registerOperatorCommand(program: Command): void {
+  program
+    .command('operator', { isDefault: true })
+    .description('Run the controllers (Registry) with leader election, health and metrics endpoints.')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
+    .option('--config <path>', 'operator configuration file (YAML or JSON)')
+    .option('--watch-namespace <namespace>', 'watch only this namespace (default: all)')
+    .option('--health-address <address>', 'address of the health and metrics server', '0.0.0.0')
+    .addOption(new Option('--health-port <port>', 'port of the health and metrics server').default(8080).argParser(portNumber))
+    .option('--no-leader-elect', 'run without leader election (a single replica only)')
+    .option('--log-level <level>', 'pino log level (default info, or $DOCKMASTER_LOG_LEVEL)')
+    .action(async (options: OperatorCommandOptions) => {
+      await runOperator(options);
+    });
+}
