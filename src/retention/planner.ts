@@ -1,0 +1,179 @@
+/**
+ * planRetention: the pure decision of what a RetentionPolicy deletes from a registry snapshot.
+ * The policy says which tags it keeps (keep-rules.ts); this module then enforces the safety
+ * invariants, which only ever keep more:
+ *   1. a digest is deleted only when every tag on it is deletable (DELETE by digest removes all);
+ *   2. children of a kept index are kept; an untagged child of a deleted index goes with it;
+ *      untagged manifests no index references are left to garbage collection;
+ *   3. signatures/attestations (sha256-<hex>.sig|.att|.sbom) follow their subject digest;
+ *   4. protected tags and repositories outside the scope are never touched.
+ */
+import { createScopeMatcher } from '../api/glob.js';
+import type { RetentionPolicySpec } from '../api/retention-policy.js';
+import { imageAgeOf } from './image-age.js';
+import { tagsKeptByPolicy } from './keep-rules.js';
+import type { PlannedDelete, PlannedKeep, RepositoryPlan, RetentionPlan } from './plan.js';
+import type { RegistrySnapshot, RepositorySnapshot } from './snapshot.js';
+
+export { isDeleteStillValid } from './plan.js';
+export type { PlannedDelete, PlannedKeep, RepositoryPlan, RetentionPlan, RetentionPlanSummary } from './plan.js';
+
+/** cosign's tag scheme for artifacts attached to an image: sha256-<hex of the subject>.<kind>. */
+const ATTACHED_ARTIFACT_TAG = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
+
+export interface PlanRetentionOptions {
+  now: Date;
+  policyName: string;
+}
+
+/** The subject digest a signature/attestation tag refers to, or undefined for an ordinary tag. */
+export function subjectOfAttachedArtifactTag(tag: string): string | undefined {
+  const match = ATTACHED_ARTIFACT_TAG.exec(tag);
+  return match ? `sha256:${match[1]}` : undefined;
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Digests reachable from `roots` through index children (roots included). */
+function withDescendants(repository: RepositorySnapshot, roots: Iterable<string>): Set<string> {
+  const reached = new Set<string>();
+  const pending = [...roots];
+  for (let digest = pending.pop(); digest !== undefined; digest = pending.pop()) {
+    if (reached.has(digest)) continue;
+    reached.add(digest);
+    pending.push(...(repository.manifests[digest]?.children ?? []));
+  }
+  return reached;
+}
+
+/**
+ * The deleted roots plus their untagged descendants, less anything kept. An untagged child that
+ * a surviving manifest (say an untagged index GC has not collected yet) still references stays:
+ * deleting it would break that manifest.
+ */
+function deletableDescendants(
+  repository: RepositorySnapshot,
+  deletedRoots: readonly string[],
+  keptParents: ReadonlyMap<string, string>,
+): Set<string> {
+  const roots = new Set(deletedRoots);
+  const deleted = new Set([...withDescendants(repository, deletedRoots)].filter((digest) => !keptParents.has(digest)));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [digest, manifest] of Object.entries(repository.manifests)) {
+      if (deleted.has(digest)) continue;
+      for (const child of manifest.children ?? []) {
+        if (deleted.has(child) && !roots.has(child)) {
+          deleted.delete(child);
+          changed = true;
+        }
+      }
+    }
+  }
+  return deleted;
+}
+
+function planRepository(spec: RetentionPolicySpec, repository: RepositorySnapshot, nowMs: number): RepositoryPlan {
+  const allTags = Object.keys(repository.tags).sort(byString);
+  const digestOf = (tag: string): string => repository.tags[tag] ?? '';
+  const tagsOnDigest = new Map<string, string[]>();
+  for (const tag of allTags) tagsOnDigest.set(digestOf(tag), [...(tagsOnDigest.get(digestOf(tag)) ?? []), tag]);
+
+  // Signatures never take part in the rules: they follow their subject instead (invariant 3).
+  const ruleCandidates = allTags
+    .filter((tag) => subjectOfAttachedArtifactTag(tag) === undefined)
+    .map((tag) => ({ tag, age: imageAgeOf(repository, digestOf(tag), nowMs) }));
+  const keptReasons = tagsKeptByPolicy(spec, allTags, ruleCandidates, nowMs);
+
+  // Keeping only grows, so this loop ends: each pass either keeps another tag or stops.
+  let deleted = new Set<string>();
+  let keptParents = new Map<string, string>();
+  for (;;) {
+    const keptRoots = [...new Set([...keptReasons.keys()].map(digestOf))].sort(byString);
+    keptParents = new Map();
+    for (const root of keptRoots) {
+      for (const digest of withDescendants(repository, [root])) if (!keptParents.has(digest)) keptParents.set(digest, root);
+    }
+    const deletedRoots = [...tagsOnDigest.entries()]
+      .filter(([digest, tags]) => !keptParents.has(digest) && tags.every((tag) => !keptReasons.has(tag)))
+      .map(([digest]) => digest);
+    deleted = deletableDescendants(repository, deletedRoots, keptParents);
+
+    let changed = false;
+    for (const tag of allTags) {
+      if (keptReasons.has(tag)) continue;
+      const digest = digestOf(tag);
+      const reason = safetyReasonToKeep(repository, tag, digest, keptParents, deleted, tagsOnDigest, keptReasons);
+      if (reason !== undefined) {
+        keptReasons.set(tag, reason);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+
+  const keep: PlannedKeep[] = [];
+  for (const [tag, reason] of keptReasons) keep.push({ tag, digest: digestOf(tag), reason });
+  keep.sort((a, b) => byString(a.tag, b.tag));
+  const deletes: PlannedDelete[] = [...deleted].sort(byString).map((digest) => {
+    const tags = tagsOnDigest.get(digest) ?? [];
+    return { digest, tags, reason: deleteReason(repository, digest, tags, deleted) };
+  });
+  return { name: repository.name, keep, delete: deletes };
+}
+
+/** Why a tag the policy does not keep must be kept anyway, or undefined when it may go. */
+function safetyReasonToKeep(
+  repository: RepositorySnapshot,
+  tag: string,
+  digest: string,
+  keptParents: ReadonlyMap<string, string>,
+  deleted: ReadonlySet<string>,
+  tagsOnDigest: ReadonlyMap<string, string[]>,
+  keptReasons: ReadonlyMap<string, string>,
+): string | undefined {
+  const keptSibling = (tagsOnDigest.get(digest) ?? []).find((other) => keptReasons.has(other));
+  if (keptSibling !== undefined) return `kept: shares digest with kept tag ${keptSibling}`;
+  const keptRoot = keptParents.get(digest);
+  if (keptRoot !== undefined) return `kept: referenced by kept index ${keptRoot}`;
+  const subject = subjectOfAttachedArtifactTag(tag);
+  if (subject === undefined) return undefined;
+  const subjectPresent = repository.manifests[subject] !== undefined || tagsOnDigest.has(subject);
+  if (!subjectPresent) return 'subject not found: left untouched';
+  if (!deleted.has(subject)) return `kept: follows its subject ${subject}, which is kept`;
+  return undefined;
+}
+
+function deleteReason(repository: RepositorySnapshot, digest: string, tags: readonly string[], deleted: ReadonlySet<string>): string {
+  if (tags.length === 0) {
+    const parent = Object.keys(repository.manifests)
+      .sort(byString)
+      .find((candidate) => deleted.has(candidate) && (repository.manifests[candidate]?.children ?? []).includes(digest));
+    return `deleted: child of deleted index ${parent ?? 'unknown'}`;
+  }
+  const subjects = tags.map(subjectOfAttachedArtifactTag).filter((s): s is string => s !== undefined);
+  if (subjects.length === tags.length) return `deleted: follows its deleted subject ${subjects[0]}`;
+  return 'deleted: not kept by any rule';
+}
+
+/**
+ * Decides, for every repository in the policy's scope, which tags are kept (and why) and which
+ * digests are deleted (and which tags go with them). Pure: same inputs, same plan, sorted output.
+ */
+export function planRetention(spec: RetentionPolicySpec, snapshot: RegistrySnapshot, options: PlanRetentionOptions): RetentionPlan {
+  const inScope = createScopeMatcher({ include: spec.repositories, exclude: spec.excludeRepositories }, 'repository');
+  const nowMs = options.now.getTime();
+  const repositories = snapshot.repositories
+    .filter((repository) => inScope(repository.name))
+    .sort((a, b) => byString(a.name, b.name))
+    .map((repository) => planRepository(spec, repository, nowMs));
+  const kept = repositories.reduce((sum, r) => sum + r.keep.length, 0);
+  const deleteDigests = repositories.reduce((sum, r) => sum + r.delete.length, 0);
+  const deleteTags = repositories.reduce((sum, r) => sum + r.delete.reduce((n, d) => n + d.tags.length, 0), 0);
+  return {
+    registry: snapshot.registry,
+    policy: options.policyName,
+    repositories,
+    summary: { repositories: repositories.length, tags: kept + deleteTags, kept, deleteDigests, deleteTags },
+  };
+}
