@@ -51,18 +51,18 @@ const snapshotArb: fc.Arbitrary<RegistrySnapshot> = fc
   .map((repositories) => ({ registry: 'https://registry.test', repositories }));
 
 const ruleArb = fc.record({
-  tags: fc.constantFrom(['*'], ['v*'], ['release-*', 'a']),
-  excludeTags: fc.constantFrom([], ['dev']),
+  tags: fc.constantFrom<string[]>(['*'], ['v*'], ['release-*', 'a']),
+  excludeTags: fc.constantFrom<string[]>([], ['dev']),
   mostRecent: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
-  newerThan: fc.option(fc.constantFrom('1d', '30d', '720h'), { nil: undefined }),
-  semver: fc.option(fc.constantFrom({ latestPerMinor: 1 }, { latestPerMajor: 1 }, { latestPerMinor: 2, latestPerMajor: 1 }), { nil: undefined }),
+  newerThan: fc.option(fc.constantFrom<string>('1d', '30d', '720h'), { nil: undefined }),
+  semver: fc.option(fc.constantFrom<{ latestPerMinor?: number; latestPerMajor?: number }>({ latestPerMinor: 1 }, { latestPerMajor: 1 }, { latestPerMinor: 2, latestPerMajor: 1 }), { nil: undefined }),
 });
 
 const policyArb: fc.Arbitrary<RetentionPolicySpec> = fc
   .record({
-    repositories: fc.constantFrom(['**'], ['app/**']),
-    excludeRepositories: fc.constantFrom([], ['app/legacy/**']),
-    protectedTags: fc.constantFrom([], ['latest'], ['stable', 'v1.*']),
+    repositories: fc.constantFrom<string[]>(['**'], ['app/**']),
+    excludeRepositories: fc.constantFrom<string[]>([], ['app/legacy/**']),
+    protectedTags: fc.constantFrom<string[]>([], ['latest'], ['stable', 'v1.*']),
     keep: fc.array(ruleArb, { minLength: 1, maxLength: 3 }),
   })
   .map((spec) => policy(spec));
