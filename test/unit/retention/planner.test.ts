@@ -195,3 +195,50 @@ describe('planRetention signatures and attestations', () => {
     ]);
   });
 });
+
+describe('planRetention edge cases', () => {
+  it('keeps an untagged child that a surviving untagged index still references', () => {
+    const child = digestOf(1);
+    const repo: RepositorySnapshot = {
+      name: 'app',
+      tags: { old: digestOf(2) },
+      manifests: { [child]: image(daysAgo(90)), [digestOf(2)]: index([child]), [digestOf(3)]: index([child]) },
+    };
+    const plan = planRetention(policy({ keep: [{ tags: ['none'] }] }), registry(repo), options);
+    expect(plan.repositories[0]?.delete.map((d) => d.digest)).toEqual([digestOf(2)]);
+  });
+
+  it('dates an index with a missing child as new', () => {
+    const repo: RepositorySnapshot = {
+      name: 'app',
+      tags: { idx: digestOf(2), old: digestOf(3) },
+      manifests: { [digestOf(2)]: index([digestOf(1)]), [digestOf(3)]: image(daysAgo(90)) },
+    };
+    const plan = planRetention(policy({ keep: [{ newerThan: '1d' }] }), registry(repo), options);
+    expect(keptTags(plan).idx).toContain('treated as new');
+    expect(deletedTags(plan)).toEqual(['old']);
+  });
+
+  it('keeps a signature whose digest a kept tag shares, even when its subject is deleted', () => {
+    const subject = digestOf(1);
+    const repo: RepositorySnapshot = {
+      name: 'app',
+      tags: { v1: subject, [signatureTag(subject)]: digestOf(2), keepme: digestOf(2) },
+      manifests: { [subject]: image(daysAgo(90)), [digestOf(2)]: image(null) },
+    };
+    const plan = planRetention(policy({ keep: [{ tags: ['keepme'] }] }), registry(repo), options);
+    expect(keptTags(plan)[signatureTag(subject)]).toBe('kept: shares digest with kept tag keepme');
+    expect(deletedTags(plan)).toEqual(['v1']);
+  });
+
+  it('protects signature tags that match protectedTags', () => {
+    const subject = digestOf(1);
+    const repo: RepositorySnapshot = {
+      name: 'app',
+      tags: { v1: subject, [signatureTag(subject)]: digestOf(2) },
+      manifests: { [subject]: image(daysAgo(90)), [digestOf(2)]: image(null) },
+    };
+    const plan = planRetention(policy({ protectedTags: ['*.sig'], keep: [{ tags: ['none'] }] }), registry(repo), options);
+    expect(keptTags(plan)[signatureTag(subject)]).toBe('protected tag');
+  });
+});
