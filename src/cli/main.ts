@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerOperatorCommand } from './operator.js';
+import { registerRetentionCommand } from './retention.js';
 import { dockmasterVersion } from '../version.js';
 import { DockmasterError, InputValidationError } from '../errors.js';
 import { registerAdmitCommand } from './admit.js';
@@ -35,9 +36,7 @@ export function buildProgram(): Command {
 
   registerOperatorCommand(program);
   program.command('webhook').description('Run only the admission webhook server.').action(notBuiltYet('webhook'));
-  const retention = program.command('retention').description('Plan or apply a retention policy against a registry.');
-  retention.command('plan').description('Print what a policy would delete; deletes nothing.').action(notBuiltYet('retention plan'));
-  retention.command('apply').description('Delete what a policy does not keep.').action(notBuiltYet('retention apply'));
+  registerRetentionCommand(program);
   registerAdmitCommand(program);
   program
     .command('version')
