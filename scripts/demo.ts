@@ -19,6 +19,8 @@ import { probeRegistryV2, type EndpointResolver } from '../src/controllers/regis
 import { silentLogger } from '../src/logging/logger.js';
 import { AdmissionPolicyHolder, buildWebhookServer, createCertificateAuthority, issueServingCertificate, MutableCertificateSource } from '../src/admission/index.js';
 import { RegistryV2Client } from '../src/registry/client/v2-client.js';
+import { planFromRegistry } from '../src/cli/retention.js';
+import { renderPlanTable } from '../src/retention/render.js';
 
 const once = process.argv.includes('--once');
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -94,6 +96,14 @@ async function main(): Promise<void> {
     for (const repo of await client.listRepositories()) console.log(`  ${repo}: ${(await client.listTags(repo)).sort().join(' ')}`);
     await client.close();
 
+    step('Retention: kubectl apply of a RetentionPolicy, and its plan against the live registry (deletes nothing)');
+    const policyFile = path.join(root, 'examples/retentionpolicy-demo.yaml');
+    await show(kc, ['apply', '-f', policyFile]);
+    await show(kc, ['-n', NS, 'get', 'rp']);
+    console.log(`$ dockmaster retention plan -f examples/retentionpolicy-demo.yaml --registry ${local}`);
+    const plan = await planFromRegistry({ file: policyFile, registry: local, output: 'table' });
+    console.log(renderPlanTable(plan));
+
     step('Admission: the kube-apiserver calls our webhook over TLS');
     const now = new Date();
     const ca = await createCertificateAuthority({ commonName: 'dockmaster-demo-ca', now, lifetimeMs: 24 * 3600_000 });
@@ -142,7 +152,7 @@ async function main(): Promise<void> {
     if (allowed.exitCode !== 0 || denied.exitCode === 0 || !/denied/i.test(denied.stderr)) throw new Error('Admission did not behave as expected');
 
     step(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    console.log('Not in the demo yet: RetentionPolicy runs and GC windows (their controllers are not built yet).');
+    console.log('Not in the demo yet: scheduled RetentionPolicy runs that delete, and GC windows (their controllers are not built yet).');
     if (!once) {
       console.log(`\nexport KUBECONFIG=${kc}\nThe environment stays up; press Ctrl-C to stop.`);
       await new Promise<void>((resolve) => {
