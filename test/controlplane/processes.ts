@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { spawnDyingWithParent } from '../harness/spawn-tied.js';
 
 /**
  * Child processes of the control plane: each one's stdout and stderr go to a log file whose tail
@@ -106,21 +107,6 @@ export class ManagedProcess {
     await this.exited;
     clearTimeout(timer);
   }
-}
-
-const SETPRIV = '/usr/bin/setpriv';
-
-/**
- * Exit hooks do not run when this process is SIGKILLed (a vitest worker killed on timeout, an
- * OOM kill). On Linux, util-linux's setpriv sets PR_SET_PDEATHSIG before exec'ing the binary,
- * so the kernel kills the child when its parent dies, however it dies; the pid stays the binary's.
- */
-function spawnDyingWithParent(binary: string, args: readonly string[]): ChildProcess {
-  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
-  if (process.platform === 'linux' && existsSync(SETPRIV)) {
-    return spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio });
-  }
-  return spawn(binary, args, { stdio });
 }
 
 /** A loopback TCP port that was free a moment ago (the OS picks it; the caller binds it next). */

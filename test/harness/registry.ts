@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { buildRegistryConfig } from './registry-config.js';
 import { createLoopbackTls, type LoopbackTlsMaterial } from './tls.js';
 import type { TokenIssuer } from './token-issuer.js';
+import { spawnDyingWithParent } from './spawn-tied.js';
 
 /**
  * Runs Debian's distribution 2.8.2 (`/usr/bin/docker-registry serve`) on a free loopback port with
@@ -18,7 +19,6 @@ import type { TokenIssuer } from './token-issuer.js';
  */
 
 export const DOCKER_REGISTRY_BINARY = '/usr/bin/docker-registry';
-const SETPRIV = '/usr/bin/setpriv';
 const READY_TIMEOUT_MS = 20_000;
 const OUTPUT_TAIL_BYTES = 16_384;
 
@@ -184,11 +184,7 @@ class RegistryInstance implements RunningRegistry {
     // REGISTRY_* variables override config.yml in distribution; none may leak in from the test run.
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_')));
     const args = ['serve', this.configPath];
-    // Exit hooks do not run when this process is SIGKILLed (a worker killed on timeout): util-linux's
-    // setpriv sets PR_SET_PDEATHSIG before exec'ing the registry, so the kernel kills it with us.
-    const child = existsSync(SETPRIV)
-      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', DOCKER_REGISTRY_BINARY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-      : spawn(DOCKER_REGISTRY_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawnDyingWithParent(DOCKER_REGISTRY_BINARY, args, { env });
     const keepTail = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
     };
