@@ -199,6 +199,10 @@ export const retentionRunSchema = z
     tagsDeleted: countSchema('Tags removed by those deletes (in a dry run: that would have been removed).').optional(),
     errors: countSchema('Number of errors in the run (failed deletes, unreadable repositories).').optional(),
     message: z.string().max(4096).optional().meta({ description: 'Human-readable summary of the run, with the first errors.' }),
+    trigger: z
+      .enum(['Schedule', 'RunNow'])
+      .optional()
+      .meta({ description: 'What started the run: Schedule (spec.schedule) or RunNow (the dockmaster.dev/run-now annotation).' }),
   })
   .meta({ description: 'The last completed run.' });
 
@@ -232,6 +236,15 @@ export const retentionPolicyStatusSchema = z
     lastRun: retentionRunSchema.optional(),
     nextRun: timestampSchema('When the next scheduled run is due; absent when suspended or without schedule.').optional(),
     planSummary: planSummarySchema.optional(),
+    handledRunNow: z
+      .string()
+      .max(1024)
+      .optional()
+      .meta({
+        description:
+          'The value of the dockmaster.dev/run-now annotation the operator last ran for. A run is asked for by setting the annotation ' +
+          'to a new value (e.g. a timestamp); the same value never triggers twice.',
+      }),
   })
   .meta({ description: 'Observed state of the RetentionPolicy, written by the operator.' });
 
