@@ -1,0 +1,148 @@
+/**
+ * Sends a plan's deletes (I/O): per repository, re-check the tags, skip what became stale, then
+ * DELETE level by level (referrers first, delete-order.ts), under the partial-failure rule of
+ * delete-failures.ts. Everything that happens to a planned delete lands in exactly one list of
+ * the ledger: deleted, skipped, failed or notAttempted.
+ */
+import type { Logger } from '../logging/logger.js';
+import type { RegistryV2Client } from '../registry/client/index.js';
+import { classifyDeleteError, nextFailureState, type DeleteAttemptResult, type FailureState } from './delete-failures.js';
+import type { RepositoryDeleteOrder } from './delete-order.js';
+import { blockedByReferrer, skipsAfterRecheck } from './delete-recheck.js';
+import type { PlannedDelete } from './plan.js';
+import type { DeletedManifest, FailedDelete, SkippedDelete } from './run.js';
+import type { RepositorySnapshot } from './snapshot.js';
+import { recheckRepository } from './tag-recheck.js';
+
+export interface DeleteLedger {
+  deleted: DeletedManifest[];
+  skipped: SkippedDelete[];
+  failed: FailedDelete[];
+  notAttempted: DeletedManifest[];
+}
+
+export interface DeleteExecutionOptions {
+  client: RegistryV2Client;
+  logger: Logger;
+  maxConsecutiveFailures: number;
+  repositoryConcurrency: number;
+  signal?: AbortSignal;
+  /** Called each time a planned delete is settled (in any list). */
+  onSettled: () => void;
+}
+
+export interface DeleteExecutionResult extends DeleteLedger {
+  /** Why the run stopped early (registry read-only, too many failures, aborted), if it did. */
+  stopReason?: string;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class DeleteRun {
+  readonly ledger: DeleteLedger = { deleted: [], skipped: [], failed: [], notAttempted: [] };
+  private failures: FailureState = { consecutiveFailures: 0 };
+
+  constructor(private readonly options: DeleteExecutionOptions) {}
+
+  get stopReason(): string | undefined {
+    if (this.failures.stopReason !== undefined) return this.failures.stopReason;
+    return this.options.signal?.aborted ? 'aborted before all deletes were sent' : undefined;
+  }
+
+  record(result: DeleteAttemptResult): void {
+    const before = this.failures.stopReason;
+    this.failures = nextFailureState(this.failures, result, this.options.maxConsecutiveFailures);
+    if (before === undefined && this.failures.stopReason !== undefined) {
+      this.options.logger.error({ reason: this.failures.stopReason }, 'Stopped deleting: no further DELETE is sent');
+    }
+  }
+
+  settle(list: 'deleted' | 'notAttempted', repository: string, entry: PlannedDelete): void;
+  settle(list: 'skipped', repository: string, entry: PlannedDelete, reason: string): void;
+  settle(list: 'failed', repository: string, entry: PlannedDelete, error: string): void;
+  settle(list: keyof DeleteLedger, repository: string, entry: PlannedDelete, detail?: string): void {
+    const base = { repository, digest: entry.digest, tags: [...entry.tags] };
+    const log = this.options.logger;
+    if (list === 'deleted') {
+      this.ledger.deleted.push(base);
+      log.info(base, 'Deleted manifest');
+    } else if (list === 'notAttempted') {
+      this.ledger.notAttempted.push(base);
+    } else if (list === 'skipped') {
+      this.ledger.skipped.push({ ...base, reason: detail ?? '' });
+      log.warn({ ...base, reason: detail }, 'Skipped planned delete');
+    } else {
+      this.ledger.failed.push({ ...base, error: detail ?? '' });
+      log.error({ ...base, error: detail }, 'Failed to delete manifest');
+    }
+    this.options.onSettled();
+  }
+}
+
+async function executeRepository(run: DeleteRun, options: DeleteExecutionOptions, order: RepositoryDeleteOrder, snapshot: RepositorySnapshot | undefined): Promise<void> {
+  const { repository } = order;
+  const entries = order.levels.flat();
+  if (run.stopReason !== undefined) {
+    for (const entry of entries) run.settle('notAttempted', repository, entry);
+    return;
+  }
+  let skips: Map<string, string>;
+  try {
+    skips = skipsAfterRecheck(order, snapshot, await recheckRepository(options.client, repository, snapshot));
+  } catch (error) {
+    // Without a fresh resolution nothing may be deleted: the plan could be stale.
+    const message = `not deleted: re-checking the repository's tags before deleting failed: ${errorMessage(error)}`;
+    for (const entry of entries) run.settle('failed', repository, entry, message);
+    run.record({ kind: 'error', errorClass: classifyDeleteError(error), message: errorMessage(error) });
+    return;
+  }
+  const gone = new Set<string>();
+  for (const level of order.levels) {
+    await Promise.all(
+      level.map(async (entry) => {
+        const skip = skips.get(entry.digest);
+        if (skip !== undefined) return run.settle('skipped', repository, entry, skip);
+        if (run.stopReason !== undefined) return run.settle('notAttempted', repository, entry);
+        const blocked = blockedByReferrer(entry.digest, order.references, gone);
+        if (blocked !== undefined) return run.settle('skipped', repository, entry, blocked);
+        try {
+          await options.client.deleteManifest(repository, entry.digest);
+          gone.add(entry.digest);
+          run.record({ kind: 'success' });
+          return run.settle('deleted', repository, entry);
+        } catch (error) {
+          const errorClass = classifyDeleteError(error);
+          run.record({ kind: 'error', errorClass, message: errorMessage(error) });
+          if (errorClass !== 'gone') return run.settle('failed', repository, entry, errorMessage(error));
+          gone.add(entry.digest);
+          return run.settle('skipped', repository, entry, 'already deleted (the registry answered 404)');
+        }
+      }),
+    );
+  }
+}
+
+/**
+ * Executes the ordered deletes of every repository, `repositoryConcurrency` repositories at a
+ * time (the client bounds the requests in flight); each repository's re-check happens just
+ * before its own deletes, so the window for a stale decision is one repository's work.
+ */
+export async function executeDeletes(
+  orders: readonly RepositoryDeleteOrder[],
+  snapshots: ReadonlyMap<string, RepositorySnapshot>,
+  options: DeleteExecutionOptions,
+): Promise<DeleteExecutionResult> {
+  const run = new DeleteRun(options);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < orders.length; i = next++) {
+      const order = orders[i]!;
+      await executeRepository(run, options, order, snapshots.get(order.repository));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.repositoryConcurrency, orders.length)) }, worker));
+  const stopReason = run.stopReason;
+  return { ...run.ledger, ...(stopReason !== undefined ? { stopReason } : {}) };
+}
