@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createRegistryController } from '../controllers/registry/controller.js';
+import { RegistryMaintenanceLocks } from '../controllers/registry-maintenance.js';
+import { createRetentionPolicyController } from '../controllers/retention-policy/controller.js';
 import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
 import { createRootLogger } from '../logging/logger.js';
 import { buildHealthServer } from '../runtime/health.js';
@@ -31,12 +33,17 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
   const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
   const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
+  // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
+  const maintenanceLocks = new RegistryMaintenanceLocks();
   const manager = new Manager({
     kubeConfig: loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
     logger,
     metrics,
     ...(options.watchNamespace ? { namespace: options.watchNamespace } : {}),
-    controllers: [createRegistryController()],
+    controllers: [
+      createRegistryController(),
+      createRetentionPolicyController({ locks: maintenanceLocks, metricsRegistry: metrics.registry }),
+    ],
     leaderElection: options.leaderElect
       ? { namespace: config.namespace, leaseName: 'dockmaster-operator', ...(process.env.POD_NAME ? { identity: process.env.POD_NAME } : {}) }
       : false,
@@ -57,7 +64,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
 export function registerOperatorCommand(program: Command): void {
   program
     .command('operator', { isDefault: true })
-    .description('Run the controllers (Registry) with leader election, health and metrics endpoints.')
+    .description('Run the controllers (Registry, RetentionPolicy) with leader election, health and metrics endpoints.')
     .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
     .option('--config <path>', 'operator configuration file (YAML or JSON)')
     .option('--watch-namespace <namespace>', 'watch only this namespace (default: all)')

@@ -1,0 +1,65 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { runRetention } from '../../retention/run.js';
+import type { Clock } from '../../runtime/clock.js';
+import { defineController, type ControllerDefinition } from '../../runtime/controller.js';
+import { RESOURCES } from '../../runtime/resources.js';
+import type { RegistryMaintenanceLocks } from '../registry-maintenance.js';
+import { RetentionMetrics } from './metrics.js';
+import { reconcileRetentionPolicy, type RegistryUrlResolver } from './reconcile.js';
+import { PolicyReferenceIndex } from './references.js';
+import type { RetentionRunner } from './run-execution.js';
+
+export const RETENTION_POLICY_CONTROLLER_NAME = 'retention-policy';
+
+export interface RetentionPolicyControllerOptions {
+  /** The operator's one instance, shared with the garbage-collection controller. */
+  locks: RegistryMaintenanceLocks;
+  /** The retention engine; tests inject their own. Default: runRetention (src/retention/run.ts). */
+  runRetention?: RetentionRunner;
+  clock?: Clock;
+  /** How to reach a managed Registry. Default: its in-cluster Service URL (status.endpoint). */
+  resolveRegistry?: RegistryUrlResolver;
+  /** The registry /metrics serves (RuntimeMetrics.registry); default a private one. */
+  metricsRegistry?: MetricsRegistry;
+  /** How soon a run blocked by a window or another run is looked at again. Default 15 s. */
+  blockedRetryMs?: number;
+  /** Parallel reconciles; each run occupies one while it lasts. Default 2. */
+  workers?: number;
+}
+
+export const resolveThroughServiceUrl: RegistryUrlResolver = (_registry, serviceUrl) => serviceUrl;
+
+/**
+ * The RetentionPolicy controller: runs the retention engine on each policy's schedule or when
+ * asked (run-now annotation), never beside another run or a garbage-collection window on the
+ * same registry. Registry events re-trigger the policies using it (so a window ending starts the
+ * runs it held back); Secret events the policies whose credentials they hold.
+ */
+export function createRetentionPolicyController(options: RetentionPolicyControllerOptions): ControllerDefinition {
+  const references = new PolicyReferenceIndex();
+  const reconcilerOptions = {
+    locks: options.locks,
+    runRetention: options.runRetention ?? runRetention,
+    resolveRegistry: options.resolveRegistry ?? resolveThroughServiceUrl,
+    metrics: new RetentionMetrics(options.metricsRegistry),
+    references,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.blockedRetryMs !== undefined ? { blockedRetryMs: options.blockedRetryMs } : {}),
+  };
+  const namespaceOf = (obj: KubernetesObject): string => obj.metadata?.namespace ?? '';
+  return defineController({
+    name: RETENTION_POLICY_CONTROLLER_NAME,
+    forResource: RESOURCES.retentionPolicy,
+    watches: [
+      { resource: RESOURCES.registry, mapToKeys: (registry) => references.policiesUsingRegistry(namespaceOf(registry), registry.metadata?.name ?? '') },
+      // Every Secret, unfiltered (user Secrets carry no label of ours); the informer is shared with the Registry controller's.
+      { resource: RESOURCES.secret, mapToKeys: (secret) => references.policiesUsingSecret(namespaceOf(secret), secret.metadata?.name ?? '') },
+    ],
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    reconcile: (request, ctx) => reconcileRetentionPolicy(request, ctx, reconcilerOptions),
+  });
+}
+
+export type { RegistryUrlResolver } from './reconcile.js';
+export type { RetentionRunner } from './run-execution.js';

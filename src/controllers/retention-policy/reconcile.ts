@@ -1,0 +1,239 @@
+/**
+ * The level-based reconcile of a RetentionPolicy: read it and what it references, decide from
+ * its schedule and run-now annotation whether a run is due, run under the registry's maintenance
+ * lock, and write only the status fields that changed. A run is destructive, so whether it is due
+ * is decided again on the live object (one GET), never on a cache that may predate our last write.
+ */
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { Registry } from '../../api/registry.js';
+import { retentionPolicySpecSchema, type RetentionPolicy, type RetentionPolicySpec } from '../../api/retention-policy.js';
+import type { Clock } from '../../runtime/clock.js';
+import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
+import { apiErrorStatus } from '../../runtime/kube-client.js';
+import { objectPath, RESOURCES } from '../../runtime/resources.js';
+import type { RegistryMaintenanceLocks } from '../registry-maintenance.js';
+import * as C from './conditions.js';
+import { blockingWindowPhase, runUnderMaintenanceLock, waitingForWindowMessage, type GuardedRunResult } from './maintenance-gate.js';
+import type { RetentionMetrics } from './metrics.js';
+import type { PolicyReferenceIndex } from './references.js';
+import { policyReferences, resolveRegistryAccess, type AccessResult } from './registry-access.js';
+import { executeRetentionRun, type RetentionRunner } from './run-execution.js';
+import { boundedPlanSummary, lastRunFromReport, runEvent } from './run-summary.js';
+import { decideRun, MAX_REQUEUE_MS, nextTick, RUN_NOW_ANNOTATION, type RunDecision, type RunTrigger } from './schedule.js';
+import { desiredStatus, findCondition, statusPatch, type ConditionInput, type DesiredStatusInput } from './status.js';
+
+export type PolicyObject = RetentionPolicy & KubernetesObject;
+
+/**
+ * The URL to reach a managed Registry at, given its in-cluster Service URL; undefined when it
+ * cannot be reached yet. Default: the Service URL. Tests running registries on loopback pass one
+ * that reads where the stand-in kubelet put them.
+ */
+export type RegistryUrlResolver = (registry: Registry, serviceUrl: string, ctx: ReconcileContext) => Promise<string | undefined> | string | undefined;
+
+export interface RetentionPolicyReconcilerOptions {
+  locks: RegistryMaintenanceLocks;
+  runRetention: RetentionRunner;
+  resolveRegistry: RegistryUrlResolver;
+  metrics: RetentionMetrics;
+  references: PolicyReferenceIndex;
+  clock?: Clock;
+  /** How soon to look again while a window or another run blocks a due run (Registry events also wake us). */
+  blockedRetryMs?: number;
+}
+
+const DEFAULT_BLOCKED_RETRY_MS = 15_000;
+
+interface PolicyView {
+  spec?: RetentionPolicySpec;
+  problem?: { reason: string; message: string };
+  access?: AccessResult;
+  decision: RunDecision;
+}
+
+function evaluate(policy: PolicyObject, namespace: string, ctx: ReconcileContext, options: RetentionPolicyReconcilerOptions, now: Date): PolicyView {
+  const parsed = retentionPolicySpecSchema.safeParse(policy.spec);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
+    return { problem: { reason: C.REASON_SPEC_INVALID, message: `${issues}. Fix the spec.` }, decision: {} };
+  }
+  const spec = parsed.data;
+  const lookups = {
+    registry: (name: string) => ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).get(namespace, name),
+    secret: (name: string) => ctx.cache<V1Secret>(RESOURCES.secret).get(namespace, name),
+  };
+  options.references.set(`${namespace}/${policy.metadata?.name ?? ''}`, policyReferences(spec, lookups));
+  const access = resolveRegistryAccess(namespace, spec, lookups);
+  const created = policy.metadata?.creationTimestamp;
+  const lastStart = policy.status?.lastRun?.startTime;
+  const runNow = policy.metadata?.annotations?.[RUN_NOW_ANNOTATION];
+  const decision = decideRun({
+    schedule: spec.schedule,
+    timeZone: spec.timeZone,
+    suspend: spec.suspend,
+    ...(created ? { createdAt: new Date(created) } : {}),
+    ...(lastStart ? { lastRunStart: new Date(lastStart) } : {}),
+    ...(runNow !== undefined ? { runNow } : {}),
+    ...(policy.status?.handledRunNow !== undefined ? { handledRunNow: policy.status.handledRunNow } : {}),
+    now,
+  });
+  return { spec, access, decision };
+}
+
+const isRunningInStatus = (policy: PolicyObject): boolean => findCondition(policy.status, C.CONDITION_RUNNING)?.status === 'True';
+
+function readyCondition(view: PolicyView): ConditionInput {
+  const problem = view.problem ?? (view.access && !view.access.ok ? view.access.problem : undefined);
+  if (problem) return { type: C.CONDITION_READY, status: 'False', ...problem };
+  const access = view.access?.ok ? view.access.access : undefined;
+  const target = access?.registry ? `Registry ${access.registry.metadata?.name}` : access?.url;
+  return { type: C.CONDITION_READY, status: 'True', reason: C.REASON_CONFIGURED, message: `${target} and its credentials are resolved.` };
+}
+
+function idleCondition(policy: PolicyObject, wasRunning: boolean): ConditionInput {
+  const previous = findCondition(policy.status, C.CONDITION_RUNNING);
+  if (wasRunning || (previous?.status === 'False' && previous.reason === C.REASON_INTERRUPTED)) {
+    return {
+      type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_INTERRUPTED,
+      message: 'A run was interrupted (the operator stopped during it); runs are not resumable, the next run starts over and converges.',
+    };
+  }
+  return { type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_IDLE, message: 'No run in progress.' };
+}
+
+async function readLivePolicy(ctx: ReconcileContext, request: ReconcileRequest): Promise<PolicyObject | undefined> {
+  try {
+    return await ctx.kube.requestJson<PolicyObject>('GET', objectPath(RESOURCES.retentionPolicy, request.namespace, request.name));
+  } catch (error) {
+    if (apiErrorStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function writeStatus(ctx: ReconcileContext, request: ReconcileRequest, policy: PolicyObject, next: NonNullable<PolicyObject['status']>): Promise<PolicyObject> {
+  const body = statusPatch(policy.status, next);
+  if (!body) return policy;
+  const updated = await ctx.kube.requestJson<PolicyObject>('PATCH', objectPath(RESOURCES.retentionPolicy, request.namespace, request.name, 'status'), {
+    body,
+    contentType: 'application/merge-patch+json',
+  });
+  ctx.log.debug({ fields: Object.keys(body.status) }, 'Updated retention policy status');
+  return updated;
+}
+
+export async function reconcileRetentionPolicy(request: ReconcileRequest, ctx: ReconcileContext, options: RetentionPolicyReconcilerOptions): Promise<ReconcileOutcome> {
+  const clock = options.clock ?? ctx.clock;
+  const now = (): Date => new Date(clock.now());
+  let policy = ctx.cache<PolicyObject>(RESOURCES.retentionPolicy).get(request.namespace, request.name);
+  if (!policy || policy.metadata?.deletionTimestamp) {
+    if (!policy) options.references.delete(request.key);
+    return {};
+  }
+  let view = evaluate(policy, request.namespace, ctx, options, now());
+  const staleRunning = isRunningInStatus(policy);
+  if (view.decision.trigger || staleRunning) {
+    const live = await readLivePolicy(ctx, request);
+    if (!live) return {};
+    policy = live;
+    view = evaluate(policy, request.namespace, ctx, options, now());
+  }
+  // Runs happen inside reconcile and never two reconciles on one key at once, so Running=True
+  // seen here was left by a process that died during its run.
+  const wasRunning = isRunningInStatus(policy);
+  if (wasRunning) {
+    ctx.log.warn({}, 'Found Running=True from an interrupted run; clearing it');
+    ctx.events.record(policy, 'Warning', C.REASON_INTERRUPTED, 'A retention run was interrupted by an operator restart; the next run starts over.');
+  }
+  const ready = readyCondition(view);
+  const trigger = view.decision.trigger;
+  const access = view.access?.ok ? view.access.access : undefined;
+  const write = (running: ConditionInput, nextRun = view.decision.nextRun) =>
+    writeStatus(ctx, request, policy, desiredStatus({ metadata: policy.metadata ?? {}, current: policy.status, conditions: [ready, running], nextRun, now: now() }));
+
+  if (!trigger || !access || !view.spec) {
+    await write(idleCondition(policy, wasRunning));
+    return view.decision.requeueAfterMs !== undefined ? { requeueAfterMs: view.decision.requeueAfterMs } : {};
+  }
+  const blockedRetryMs = options.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS;
+  const cachedPhase = blockingWindowPhase(access.registry);
+  if (cachedPhase) {
+    await write({ type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_WAITING_FOR_GC, message: waitingForWindowMessage(cachedPhase) });
+    return { requeueAfterMs: blockedRetryMs };
+  }
+  const url = access.registry ? await options.resolveRegistry(access.registry, access.url, ctx) : access.url;
+  if (!url) {
+    const unresolved: ConditionInput = {
+      type: C.CONDITION_READY, status: 'False', reason: C.REASON_REGISTRY_UNRESOLVED,
+      message: `No address to reach Registry ${access.registry?.metadata?.name} yet; it is probably not deployed or not ready.`,
+    };
+    await writeStatus(ctx, request, policy, desiredStatus({ metadata: policy.metadata ?? {}, current: policy.status, conditions: [unresolved, idleCondition(policy, wasRunning)], nextRun: view.decision.nextRun, now: now() }));
+    return { requeueAfterMs: blockedRetryMs };
+  }
+  return runAndRecord({ request, ctx, options, policy, spec: view.spec, access, url, trigger, dueTick: view.decision.nextRun, ready, now });
+}
+
+interface RunContext {
+  request: ReconcileRequest;
+  ctx: ReconcileContext;
+  options: RetentionPolicyReconcilerOptions;
+  policy: PolicyObject;
+  spec: RetentionPolicySpec;
+  access: NonNullable<Extract<AccessResult, { ok: true }>['access']>;
+  url: string;
+  trigger: RunTrigger;
+  /** The tick that made the run due (undefined for run-now without schedule). */
+  dueTick: Date | undefined;
+  ready: ConditionInput;
+  now: () => Date;
+}
+
+async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
+  const { request, ctx, options, spec, access, url, trigger, ready, now } = run;
+  let current = run.policy;
+  const runNowValue = current.metadata?.annotations?.[RUN_NOW_ANNOTATION];
+  const status = (running: ConditionInput, nextRun: Date | undefined, runFields?: DesiredStatusInput['run']) =>
+    desiredStatus({ metadata: current.metadata ?? {}, current: current.status, conditions: [ready, running], nextRun, now: now(), ...(runFields ? { run: runFields } : {}) });
+
+  const result: GuardedRunResult = await runUnderMaintenanceLock(options.locks, access.registryKey, request.key, {
+    markRunning: async () => {
+      const running: ConditionInput = {
+        type: C.CONDITION_RUNNING, status: 'True', reason: C.REASON_RUN_IN_PROGRESS,
+        message: `${spec.dryRun ? 'Dry run' : 'Run'} (${trigger === 'RunNow' ? 'asked by the run-now annotation' : 'scheduled'}) started against ${url}.`,
+      };
+      current = await writeStatus(ctx, request, current, status(running, run.dueTick));
+      ctx.log.info({ trigger, dryRun: spec.dryRun, registry: url }, 'Started retention run');
+    },
+    ...(access.registry
+      ? {
+          readLiveRegistry: () =>
+            ctx.kube.requestJson<Registry>('GET', objectPath(RESOURCES.registry, request.namespace, access.registry?.metadata?.name ?? '')),
+        }
+      : {}),
+    run: () => executeRetentionRun(options.runRetention, { access, url, policyKey: request.key, spec, now, log: ctx.log }),
+  });
+
+  if (result.kind !== 'ran') {
+    const running: ConditionInput =
+      result.kind === 'blocked-by-window'
+        ? { type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_WAITING_FOR_GC, message: waitingForWindowMessage(result.phase) }
+        : { type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_WAITING_FOR_OTHER_RUN, message: `Waiting for the run of RetentionPolicy ${result.holder} on the same registry to finish.` };
+    await writeStatus(ctx, request, current, status(running, run.dueTick));
+    ctx.log.info({ blockedBy: result.kind }, 'Retention run is waiting');
+    return { requeueAfterMs: options.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS };
+  }
+
+  const report = result.report;
+  options.metrics.observeRun(request.key, report);
+  const event = runEvent(report);
+  if (event) ctx.events.record(current, event.type, event.reason, event.message);
+  const lastRun = lastRunFromReport(report, trigger);
+  const idle: ConditionInput = { type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_IDLE, message: `No run in progress; the last one ended ${report.outcome}.` };
+  const nextRun = nextTick(spec, report.startTime);
+  await writeStatus(ctx, request, current, status(idle, nextRun, {
+    lastRun,
+    ...(report.outcome === 'DryRun' ? { planSummary: boundedPlanSummary(report.plan) } : {}),
+    ...(trigger === 'RunNow' && runNowValue !== undefined ? { handledRunNow: runNowValue } : {}),
+  }));
+  if (!nextRun) return {};
+  return { requeueAfterMs: Math.max(1000, Math.min(nextRun.getTime() - now().getTime(), MAX_REQUEUE_MS)) };
+}

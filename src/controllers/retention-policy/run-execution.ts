@@ -1,0 +1,72 @@
+/**
+ * One retention run against a registry: build the v2 client from the resolved access, call the
+ * engine, and turn anything thrown into a Failed report, so the caller always has a report to
+ * record and always clears Running. The full plan goes to the logs (status holds a bounded summary).
+ */
+import type { RetentionPolicySpec } from '../../api/retention-policy.js';
+import type { Logger } from '../../logging/logger.js';
+import { RegistryV2Client } from '../../registry/client/index.js';
+import type { RetentionRunOptions, RetentionRunReport } from '../../retention/run.js';
+import type { RegistryAccess } from './registry-access.js';
+import { failedReport, runErrors } from './run-summary.js';
+
+export type RetentionRunner = (options: RetentionRunOptions) => Promise<RetentionRunReport>;
+
+export interface RunRequest {
+  access: RegistryAccess;
+  /** The URL to reach the registry at (the resolver's answer for managed registries). */
+  url: string;
+  policyKey: string;
+  spec: RetentionPolicySpec;
+  now: () => Date;
+  log: Logger;
+}
+
+export async function executeRetentionRun(runner: RetentionRunner, request: RunRequest): Promise<RetentionRunReport> {
+  const { access, url, policyKey, spec, log } = request;
+  const startTime = request.now();
+  let client: RegistryV2Client | undefined;
+  let report: RetentionRunReport;
+  try {
+    client = new RegistryV2Client({
+      url,
+      // In-cluster registries without spec.tls serve plain HTTP, and external URLs say http:// only on purpose.
+      allowPlainHttp: url.startsWith('http://'),
+      ...(access.credentials ? { credentials: access.credentials } : {}),
+      ...(access.caPem ? { caPem: access.caPem } : {}),
+      ...(access.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+      logger: log,
+    });
+    report = await runner({ client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, now: startTime, logger: log });
+  } catch (error) {
+    log.error({ err: error }, 'Retention run failed');
+    report = failedReport(url, policyKey, error, startTime, request.now());
+  } finally {
+    await client?.close();
+  }
+  logRunReport(log, report);
+  return report;
+}
+
+function logRunReport(log: Logger, report: RetentionRunReport): void {
+  for (const repository of report.plan.repositories) {
+    if (repository.delete.length === 0) continue;
+    log.info(
+      { repository: repository.name, dryRun: report.outcome === 'DryRun', deletions: repository.delete, kept: repository.keep.length },
+      'Planned deletions in repository',
+    );
+  }
+  log.info(
+    {
+      outcome: report.outcome,
+      summary: report.plan.summary,
+      deleted: report.deleted.length,
+      skipped: report.skipped,
+      failed: report.failed,
+      notAttempted: report.notAttempted.length,
+      errors: runErrors(report).length,
+      durationSeconds: (report.completionTime.getTime() - report.startTime.getTime()) / 1000,
+    },
+    'Finished retention run',
+  );
+}

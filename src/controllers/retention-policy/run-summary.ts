@@ -1,0 +1,124 @@
+/**
+ * What a finished run becomes in the RetentionPolicy's status and Events: counts, a short message
+ * with the first errors, and for dry runs a bounded summary of the plan. Pure. Status must stay
+ * small (etcd objects are capped at 1.5 MiB and every watcher receives each update), so lists are
+ * cut and the full plan goes to the logs.
+ */
+import type { RetentionPlanSummary as StatusPlanSummary, RetentionRun } from '../../api/retention-policy.js';
+import type { RetentionPlan } from '../../retention/plan.js';
+import type { RetentionRunReport } from '../../retention/run.js';
+import * as C from './conditions.js';
+import type { RunTrigger } from './schedule.js';
+
+/** The CRD's bounds (src/api/retention-policy.ts): at most 50 deletions, 20 tags each. */
+export const PLAN_SUMMARY_MAX_DELETIONS = 50;
+export const PLAN_SUMMARY_MAX_TAGS = 20;
+const MAX_MESSAGE = 4096;
+const MAX_ERRORS_IN_MESSAGE = 3;
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** The first errors of a run, for the message and the Warning event. */
+export function runErrors(report: RetentionRunReport): string[] {
+  const errors = report.error ? [report.error] : [];
+  for (const failed of report.failed) errors.push(`DELETE ${failed.repository}@${failed.digest}: ${failed.error}`);
+  return errors;
+}
+
+export function describeRun(report: RetentionRunReport): string {
+  const summary = report.plan.summary;
+  const repositories = plural(summary.repositories, 'repository', 'repositories');
+  let text: string;
+  if (report.outcome === 'DryRun') {
+    text = `Dry run: would delete ${plural(summary.deleteDigests, 'manifest')} (${plural(summary.deleteTags, 'tag')}) of ${summary.tags} in ${repositories}; nothing deleted.`;
+  } else {
+    const tagsDeleted = report.deleted.reduce((n, d) => n + d.tags.length, 0);
+    text = `Deleted ${plural(report.deleted.length, 'manifest')} (${plural(tagsDeleted, 'tag')}) of ${summary.tags} in ${repositories}.`;
+    if (report.skipped.length > 0) text += ` Skipped ${report.skipped.length} (tags moved since the plan; the next run re-plans them).`;
+    if (report.notAttempted.length > 0) text += ` ${report.notAttempted.length} planned deletes not attempted.`;
+  }
+  const errors = runErrors(report);
+  if (errors.length > 0) {
+    const shown = errors.slice(0, MAX_ERRORS_IN_MESSAGE).join('; ');
+    const more = errors.length > MAX_ERRORS_IN_MESSAGE ? ` (and ${errors.length - MAX_ERRORS_IN_MESSAGE} more in the operator logs)` : '';
+    text += ` ${plural(errors.length, 'error')}: ${shown}${more}.`;
+  }
+  return truncate(text, MAX_MESSAGE);
+}
+
+/** status.lastRun from a report. In a dry run the deleted counts are what would have been deleted. */
+export function lastRunFromReport(report: RetentionRunReport, trigger: RunTrigger): RetentionRun {
+  const summary = report.plan.summary;
+  const dryRun = report.outcome === 'DryRun';
+  return {
+    startTime: report.startTime.toISOString(),
+    completionTime: report.completionTime.toISOString(),
+    result: report.outcome,
+    repositories: summary.repositories,
+    tagsEvaluated: summary.tags,
+    digestsDeleted: dryRun ? summary.deleteDigests : report.deleted.length,
+    tagsDeleted: dryRun ? summary.deleteTags : report.deleted.reduce((n, d) => n + d.tags.length, 0),
+    errors: runErrors(report).length,
+    message: describeRun(report),
+    trigger,
+  };
+}
+
+/** status.planSummary: the plan's counts and its first deletions, within the CRD's bounds. */
+export function boundedPlanSummary(plan: RetentionPlan): StatusPlanSummary {
+  const deletions: NonNullable<StatusPlanSummary['deletions']> = [];
+  let total = 0;
+  for (const repository of plan.repositories) {
+    for (const entry of repository.delete) {
+      total++;
+      if (deletions.length >= PLAN_SUMMARY_MAX_DELETIONS) continue;
+      deletions.push({
+        repository: truncate(repository.name, 512),
+        digest: entry.digest,
+        tags: entry.tags.slice(0, PLAN_SUMMARY_MAX_TAGS).map((tag) => truncate(tag, 128)),
+        reason: truncate(entry.reason, 256),
+      });
+    }
+  }
+  return {
+    repositories: plan.summary.repositories,
+    tags: plan.summary.tags,
+    kept: plan.summary.kept,
+    deleteDigests: plan.summary.deleteDigests,
+    deleteTags: plan.summary.deleteTags,
+    deletions,
+    omittedDeletions: total - deletions.length,
+  };
+}
+
+export interface RunEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** The Event a run deserves: only runs that deleted (or would delete) something, or failed. */
+export function runEvent(report: RetentionRunReport): RunEvent | undefined {
+  const message = describeRun(report);
+  switch (report.outcome) {
+    case 'Failed':
+      return { type: 'Warning', reason: C.EVENT_RUN_FAILED, message };
+    case 'PartiallyFailed':
+      return { type: 'Warning', reason: C.EVENT_RUN_PARTIALLY_FAILED, message };
+    case 'DryRun':
+      return report.plan.summary.deleteDigests > 0 ? { type: 'Normal', reason: C.EVENT_DRY_RUN_PLANNED, message } : undefined;
+    case 'Succeeded':
+      return report.deleted.length > 0 ? { type: 'Normal', reason: C.EVENT_RUN_SUCCEEDED, message } : undefined;
+  }
+}
+
+/** A report for a run that could not start or threw: the status then tells why, and Running is cleared. */
+export function failedReport(registry: string, policy: string, error: unknown, startTime: Date, completionTime: Date): RetentionRunReport {
+  const plan: RetentionPlan = { registry, policy, repositories: [], summary: { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0 } };
+  const message = error instanceof Error ? error.message : String(error);
+  return { outcome: 'Failed', plan, deleted: [], skipped: [], failed: [], notAttempted: [], error: message, startTime, completionTime };
+}
