@@ -13,7 +13,7 @@ import { orderRepositoryDeletes } from './delete-order.js';
 import type { RetentionPlan } from './plan.js';
 import { planRetention } from './planner.js';
 import { takeRegistrySnapshot } from './registry-snapshot.js';
-import type { RetentionProgress, RetentionRunOptions, RetentionRunReport } from './run.js';
+import type { DeletedManifest, RetentionProgress, RetentionRunOptions, RetentionRunReport } from './run.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
 /** Knobs of the executor beyond the shared contract; the defaults suit the CLI and the controller. */
@@ -53,43 +53,50 @@ function sortByLocation<T extends { repository: string; digest: string }>(list: 
   return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-export async function runRetention(options: RetentionRunOptions & RetentionExecutorTuning): Promise<RetentionRunReport> {
+/** A plan and the listing it was made from: what executeRetentionPlan needs. */
+export interface PlannedRetentionRun {
+  snapshot: RegistrySnapshot;
+  plan: RetentionPlan;
+  startTime: Date;
+}
+
+type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress'>;
+
+/** Lists the registry and plans (no DELETE). Throws the listing's error (a RegistryApiError). */
+export async function planRetentionRun(options: PlanningOptions): Promise<PlannedRetentionRun> {
   const startTime = new Date();
+  const report = (p: Omit<RetentionProgress, 'phase' | 'deletesDone' | 'deletesTotal'>): void =>
+    options.onProgress?.({ ...p, phase: p.tagsResolved > 0 ? 'resolving' : 'listing', deletesDone: 0, deletesTotal: 0 });
+  report({ repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0 });
+  const snapshot = await snapshotInScope(options.client, options.spec, options.registry, report);
+  const plan = planRetention(options.spec, snapshot, { now: options.now ?? startTime, policyName: options.policyName });
+  return { snapshot, plan, startTime };
+}
+
+type ExecutionOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'logger' | 'onProgress' | 'signal'> & RetentionExecutorTuning;
+
+/**
+ * Sends the deletes of a plan made by planRetentionRun, however long ago: each repository's tags
+ * are re-checked just before its deletes, so a stale plan deletes nothing it should not.
+ */
+export async function executeRetentionPlan(planned: PlannedRetentionRun, options: ExecutionOptions): Promise<RetentionRunReport> {
+  const { plan, snapshot, startTime } = planned;
   const log = (options.logger ?? silentLogger()).child({ policy: options.policyName, registry: options.registry });
-  const progress: RetentionProgress = { phase: 'listing', repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0, deletesDone: 0, deletesTotal: 0 };
+  const scanned = snapshot.repositories.length;
+  const tagsResolved = snapshot.repositories.reduce((n, r) => n + Object.keys(r.tags).length, 0);
+  const progress: RetentionProgress = { phase: 'deleting', repositoriesScanned: scanned, repositoriesTotal: scanned, tagsResolved, deletesDone: 0, deletesTotal: plan.summary.deleteDigests };
   const emit = (change: Partial<RetentionProgress>): void => {
     Object.assign(progress, change);
     options.onProgress?.({ ...progress });
   };
-  const empty = { deleted: [], skipped: [], failed: [], notAttempted: [] };
-
-  let snapshot: RegistrySnapshot;
-  let plan: RetentionPlan;
-  try {
-    emit({});
-    snapshot = await snapshotInScope(options.client, options.spec, options.registry, (p) => emit({ ...p, phase: p.tagsResolved > 0 ? 'resolving' : 'listing' }));
-    plan = planRetention(options.spec, snapshot, { now: options.now ?? startTime, policyName: options.policyName });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    log.error({ error: message }, 'Retention run failed while listing the registry');
-    emit({ phase: 'done' });
-    const plan = emptyPlan(options.registry, options.policyName);
-    return { outcome: 'Failed', plan, ...empty, error: message, startTime, completionTime: new Date() };
-  }
-  log.info({ ...plan.summary, dryRun: options.dryRun }, 'Planned retention run');
-
-  if (options.dryRun) {
-    emit({ phase: 'done' });
-    return { outcome: 'DryRun', plan, ...empty, startTime, completionTime: new Date() };
-  }
+  const allPlannedDeletes = (): DeletedManifest[] => plan.repositories.flatMap((r) => r.delete.map((d) => ({ repository: r.name, digest: d.digest, tags: [...d.tags] })));
   if (options.signal?.aborted) {
     emit({ phase: 'done' });
-    const notAttempted = plan.repositories.flatMap((r) => r.delete.map((d) => ({ repository: r.name, digest: d.digest, tags: [...d.tags] })));
-    const outcome = notAttempted.length === 0 ? 'Succeeded' : 'Failed';
-    return { outcome, plan, ...empty, notAttempted, error: 'aborted before deleting', startTime, completionTime: new Date() };
+    const notAttempted = allPlannedDeletes();
+    const outcome = runOutcome({ deleted: 0, failed: 0, notAttempted: notAttempted.length });
+    return { outcome, plan, deleted: [], skipped: [], failed: [], notAttempted, error: 'aborted before deleting', startTime, completionTime: new Date() };
   }
-
-  emit({ phase: 'deleting', deletesDone: 0, deletesTotal: plan.summary.deleteDigests });
+  emit({});
   const snapshots = new Map(snapshot.repositories.map((r) => [r.name, r]));
   const orders = plan.repositories.filter((r) => r.delete.length > 0).map((r) => orderRepositoryDeletes(r, snapshots.get(r.name)));
   const result = await executeDeletes(orders, snapshots, {
@@ -114,4 +121,28 @@ export async function runRetention(options: RetentionRunOptions & RetentionExecu
     'Finished retention run',
   );
   return { outcome, plan, ...ledger, ...(stopReason !== undefined ? { error: stopReason } : {}), startTime, completionTime: new Date() };
+}
+
+/** The engine's entry point (run.ts): plan, then unless dry-run execute. Registry trouble is reported, never thrown. */
+export async function runRetention(options: RetentionRunOptions & RetentionExecutorTuning): Promise<RetentionRunReport> {
+  const log = (options.logger ?? silentLogger()).child({ policy: options.policyName, registry: options.registry });
+  let planned: PlannedRetentionRun;
+  const startTime = new Date();
+  try {
+    planned = await planRetentionRun(options);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error({ error: message }, 'Retention run failed while listing the registry');
+    options.onProgress?.({ phase: 'done', repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0, deletesDone: 0, deletesTotal: 0 });
+    const plan = emptyPlan(options.registry, options.policyName);
+    return { outcome: 'Failed', plan, deleted: [], skipped: [], failed: [], notAttempted: [], error: message, startTime, completionTime: new Date() };
+  }
+  log.info({ ...planned.plan.summary, dryRun: options.dryRun }, 'Planned retention run');
+  if (options.dryRun) {
+    const { plan } = planned;
+    const progress = { repositoriesScanned: plan.summary.repositories, repositoriesTotal: plan.summary.repositories, tagsResolved: plan.summary.tags };
+    options.onProgress?.({ phase: 'done', ...progress, deletesDone: 0, deletesTotal: plan.summary.deleteDigests });
+    return { outcome: 'DryRun', plan, deleted: [], skipped: [], failed: [], notAttempted: [], startTime: planned.startTime, completionTime: new Date() };
+  }
+  return executeRetentionPlan(planned, options);
 }
