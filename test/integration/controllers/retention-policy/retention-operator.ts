@@ -1,0 +1,91 @@
+/**
+ * The operator's Registry and RetentionPolicy controllers in-process against the shared control
+ * plane, authenticated as deploy/'s ServiceAccount (least privilege), with the stand-in kubelet
+ * running the registries as local docker-registry processes.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { createRegistryController } from '../../../../src/controllers/registry/controller.js';
+import { registryChildNames } from '../../../../src/controllers/registry/children.js';
+import { probeRegistryV2 } from '../../../../src/controllers/registry/endpoint-probe.js';
+import { RegistryMaintenanceLocks } from '../../../../src/controllers/registry-maintenance.js';
+import { createRetentionPolicyController, type RegistryUrlResolver } from '../../../../src/controllers/retention-policy/controller.js';
+import { silentLogger } from '../../../../src/logging/logger.js';
+import { createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
+import { Manager } from '../../../../src/runtime/manager.js';
+import { RuntimeMetrics } from '../../../../src/runtime/metrics.js';
+import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
+import { sharedControlPlane } from '../../../controlplane/shared.js';
+import { LOCAL_URL_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
+import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
+import { resolveThroughStandIn } from '../registry/operator-under-test.js';
+import { ensureNamespace } from '../../runtime/wait.js';
+
+/**
+ * Test-only: the stand-in kubelet runs each registry on a loopback port written on its
+ * Deployment; the in-cluster Service URL would not resolve here. Product code never reads it.
+ */
+export const resolveRegistryThroughStandIn: RegistryUrlResolver = async (registry, _serviceUrl, ctx) => {
+  const name = registryChildNames(registry.metadata.name ?? '').deployment;
+  const deployment = await ctx.kube.apps.readNamespacedDeployment({ name, namespace: registry.metadata.namespace ?? '' });
+  return deployment.metadata?.annotations?.[LOCAL_URL_ANNOTATION];
+};
+
+export interface RetentionOperator {
+  /** Admin ("the user"). */
+  user: KubeClients;
+  manager: Manager;
+  metrics: RuntimeMetrics;
+  kubelet: StandInKubelet;
+  namespace: string;
+  apply(object: KubernetesObject): Promise<void>;
+  /** Merge-patches the status subresource as an admin would (to stand in for the GC controller). */
+  patchStatus(resource: typeof RESOURCES.registry | typeof RESOURCES.retentionPolicy, name: string, status: unknown): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRetentionOperator(namespace: string): Promise<RetentionOperator> {
+  const plane = sharedControlPlane();
+  const adminConfig = loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath });
+  const user = createKubeClients(adminConfig);
+  const operatorKubeconfig = await operatorKubeconfigUnderDeployRbac(plane);
+  await ensureNamespace(user, namespace);
+  const metrics = new RuntimeMetrics();
+  const locks = new RegistryMaintenanceLocks();
+  const manager = new Manager({
+    kubeConfig: loadKubeConfig({ kubeconfigPath: operatorKubeconfig }),
+    logger: silentLogger(),
+    namespace,
+    leaderElection: false,
+    metrics,
+    controllers: [
+      createRegistryController({ resolveEndpoint: resolveThroughStandIn, probe: (url) => probeRegistryV2(url), probeIntervalMs: 2_000 }),
+      createRetentionPolicyController({ locks, resolveRegistry: resolveRegistryThroughStandIn, metricsRegistry: metrics.registry, blockedRetryMs: 1_000 }),
+    ],
+  });
+  await manager.start();
+  const kubelet = await startStandInKubelet({ kubeConfig: adminConfig, namespace, pollIntervalMs: 250 });
+  const resources: Record<string, typeof RESOURCES[keyof typeof RESOURCES]> = {
+    Registry: RESOURCES.registry,
+    RetentionPolicy: RESOURCES.retentionPolicy,
+    Secret: RESOURCES.secret,
+  };
+  return {
+    user,
+    manager,
+    metrics,
+    kubelet,
+    namespace,
+    async apply(object) {
+      const resource = resources[object.kind ?? ''];
+      if (!resource) throw new Error(`apply: unsupported kind ${object.kind}`);
+      await serverSideApply(user, resource, { ...object, metadata: { ...object.metadata, namespace } }, { fieldManager: 'kubectl-test-user', force: true });
+    },
+    async patchStatus(resource, name, status) {
+      await user.requestJson('PATCH', objectPath(resource, namespace, name, 'status'), { body: { status }, contentType: 'application/merge-patch+json' });
+    },
+    async stop() {
+      await kubelet.stop();
+      await manager.stop();
+    },
+  };
+}

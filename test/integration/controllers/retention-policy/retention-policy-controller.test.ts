@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoreV1EventList, V1Deployment } from '@kubernetes/client-node';
+import type { RetentionPolicy } from '../../../../src/api/retention-policy.js';
+import { registryChildNames } from '../../../../src/controllers/registry/children.js';
+import { RUN_NOW_ANNOTATION } from '../../../../src/controllers/retention-policy/schedule.js';
+import { RegistryV2Client } from '../../../../src/registry/client/index.js';
+import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
+import { uniqueNamespaceName } from '../../../controlplane/shared.js';
+import { attachedTag, pushImage, pushIndex, pushSignature, type BasicCredentials } from '../../../harness/fixtures.js';
+import { LOCAL_URL_ANNOTATION } from '../../../kubelet/stand-in-kubelet.js';
+import { eventually } from '../../runtime/wait.js';
+import { startRetentionOperator, type RetentionOperator } from './retention-operator.js';
+
+// bcrypt (cost 5) of "s3cret" for user "dockmaster", as `htpasswd -Bbn` writes it.
+const HTPASSWD = 'dockmaster:$2b$05$JezLqmb71FhrFY/nIJpNpOjtGol7uFMcOE8Hvsr8Dil4ID74GkiNW\n';
+const USER: BasicCredentials = { username: 'dockmaster', password: 's3cret' };
+const TWO_PLATFORMS = [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }];
+const day = (n: number): string => new Date(Date.UTC(2026, 0, n)).toISOString();
+
+type PolicyView = RetentionPolicy & { metadata: { generation: number } };
+
+let env: RetentionOperator;
+const ns = uniqueNamespaceName('retention-ctl');
+
+beforeAll(async () => {
+  env = await startRetentionOperator(ns);
+}, 120_000);
+afterAll(async () => {
+  await env?.stop();
+});
+
+async function localUrl(registry: string): Promise<string> {
+  let url = '';
+  await eventually(async () => {
+    const dep = await env.user.requestJson<V1Deployment>('GET', objectPath(RESOURCES.deployment, ns, registryChildNames(registry).deployment));
+    url = dep.metadata?.annotations?.[LOCAL_URL_ANNOTATION] ?? '';
+    expect(url, env.kubelet.lastError(ns, registryChildNames(registry).deployment)).not.toBe('');
+  }, 60_000, 250);
+  return url;
+}
+
+const getPolicy = (name: string): Promise<PolicyView> => env.user.requestJson<PolicyView>('GET', objectPath(RESOURCES.retentionPolicy, ns, name));
+const condition = (p: PolicyView, type: string) => p.status?.conditions?.find((c) => c.type === type);
+
+async function requestRun(name: string, value: string): Promise<void> {
+  await env.user.requestJson('PATCH', objectPath(RESOURCES.retentionPolicy, ns, name), {
+    body: { metadata: { annotations: { [RUN_NOW_ANNOTATION]: value } } },
+    contentType: 'application/merge-patch+json',
+  });
+}
+
+async function waitForHandledRun(name: string, value: string, timeoutMs = 60_000): Promise<PolicyView> {
+  let policy: PolicyView | undefined;
+  await eventually(async () => {
+    policy = await getPolicy(name);
+    expect(policy.status?.handledRunNow, JSON.stringify(policy.status)).toBe(value);
+  }, timeoutMs, 200);
+  return policy as PolicyView;
+}
+
+function policy(name: string, registry: string, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'dockmaster.dev/v1alpha1',
+    kind: 'RetentionPolicy',
+    metadata: { name, annotations: { [RUN_NOW_ANNOTATION]: '1' } },
+    spec: { registryRef: { name: registry }, repositories: ['app/**'], keep: [{ tags: ['v*'], mostRecent: 2 }], ...extra },
+  };
+}
+
+async function tagsOf(client: RegistryV2Client, repository: string): Promise<string[]> {
+  return (await client.listTags(repository)).sort();
+}
+
+describe('RetentionPolicy controller on a managed Registry without auth', () => {
+  const digests: Record<string, string> = {};
+  let url = '';
+  let client: RegistryV2Client;
+
+  beforeAll(async () => {
+    await env.apply({ apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', metadata: { name: 'open' }, spec: { storage: { emptyDir: {} } } } as never);
+    url = await localUrl('open');
+    client = new RegistryV2Client({ url, allowPlainHttp: true });
+    for (let i = 0; i < 4; i++) {
+      const image = await pushImage(url, 'app/web', { tags: [`v1.${i}.0`], created: day(i + 1), seed: `web-${ns}-${i}` });
+      digests[`web-${i}`] = image.digest;
+      await pushSignature(url, 'app/web', image.digest, 'sig');
+    }
+    for (let i = 0; i < 3; i++) {
+      const index = await pushIndex(url, 'app/tools', { tags: [`v0.${i}.0`], platforms: TWO_PLATFORMS, created: day(i + 1), seed: `tools-${ns}-${i}` });
+      digests[`tools-${i}`] = index.digest;
+      index.children.forEach((child, c) => (digests[`tools-${i}-child-${c}`] = child.digest));
+    }
+  }, 120_000);
+  afterAll(async () => client?.close());
+
+  it('runs on run-now: deletes what no rule keeps, keeps every platform of kept indexes and the signatures of kept digests', async () => {
+    await env.apply(policy('web', 'open') as never);
+    const done = await waitForHandledRun('web', '1');
+    expect(done.status?.lastRun).toMatchObject({ result: 'Succeeded', trigger: 'RunNow', repositories: 2, digestsDeleted: 2 + 2 + 1 + 2, errors: 0 });
+    expect(condition(done, 'Running')).toMatchObject({ status: 'False', reason: 'Idle' });
+    expect(condition(done, 'Ready')).toMatchObject({ status: 'True', reason: 'Configured' });
+    expect(done.status?.observedGeneration).toBe(done.metadata.generation);
+    expect(done.status?.nextRun).toBeUndefined();
+
+    expect(await tagsOf(client, 'app/web')).toEqual(['v1.2.0', 'v1.3.0', attachedTag(digests['web-2']!, 'sig'), attachedTag(digests['web-3']!, 'sig')].sort());
+    await expect(client.headManifest('app/web', digests['web-0']!)).rejects.toThrow();
+    expect(await tagsOf(client, 'app/tools')).toEqual(['v0.1.0', 'v0.2.0']);
+    for (const i of [1, 2]) {
+      for (const c of [0, 1]) expect((await client.headManifest('app/tools', digests[`tools-${i}-child-${c}`]!)).digest).toBe(digests[`tools-${i}-child-${c}`]);
+    }
+    await expect(client.headManifest('app/tools', digests['tools-0-child-0']!)).rejects.toThrow();
+
+    const events = await env.user.requestJson<CoreV1EventList>('GET', `/api/v1/namespaces/${ns}/events`);
+    expect(events.items.map((e) => e.reason)).toContain('RetentionRunSucceeded');
+    const metrics = await env.metrics.registry.metrics();
+    expect(metrics).toMatch(new RegExp(`dockmaster_retention_digests_deleted_total\\{policy="${ns}/web"\\} 7`));
+  }, 120_000);
+
+  it('never runs twice for one run-now value; a new value runs again and converges (nothing left to delete)', async () => {
+    const before = await getPolicy('web');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await getPolicy('web')).status?.lastRun?.startTime).toBe(before.status?.lastRun?.startTime);
+    await requestRun('web', '2');
+    const again = await waitForHandledRun('web', '2');
+    expect(again.status?.lastRun).toMatchObject({ result: 'Succeeded', digestsDeleted: 0 });
+  }, 60_000);
+
+  it('waits while the Registry is in a garbage-collection window and runs once the window is Idle', async () => {
+    const extra = await pushImage(url, 'app/web', { tags: ['v1.4.0'], created: day(10), seed: `web-${ns}-4` });
+    await env.patchStatus(RESOURCES.registry, 'open', { garbageCollectionWindow: { phase: 'Collecting' } });
+    await requestRun('web', '3');
+    await eventually(async () => {
+      const p = await getPolicy('web');
+      expect(condition(p, 'Running')).toMatchObject({ status: 'False', reason: 'WaitingForGarbageCollection' });
+      expect(condition(p, 'Running')?.message).toContain('garbage-collection window to end');
+    }, 30_000, 200);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await getPolicy('web')).status?.handledRunNow).toBe('2');
+    expect(await tagsOf(client, 'app/web')).toContain('v1.2.0');
+
+    await env.patchStatus(RESOURCES.registry, 'open', { garbageCollectionWindow: { phase: 'Idle' } });
+    const done = await waitForHandledRun('web', '3');
+    expect(done.status?.lastRun).toMatchObject({ result: 'Succeeded', digestsDeleted: 2 });
+    expect(await tagsOf(client, 'app/web')).toEqual(['v1.3.0', 'v1.4.0', attachedTag(digests['web-3']!, 'sig')].sort());
+    expect((await client.headManifest('app/web', 'v1.4.0')).digest).toBe(extra.digest);
+  }, 90_000);
+});
+
+describe('RetentionPolicy controller on a managed Registry with htpasswd auth', () => {
+  it('reports a Secret without login keys, then dry-runs with them: planSummary filled, nothing deleted', async () => {
+    const secret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'locked-users' }, type: 'Opaque', stringData: data });
+    await env.apply(secret({ htpasswd: HTPASSWD }) as never);
+    await env.apply({ apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', metadata: { name: 'locked' }, spec: { storage: { emptyDir: {} }, auth: { htpasswdSecret: 'locked-users' } } } as never);
+    await env.apply(policy('audit', 'locked', { dryRun: true, keep: [{ tags: ['v*'], mostRecent: 1 }] }) as never);
+    await eventually(async () => {
+      const p = await getPolicy('audit');
+      expect(condition(p, 'Ready')).toMatchObject({ status: 'False', reason: 'SecretKeyMissing' });
+      expect(condition(p, 'Ready')?.message).toContain('Secret locked-users has no key username');
+      expect(p.status?.lastRun).toBeUndefined();
+    }, 30_000, 200);
+
+    // The Secret event finds the policy: the pending run-now runs (the registry is still empty).
+    await env.apply(secret({ htpasswd: HTPASSWD, ...USER }) as never);
+    await waitForHandledRun('audit', '1');
+
+    const url = await localUrl('locked');
+    const client = new RegistryV2Client({ url, allowPlainHttp: true, credentials: USER });
+    try {
+      for (let i = 0; i < 3; i++) await pushImage(url, 'app/api', { tags: [`v2.${i}.0`], created: day(i + 1), seed: `api-${ns}-${i}`, auth: USER });
+      await requestRun('audit', '2');
+      const done = await waitForHandledRun('audit', '2');
+      expect(condition(done, 'Ready')).toMatchObject({ status: 'True' });
+      expect(done.status?.lastRun).toMatchObject({ result: 'DryRun', digestsDeleted: 2, tagsDeleted: 2, tagsEvaluated: 3 });
+      expect(done.status?.planSummary).toMatchObject({ deleteDigests: 2, kept: 1, omittedDeletions: 0 });
+      expect(done.status?.planSummary?.deletions?.flatMap((d) => d.tags).sort()).toEqual(['v2.0.0', 'v2.1.0']);
+      expect(await tagsOf(client, 'app/api')).toEqual(['v2.0.0', 'v2.1.0', 'v2.2.0']);
+    } finally {
+      await client.close();
+    }
+  }, 180_000);
+});
