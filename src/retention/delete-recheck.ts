@@ -38,7 +38,7 @@ export function staleDeleteReason(entry: PlannedDelete, currentTagDigests: Recor
 
 /**
  * Digest → reason for every planned delete of the repository that is skipped. Besides the stale
- * ones: what a new index references, the subject of a new attached artifact, and, transitively,
+ * ones: what a surviving tag's manifest references, the subject of a new attached artifact, and, transitively,
  * what a skipped delete references (its manifest stays, so what it needs stays) and the artifacts
  * of a skipped subject (artifacts follow their subject, invariant 3).
  */
@@ -53,11 +53,7 @@ export function skipsAfterRecheck(
     const reason = staleDeleteReason(entry, recheck.tags);
     if (reason !== undefined) skips.set(entry.digest, reason);
   }
-  for (const [indexDigest, children] of Object.entries(recheck.newIndexChildren)) {
-    for (const child of children) {
-      if (planned.has(child) && !skips.has(child)) skips.set(child, `referenced by index ${indexDigest}, pushed since the plan`);
-    }
-  }
+  skipWhatSurvivingTagsReach(planned, snapshot, recheck, skips);
   for (const tag of Object.keys(recheck.tags)) {
     const subject = subjectOfAttachedArtifactTag(tag);
     if (subject === undefined || snapshot?.tags[tag] !== undefined) continue;
@@ -65,6 +61,30 @@ export function skipsAfterRecheck(
   }
   propagateSkips(order.references, skips);
   return skips;
+}
+
+/**
+ * A tag that stays (its digest is not a planned delete) must keep pulling: nothing its manifest
+ * references, directly or through nested indexes, may go. Unchanged tags never reach a planned
+ * delete (the planner keeps what kept indexes reference); a tag pushed or re-pointed since the
+ * plan can, e.g. a new multi-arch index assembled from existing per-platform images.
+ */
+function skipWhatSurvivingTagsReach(planned: ReadonlySet<string>, snapshot: RepositorySnapshot | undefined, recheck: RepositoryRecheck, skips: Map<string, string>): void {
+  const childrenOf = (digest: string): readonly string[] => recheck.newIndexChildren[digest] ?? snapshot?.manifests[digest]?.children ?? [];
+  for (const [tag, root] of Object.entries(recheck.tags)) {
+    if (planned.has(root)) continue;
+    const seen = new Set<string>([root]);
+    for (const pending = [root]; pending.length > 0; ) {
+      const parent = pending.pop()!;
+      for (const child of childrenOf(parent)) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        pending.push(child);
+        const pushed = snapshot?.manifests[parent] === undefined ? ', pushed since the plan' : '';
+        if (planned.has(child) && !skips.has(child)) skips.set(child, `referenced by index ${parent}${pushed} (tag ${tag} points at ${root})`);
+      }
+    }
+  }
 }
 
 function propagateSkips(references: readonly DeleteReference[], skips: Map<string, string>): void {
