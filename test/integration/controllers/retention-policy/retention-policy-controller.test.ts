@@ -144,6 +144,43 @@ describe('RetentionPolicy controller on a managed Registry without auth', () => 
     expect(await tagsOf(client, 'app/web')).toEqual(['v1.3.0', 'v1.4.0', attachedTag(digests['web-3']!, 'sig')].sort());
     expect((await client.headManifest('app/web', 'v1.4.0')).digest).toBe(extra.digest);
   }, 90_000);
+
+  it('clears a Running=True left by a dead operator (a run is not resumable)', async () => {
+    const stale = { type: 'Running', status: 'True', reason: 'RunInProgress', message: 'left by a dead process', lastTransitionTime: new Date().toISOString() };
+    await env.patchStatus(RESOURCES.retentionPolicy, 'web', { conditions: [stale] });
+    await eventually(async () => {
+      const p = await getPolicy('web');
+      expect(condition(p, 'Running')).toMatchObject({ status: 'False', reason: 'RunInterrupted' });
+      expect(condition(p, 'Ready')).toMatchObject({ status: 'True' });
+    }, 30_000, 200);
+    expect((await getPolicy('web')).status?.handledRunNow).toBe('3');
+  }, 60_000);
+
+  it('runs on its schedule, records nextRun, and stops when suspended', async () => {
+    await env.apply(policy('nightly', 'open', { schedule: '*/2 * * * * *', keep: [{ tags: ['*'] }] }) as never);
+    await env.user.requestJson('PATCH', objectPath(RESOURCES.retentionPolicy, ns, 'nightly'), {
+      body: { metadata: { annotations: { [RUN_NOW_ANNOTATION]: null } } },
+      contentType: 'application/merge-patch+json',
+    });
+    let first: PolicyView | undefined;
+    await eventually(async () => {
+      first = await getPolicy('nightly');
+      expect(first.status?.lastRun).toMatchObject({ trigger: 'Schedule', result: 'Succeeded', digestsDeleted: 0 });
+      expect(Date.parse(first.status?.nextRun ?? '')).toBeGreaterThan(Date.parse(first.status?.lastRun?.startTime ?? ''));
+    }, 30_000, 200);
+    await eventually(async () => {
+      expect((await getPolicy('nightly')).status?.lastRun?.startTime).not.toBe(first?.status?.lastRun?.startTime);
+    }, 30_000, 200);
+    await env.apply(policy('nightly', 'open', { schedule: '*/2 * * * * *', keep: [{ tags: ['*'] }], suspend: true }) as never);
+    let suspended: PolicyView | undefined;
+    await eventually(async () => {
+      suspended = await getPolicy('nightly');
+      expect(suspended.status?.nextRun).toBeUndefined();
+      expect(suspended.status?.observedGeneration).toBe(suspended.metadata.generation);
+    }, 30_000, 200);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await getPolicy('nightly')).status?.lastRun?.startTime).toBe(suspended?.status?.lastRun?.startTime);
+  }, 90_000);
 });
 
 describe('RetentionPolicy controller on a managed Registry with htpasswd auth', () => {
