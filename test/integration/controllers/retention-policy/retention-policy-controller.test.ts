@@ -211,6 +211,16 @@ describe('RetentionPolicy controller on a managed Registry with htpasswd auth', 
       expect(done.status?.planSummary).toMatchObject({ deleteDigests: 2, kept: 1, omittedDeletions: 0 });
       expect(done.status?.planSummary?.deletions?.flatMap((d) => d.tags).sort()).toEqual(['v2.0.0', 'v2.1.0']);
       expect(await tagsOf(client, 'app/api')).toEqual(['v2.0.0', 'v2.1.0', 'v2.2.0']);
+
+      // The same registry as an external one: credentials from a kubernetes.io/dockerconfigjson Secret.
+      const auths = { auths: { [new URL(url).host]: { auth: Buffer.from(`${USER.username}:${USER.password}`).toString('base64') } } };
+      await env.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pull' }, type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': JSON.stringify(auths) } } as never);
+      await env.apply({
+        ...policy('external', 'unused', { dryRun: true, keep: [{ tags: ['v*'], mostRecent: 2 }] }),
+        spec: { external: { url, credentialsSecret: 'pull' }, dryRun: true, repositories: ['app/**'], keep: [{ tags: ['v*'], mostRecent: 2 }] },
+      } as never);
+      const external = await waitForHandledRun('external', '1');
+      expect(external.status?.lastRun).toMatchObject({ result: 'DryRun', tagsEvaluated: 3, digestsDeleted: 1, errors: 0 });
     } finally {
       await client.close();
     }
