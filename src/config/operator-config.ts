@@ -38,6 +38,31 @@ export const webhookServerConfigSchema = z.strictObject({
     .default(7 * 1024 * 1024)
     .meta({ description: 'Largest AdmissionReview body accepted; larger ones get 413.' }),
   serviceName: z.string().min(1).default('dockmaster-webhook').meta({ description: 'Name of the Service in front of the webhook (the serving certificate names <service>.<namespace>.svc).' }),
+  enabled: z.boolean().optional().meta({
+    description: 'Run the webhook inside `dockmaster operator`. Default: only when running in a cluster (KUBERNETES_SERVICE_HOST set).',
+  }),
+  register: z.boolean().default(true).meta({ description: 'Manage the ValidatingWebhookConfiguration (the leader applies it with the current caBundle).' }),
+  configurationName: z.string().min(1).default('dockmaster-image-sources').meta({ description: 'Name of the ValidatingWebhookConfiguration.' }),
+  url: z.url({ protocol: /^https$/ }).optional().meta({
+    description: 'clientConfig.url (https://host:port/validate) for a webhook outside the cluster; default: clientConfig.service with serviceName.',
+  }),
+  servicePort: z.number().int().min(1).max(65535).default(443).meta({ description: 'Port of the Service named serviceName.' }),
+  failurePolicy: z.enum(['Fail', 'Ignore']).default('Fail').meta({
+    description: 'Fail: nothing is admitted while the webhook is unreachable (fail closed). Ignore: everything is, unchecked.',
+  }),
+  timeoutSeconds: z.number().int().min(1).max(30).default(5).meta({ description: 'How long the apiserver waits for an answer.' }),
+  matchNamespaceLabels: z.record(z.string(), z.string()).optional().meta({
+    description: 'Check only namespaces carrying all these labels (a staged roll-out); exempt namespaces stay exempt.',
+  }),
+  certificate: z
+    .strictObject({
+      source: z.enum(['operator', 'secret']).default('operator').meta({
+        description: 'operator: the operator keeps its own CA and serving certificate in secretName; secret: read secretName (e.g. issued by cert-manager) and only load it.',
+      }),
+      secretName: z.string().min(1).default('dockmaster-webhook-tls').meta({ description: 'Secret in the operator namespace holding tls.crt, tls.key and ca.crt.' }),
+    })
+    .prefault({})
+    .meta({ description: 'Where the serving certificate comes from when certFile/keyFile are not set.' }),
 });
 export type WebhookServerConfig = z.output<typeof webhookServerConfigSchema>;
 
