@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createRegistryController } from '../controllers/registry/controller.js';
+import { AdmissionWebhook } from '../controllers/webhook/admission-webhook.js';
+import { webhookEnabledInOperator } from '../controllers/webhook/webhook-configuration-spec.js';
 import { RegistryMaintenanceLocks } from '../controllers/registry-maintenance.js';
 import { createRetentionPolicyController } from '../controllers/retention-policy/controller.js';
 import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
@@ -35,7 +37,11 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const maintenanceLocks = new RegistryMaintenanceLocks();
+  // The webhook serves on every replica; the leader also keeps its Secret and configuration.
+  let webhook: AdmissionWebhook | undefined;
   const manager = new Manager({
+    onStartedLeading: () => webhook?.startLeading(),
+    onStoppedLeading: () => void webhook?.stopLeading(),
     kubeConfig: loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
     logger,
     metrics,
@@ -48,15 +54,18 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
       ? { namespace: config.namespace, leaseName: 'dockmaster-operator', ...(process.env.POD_NAME ? { identity: process.env.POD_NAME } : {}) }
       : false,
   });
-  const health = buildHealthServer({ metrics, isReady: () => manager.isReady() });
+  if (webhookEnabledInOperator(config)) {
+    webhook = new AdmissionWebhook({ config, clients: manager.clients, logger, ...(options.config && { configFile: options.config }), ...(options.watchNamespace && { watchNamespace: options.watchNamespace }) });
+    webhook.start().catch((err: unknown) => logger.error({ err }, 'Failed to start the admission webhook; this replica stays not ready'));
+  }
+  const health = buildHealthServer({ metrics, isReady: () => manager.isReady() && (webhook?.isReady() ?? true) });
   await health.listen({ host: options.healthAddress, port: options.healthPort });
   logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
-  // The admission webhook is not part of this command yet: its certificate and
-  // ValidatingWebhookConfiguration management are still to come.
   const stopped = new Promise<void>((resolve) => manager.stopOnSignals(resolve));
   await manager.start();
   logger.info({ identity: manager.identity }, 'Started the operator');
   await stopped;
+  await webhook?.stop();
   await health.close();
   logger.info('Stopped the operator');
 }

@@ -14,3 +14,12 @@ export function webhookConfigurationSpecFor(config: OperatorConfig): Omit<Webhoo
     ...(webhook.matchNamespaceLabels && { matchNamespaceLabels: webhook.matchNamespaceLabels }),
   };
 }
+
+/**
+ * Whether `dockmaster operator` runs the webhook: as configured, else only in a cluster. Out of
+ * a cluster the apiserver cannot reach this process through the Service, and registering a
+ * failurePolicy Fail webhook it cannot reach would block every Pod in the cluster.
+ */
+export function webhookEnabledInOperator(config: OperatorConfig, env: NodeJS.ProcessEnv = process.env): boolean {
+  return config.admission.webhook.enabled ?? Boolean(env.KUBERNETES_SERVICE_HOST);
+}
