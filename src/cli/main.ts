@@ -4,6 +4,7 @@ import { registerRetentionCommand } from './retention.js';
 import { dockmasterVersion } from '../version.js';
 import { DockmasterError, InputValidationError } from '../errors.js';
 import { registerAdmitCommand } from './admit.js';
+import { registerWebhookCommand } from './webhook.js';
 
 /** Exit codes shared by every subcommand: 0 done, 1 errors (or denials), 2 bad input. */
 export const EXIT_OK = 0;
@@ -20,13 +21,6 @@ export class CommandExitCode extends Error {
   }
 }
 
-function notBuiltYet(name: string): () => never {
-  return () => {
-    process.stderr.write(`dockmaster ${name}: not built yet in this version (${dockmasterVersion()}).\n`);
-    process.exit(EXIT_FAILURE);
-  };
-}
-
 export function buildProgram(): Command {
   const program = new Command('dockmaster')
     .description('Run container registries declaratively on Kubernetes.')
@@ -35,7 +29,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   registerOperatorCommand(program);
-  program.command('webhook').description('Run only the admission webhook server.').action(notBuiltYet('webhook'));
+  registerWebhookCommand(program);
   registerRetentionCommand(program);
   registerAdmitCommand(program);
   program
