@@ -6,7 +6,8 @@ import { silentLogger } from '../../../../src/logging/logger.js';
 import { createRegistryController } from '../../../../src/controllers/registry/controller.js';
 import { probeRegistryV2, type EndpointResolver } from '../../../../src/controllers/registry/endpoint-probe.js';
 import { LOCAL_URL_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
-import { startOwnControlPlane, type TestControlPlane } from '../../runtime/cluster.js';
+import { startControlPlane, type ControlPlane } from '../../../controlplane/control-plane.js';
+import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
 import { ensureNamespace } from '../../runtime/wait.js';
 import { installRegistryCrd } from './registry-crd.js';
 
@@ -18,8 +19,8 @@ export const resolveThroughStandIn: EndpointResolver = (_serviceUrl, deployment)
   deployment?.metadata?.annotations?.[LOCAL_URL_ANNOTATION] ?? undefined;
 
 export interface OperatorUnderTest {
-  plane: TestControlPlane;
-  /** A client of the "user" (not counted as the operator's requests). */
+  plane: ControlPlane;
+  /** A client of the "user" (admin; not counted as the operator's requests). */
   user: KubeClients;
   manager: Manager;
   kubelet: StandInKubelet;
@@ -29,11 +30,13 @@ export interface OperatorUnderTest {
 }
 
 export async function startOperatorUnderTest(namespace: string, options: { probeIntervalMs?: number } = {}): Promise<OperatorUnderTest> {
-  const plane = await startOwnControlPlane();
-  const kubeConfig = loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath });
-  const user = createKubeClients(kubeConfig);
+  const plane = await startControlPlane();
+  const adminConfig = loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath });
+  const user = createKubeClients(adminConfig);
   await installRegistryCrd(user);
   await ensureNamespace(user, namespace);
+  // The operator runs as deploy/'s ServiceAccount: a verb deploy/rbac.yaml lacks fails the test.
+  const kubeConfig = loadKubeConfig({ kubeconfigPath: await operatorKubeconfigUnderDeployRbac(plane) });
   const manager = new Manager({
     kubeConfig,
     logger: silentLogger(),
@@ -48,7 +51,7 @@ export async function startOperatorUnderTest(namespace: string, options: { probe
     ],
   });
   await manager.start();
-  const kubelet = await startStandInKubelet({ kubeConfig, namespace, pollIntervalMs: 250 });
+  const kubelet = await startStandInKubelet({ kubeConfig: adminConfig, namespace, pollIntervalMs: 250 });
   return {
     plane,
     user,
