@@ -22,3 +22,16 @@ export {
   type IssuedCertificate,
 } from './certs/issue-certificates.js';
 export { DEFAULT_CERTIFICATE_LIFETIMES, planCertificateRotation, type RotationPlan, type RotationState, type RotationStep } from './certs/rotation-plan.js';
+export { CERTIFICATE_SECRET_KEYS, decodeCertificateSecret, encodeCertificateSecret, type StoredCertificates } from './certs/certificate-secret.js';
+export { runCertificateRotation, type CertificateRotationInput, type CertificateRotationResult, type PublishedBundle } from './certs/run-rotation.js';
+export { registryAdmissionSources, type RegistryForAdmission } from './registry-sources.js';
+export {
+  buildValidatingWebhookConfiguration,
+  caBundlePems,
+  isAppliedIn,
+  NAMESPACE_NAME_LABEL,
+  VALIDATE_PATH,
+  WEBHOOK_NAME,
+  WEBHOOK_RULES,
+  type WebhookConfigurationSpec,
+} from './webhook-configuration.js';

@@ -13,14 +13,25 @@ function issuesOf(input: unknown): Array<{ path: string; message: string }> {
 }
 
 describe('operator configuration', () => {
-  it('has safe defaults: enforce, nothing allowed, kube-system exempt, webhook on 9443', () => {
+  it('has safe defaults: enforce, nothing allowed, kube-system exempt, webhook on 9443, fail closed, operator-managed certificate', () => {
     expect(parseOperatorConfig({})).toEqual({
       namespace: 'dockmaster-system',
       admission: {
         mode: 'enforce',
         allowedRegistries: [],
         exemptNamespaces: ['kube-system'],
-        webhook: { host: '0.0.0.0', port: 9443, bodyLimitBytes: 7 * 1024 * 1024, serviceName: 'dockmaster-webhook' },
+        webhook: {
+          host: '0.0.0.0',
+          port: 9443,
+          bodyLimitBytes: 7 * 1024 * 1024,
+          serviceName: 'dockmaster-webhook',
+          servicePort: 443,
+          register: true,
+          configurationName: 'dockmaster-image-sources',
+          failurePolicy: 'Fail',
+          timeoutSeconds: 5,
+          certificate: { source: 'operator', secretName: 'dockmaster-webhook-tls' },
+        },
       },
     });
   });
