@@ -70,7 +70,7 @@ describe('buildValidatingWebhookConfiguration', () => {
 describe('isAppliedIn', () => {
   const desired = buildValidatingWebhookConfiguration(SPEC);
   it('accepts the object as the apiserver returns it, with defaults and metadata added', () => {
-    const actual = structuredClone(desired) as { metadata: Record<string, unknown>; webhooks: Array<Record<string, unknown>> };
+    const actual = structuredClone(desired) as unknown as { metadata: Record<string, unknown>; webhooks: Array<Record<string, unknown>> };
     actual.metadata.resourceVersion = '42';
     actual.webhooks[0]!.objectSelector = {};
     expect(isAppliedIn(desired, actual)).toBe(true);
