@@ -4,6 +4,7 @@ import { readCertificateFacts } from '../../../src/admission/certs/issue-certifi
 import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { kubectl } from '../../controlplane/kubectl.js';
+import { OPERATOR_NAMESPACE, operatorKubeconfigUnderDeployRbac } from '../least-privilege.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
 import { eventually } from '../runtime/wait.js';
 import { servedCertificateFingerprint, startWebhookUnderTest, waitUntilActive, type WebhookUnderTest } from './webhook-under-test.js';
@@ -33,7 +34,19 @@ describe('admission webhook on the real apiserver', () => {
 
   beforeAll(async () => {
     await installRegistryCrd(createKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
-    under = await startWebhookUnderTest(kc, id, { mode: 'enforce', allowedRegistries: ['registry.k8s.io'], exemptNamespaces: ['kube-system', exemptNs] });
+    // Under deploy/'s ServiceAccount and RBAC (which names the configuration `dockmaster-image-sources`).
+    const webhookKubeconfig = await operatorKubeconfigUnderDeployRbac(sharedControlPlane());
+    under = await startWebhookUnderTest(
+      kc,
+      id,
+      {
+        mode: 'enforce',
+        allowedRegistries: ['registry.k8s.io'],
+        exemptNamespaces: ['kube-system', exemptNs],
+        webhook: { configurationName: 'dockmaster-image-sources', certificate: { secretName: `dockmaster-webhook-tls-${id}` } },
+      },
+      { webhookKubeconfig, operatorNamespace: OPERATOR_NAMESPACE },
+    );
     await under.namespace(ns);
     await under.namespace(exemptNs);
     await waitUntilActive(async () => (await kubectl(kc, ['-n', ns, 'run', 'probe', `--image=${DISALLOWED}`, '--dry-run=server'])).exitCode !== 0);
@@ -44,7 +57,7 @@ describe('admission webhook on the real apiserver', () => {
   }, 60_000);
 
   it('keeps CA and serving certificate in a kubernetes.io/tls Secret and publishes the CA as caBundle', async () => {
-    const secret = await under.clients.requestJson<V1Secret>('GET', `/api/v1/namespaces/${under.operatorNamespace}/secrets/dockmaster-webhook-tls`);
+    const secret = await under.clients.requestJson<V1Secret>('GET', `/api/v1/namespaces/${under.operatorNamespace}/secrets/dockmaster-webhook-tls-${id}`);
     expect(secret.type).toBe('kubernetes.io/tls');
     const data = secret.data ?? {};
     expect(Object.keys(data).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);

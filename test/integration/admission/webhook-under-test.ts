@@ -32,11 +32,18 @@ export interface WebhookUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startWebhookUnderTest(kubeconfig: string, id: string, admission: NonNullable<OperatorConfigInput['admission']>): Promise<WebhookUnderTest> {
+export async function startWebhookUnderTest(
+  kubeconfig: string,
+  id: string,
+  admission: NonNullable<OperatorConfigInput['admission']>,
+  options: { webhookKubeconfig?: string; operatorNamespace?: string } = {},
+): Promise<WebhookUnderTest> {
+  // Admin clients set up and clean up; the webhook itself may run with fewer rights.
   const clients = createKubeClients(loadKubeConfig({ kubeconfigPath: kubeconfig }));
+  const webhookClients = options.webhookKubeconfig ? createKubeClients(loadKubeConfig({ kubeconfigPath: options.webhookKubeconfig })) : clients;
   const port = await freePort();
-  const operatorNamespace = `dm-webhook-${id}`;
-  const configurationName = `dockmaster-image-sources-test-${id}`;
+  const operatorNamespace = options.operatorNamespace ?? `dm-webhook-${id}`;
+  const configurationName = admission.webhook?.configurationName ?? `dockmaster-image-sources-test-${id}`;
   const config = parseOperatorConfig({
     namespace: operatorNamespace,
     admission: {
@@ -53,11 +60,11 @@ export async function startWebhookUnderTest(kubeconfig: string, id: string, admi
   });
   await ensureNamespace(clients, operatorNamespace);
   const logger = createRootLogger({ level: process.env.DOCKMASTER_TEST_LOG_LEVEL ?? 'silent' });
-  const webhook = new AdmissionWebhook({ config, clients, logger });
+  const webhook = new AdmissionWebhook({ config, clients: webhookClients, logger });
   const started = webhook.start();
   webhook.startLeading();
   await started;
-  const namespaces: string[] = [operatorNamespace];
+  const namespaces: string[] = options.operatorNamespace ? [] : [operatorNamespace];
   return {
     id,
     webhook,
@@ -75,6 +82,7 @@ export async function startWebhookUnderTest(kubeconfig: string, id: string, admi
       // The registrar first: running, it would re-create the configuration it sees deleted.
       await webhook.stop();
       await deleteWebhookConfiguration(clients, configurationName);
+      if (options.operatorNamespace) await clients.core.deleteNamespacedSecret({ namespace: operatorNamespace, name: config.admission.webhook.certificate.secretName }).catch(() => undefined);
       for (const name of namespaces) await clients.core.deleteNamespace({ name }).catch(() => undefined);
     },
   };
