@@ -78,6 +78,10 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
     }),
   });
 
+  // No child logger per request (fastify's default binds reqId): it costs on the hot route, and
+  // the decision line carries the AdmissionReview uid, which names the request better.
+  app.setChildLoggerFactory((logger) => logger);
+
   if (source) {
     const unsubscribe = source.subscribe((certificate) => {
       if (httpsServer) swapCertificate(httpsServer, certificate, log);

@@ -1,0 +1,140 @@
+/**
+ * Admission webhook benchmark (issue 7): latency and throughput of the real admission route
+ * (HTTPS, a Pod with several containers judged against the allow list) beside a bare Fastify
+ * HTTPS route returning a fixed AdmissionReview. Each server runs in a child process; autocannon
+ * loads it over loopback from this one. Per target: a fixed 1000 requests/s, then as fast as it
+ * goes. `npx tsx bench/admission.bench.ts [--quick]`; the last line is JSON.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+const quick = process.argv.includes('--quick');
+const DURATION_S = quick ? 5 : 60;
+const WARMUP_S = quick ? 1 : 5;
+const FIXED_RATE = 1000;
+const CONNECTIONS = 10;
+const TARGETS = { p99AtFixedRateMsMax: 5, throughputRatioMin: 0.7 };
+
+/** What the apiserver sends for `kubectl apply` of a Pod with two init and four app containers. */
+const REVIEW = JSON.stringify({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: {
+    uid: '0d9c6a52-1b7e-4c8e-9f0e-2a7f1f0f3b11',
+    kind: { group: '', version: 'v1', kind: 'Pod' },
+    resource: { group: '', version: 'v1', resource: 'pods' },
+    requestKind: { group: '', version: 'v1', kind: 'Pod' },
+    namespace: 'apps',
+    name: 'web-7d4b9c',
+    operation: 'CREATE',
+    userInfo: { username: 'alice', groups: ['system:authenticated'] },
+    object: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-7d4b9c', namespace: 'apps', labels: { app: 'web' } },
+      spec: {
+        initContainers: [
+          { name: 'migrate', image: 'registry.example.com/team/migrate:2.1' },
+          { name: 'wait', image: 'busybox:1.36' },
+        ],
+        containers: [
+          { name: 'web', image: 'main.apps.svc:5000/team/web@sha256:' + 'a'.repeat(64), ports: [{ containerPort: 8080 }] },
+          { name: 'sidecar', image: 'ghcr.io/acme/proxy:1.4' },
+          { name: 'metrics', image: 'registry.k8s.io/prometheus-adapter:v0.12.0' },
+          { name: 'shell', image: 'docker.io/library/alpine:3.20' },
+        ],
+      },
+    },
+    oldObject: null,
+    dryRun: false,
+    options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+  },
+});
+
+interface Figures {
+  p50Ms: number;
+  p99Ms: number;
+  rps: number;
+  requests: number;
+  errors: number;
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function startServer(mode: 'admission' | 'bare'): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/admission-server.ts', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+async function load(port: number, durationS: number, overallRate?: number): Promise<Figures> {
+  const result = await autocannon({
+    url: `https://127.0.0.1:${port}/validate`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: REVIEW,
+    connections: CONNECTIONS,
+    duration: durationS,
+    ...(overallRate && { overallRate }),
+    tlsOptions: { rejectUnauthorized: false },
+  } as autocannon.Options);
+  return {
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    rps: Math.round(result.requests.average),
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+async function checkAnswer(port: number): Promise<void> {
+  const { Agent, request } = await import('undici');
+  const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  const response = await request(`https://127.0.0.1:${port}/validate`, { method: 'POST', body: REVIEW, headers: { 'content-type': 'application/json' }, dispatcher });
+  const review = (await response.body.json()) as { response?: { allowed?: boolean; status?: { message?: string } } };
+  await dispatcher.close();
+  // Every image of the bench Pod comes from an allowed source: the route does the full judgement.
+  if (review.response?.allowed !== true) throw new Error(`the admission route did not admit the bench Pod: ${JSON.stringify(review)}`);
+}
+
+async function measure(mode: 'admission' | 'bare'): Promise<{ fixed: Figures; max: Figures }> {
+  const { child, port } = await startServer(mode);
+  try {
+    if (mode === 'admission') await checkAnswer(port);
+    await load(port, WARMUP_S);
+    const fixed = await load(port, DURATION_S, FIXED_RATE);
+    log(`${mode.padEnd(9)} at ${FIXED_RATE} req/s: p50 ${fixed.p50Ms} ms, p99 ${fixed.p99Ms} ms, ${fixed.rps} req/s, ${fixed.requests} requests, ${fixed.errors} errors`);
+    const max = await load(port, DURATION_S);
+    log(`${mode.padEnd(9)} max:          p50 ${max.p50Ms} ms, p99 ${max.p99Ms} ms, ${max.rps} req/s, ${max.requests} requests, ${max.errors} errors`);
+    return { fixed, max };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<number> {
+  log(`Admission bench${quick ? ' (--quick)' : ''}: ${DURATION_S} s per run, ${CONNECTIONS} connections, HTTPS on loopback, a Pod with 6 containers`);
+  const bare = await measure('bare');
+  const admission = await measure('admission');
+  const throughputRatio = Number((admission.max.rps / bare.max.rps).toFixed(3));
+  const errors = bare.fixed.errors + bare.max.errors + admission.fixed.errors + admission.max.errors;
+  const pass = admission.fixed.p99Ms < TARGETS.p99AtFixedRateMsMax && throughputRatio >= TARGETS.throughputRatioMin && errors === 0;
+  log(`throughput ratio admission/bare: ${throughputRatio}`);
+  log(JSON.stringify({ bench: 'admission', quick, durationS: DURATION_S, admission, bare, throughputRatio, errors, targets: TARGETS, pass }));
+  return pass ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);
