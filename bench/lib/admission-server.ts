@@ -2,7 +2,7 @@
  * The server side of bench/admission.bench.ts, in its own process so the load generator never
  * shares its event loop: `admission` is the real webhook (buildWebhookServer, HTTPS, the real
  * policy and route); `bare` is a Fastify HTTPS route returning a fixed AdmissionReview, with the
- * same JSON body parsing. Prints `{"port":N}` once listening; SIGTERM stops it.
+ * same JSON body parsing. Prints `{"port":N}` once listening; SIGTERM, or the end of stdin (the bench died), stops it.
  */
 import Fastify from 'fastify';
 import { AdmissionPolicyHolder, buildWebhookServer, createCertificateAuthority, issueServingCertificate, MutableCertificateSource } from '../../src/admission/index.js';
@@ -33,6 +33,9 @@ async function start(): Promise<{ port: number; close(): Promise<void> }> {
 
 const server = await start();
 process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+// The bench holds our stdin open: when it dies, so do we.
+process.stdin.resume();
+process.stdin.once('end', () => process.exit(0));
 process.once('SIGTERM', () => {
   void server.close().then(() => process.exit(0));
 });
