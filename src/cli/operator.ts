@@ -54,7 +54,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
       ? { namespace: config.namespace, leaseName: 'dockmaster-operator', ...(process.env.POD_NAME ? { identity: process.env.POD_NAME } : {}) }
       : false,
   });
-  if (webhookEnabledInOperator(config)) {
+  if (webhookEnabledInOperator(config, { kubeconfigFlag: Boolean(options.kubeconfig), env: process.env })) {
     webhook = new AdmissionWebhook({ config, clients: manager.clients, logger, ...(options.config && { configFile: options.config }), ...(options.watchNamespace && { watchNamespace: options.watchNamespace }) });
     webhook.start().catch((err: unknown) => logger.error({ err }, 'Failed to start the admission webhook; this replica stays not ready'));
   }

@@ -39,7 +39,7 @@ export const webhookServerConfigSchema = z.strictObject({
     .meta({ description: 'Largest AdmissionReview body accepted; larger ones get 413.' }),
   serviceName: z.string().min(1).default('dockmaster-webhook').meta({ description: 'Name of the Service in front of the webhook (the serving certificate names <service>.<namespace>.svc).' }),
   enabled: z.boolean().optional().meta({
-    description: 'Run the webhook inside `dockmaster operator`. Default: only when running in a cluster (KUBERNETES_SERVICE_HOST set).',
+    description: 'Run the webhook inside `dockmaster operator`. Default: only in a cluster with in-cluster credentials (KUBERNETES_SERVICE_HOST set, no --kubeconfig).',
   }),
   register: z.boolean().default(true).meta({ description: 'Manage the ValidatingWebhookConfiguration (the leader applies it with the current caBundle).' }),
   configurationName: z.string().min(1).default('dockmaster-image-sources').meta({ description: 'Name of the ValidatingWebhookConfiguration.' }),

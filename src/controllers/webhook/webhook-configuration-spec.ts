@@ -16,10 +16,12 @@ export function webhookConfigurationSpecFor(config: OperatorConfig): Omit<Webhoo
 }
 
 /**
- * Whether `dockmaster operator` runs the webhook: as configured, else only in a cluster. Out of
- * a cluster the apiserver cannot reach this process through the Service, and registering a
- * failurePolicy Fail webhook it cannot reach would block every Pod in the cluster.
+ * Whether `dockmaster operator` runs the webhook: as configured, else only when it runs in a
+ * cluster with the in-cluster credentials. Out of a cluster the apiserver cannot reach this
+ * process through the Service, and registering a failurePolicy Fail webhook it cannot reach
+ * would block every Pod in the cluster. An explicit --kubeconfig counts as out of cluster, even
+ * in a pod (a CI runner driving a test apiserver).
  */
-export function webhookEnabledInOperator(config: OperatorConfig, env: NodeJS.ProcessEnv = process.env): boolean {
-  return config.admission.webhook.enabled ?? Boolean(env.KUBERNETES_SERVICE_HOST);
+export function webhookEnabledInOperator(config: OperatorConfig, runtime: { kubeconfigFlag: boolean; env: NodeJS.ProcessEnv }): boolean {
+  return config.admission.webhook.enabled ?? (!runtime.kubeconfigFlag && Boolean(runtime.env.KUBERNETES_SERVICE_HOST));
 }

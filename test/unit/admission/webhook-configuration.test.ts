@@ -96,10 +96,13 @@ describe('PEM bundles', () => {
 describe('webhook settings from the operator configuration', () => {
   it('runs in the operator only in a cluster unless configured', () => {
     const config = parseOperatorConfig({});
-    expect(webhookEnabledInOperator(config, {})).toBe(false);
-    expect(webhookEnabledInOperator(config, { KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toBe(true);
-    expect(webhookEnabledInOperator(parseOperatorConfig({ admission: { webhook: { enabled: true } } }), {})).toBe(true);
-    expect(webhookEnabledInOperator(parseOperatorConfig({ admission: { webhook: { enabled: false } } }), { KUBERNETES_SERVICE_HOST: 'x' })).toBe(false);
+    const inPod = { KUBERNETES_SERVICE_HOST: '10.0.0.1' };
+    expect(webhookEnabledInOperator(config, { kubeconfigFlag: false, env: {} })).toBe(false);
+    expect(webhookEnabledInOperator(config, { kubeconfigFlag: false, env: inPod })).toBe(true);
+    // A pod driving another apiserver with --kubeconfig (CI): not the cluster that would call us.
+    expect(webhookEnabledInOperator(config, { kubeconfigFlag: true, env: inPod })).toBe(false);
+    expect(webhookEnabledInOperator(parseOperatorConfig({ admission: { webhook: { enabled: true } } }), { kubeconfigFlag: true, env: {} })).toBe(true);
+    expect(webhookEnabledInOperator(parseOperatorConfig({ admission: { webhook: { enabled: false } } }), { kubeconfigFlag: false, env: inPod })).toBe(false);
   });
 
   it('always exempts the operator namespace and defaults to the Service, Fail and 5 s', () => {
