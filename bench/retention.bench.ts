@@ -16,7 +16,7 @@ import type { ChildResult } from './lib/retention-child.js';
 
 const quick = process.argv.includes('--quick');
 const BASE: PopulationSize = quick ? { repositories: 10, tagsPerRepository: 50 } : { repositories: 100, tagsPerRepository: 100 };
-const SCALED: PopulationSize = quick ? { repositories: 4, tagsPerRepository: 500 } : { repositories: 20, tagsPerRepository: 1000 };
+const SCALED: PopulationSize = quick ? { repositories: 4, tagsPerRepository: 500 } : { repositories: 5, tagsPerRepository: 1000 };
 const CONCURRENCY = 8;
 const TARGETS = { timeRatioMax: 1.3, peakRssMbMax: 150, perTagGrowthMax: 1.5 };
 

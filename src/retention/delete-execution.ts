@@ -12,7 +12,8 @@ import { blockedByReferrer, skipsAfterRecheck } from './delete-recheck.js';
 import type { PlannedDelete } from './plan.js';
 import type { DeletedManifest, FailedDelete, SkippedDelete } from './run.js';
 import type { RepositorySnapshot } from './snapshot.js';
-import { recheckRepository } from './tag-recheck.js';
+import { recheckRepository, TASKS_PER_REPOSITORY } from './tag-recheck.js';
+import { mapBounded } from './bounded-work.js';
 
 export interface DeleteLedger {
   deleted: DeletedManifest[];
@@ -100,27 +101,25 @@ async function executeRepository(run: DeleteRun, options: DeleteExecutionOptions
   }
   const gone = new Set<string>();
   for (const level of order.levels) {
-    await Promise.all(
-      level.map(async (entry) => {
-        const skip = skips.get(entry.digest);
-        if (skip !== undefined) return run.settle('skipped', repository, entry, skip);
-        if (run.stopReason !== undefined) return run.settle('notAttempted', repository, entry);
-        const blocked = blockedByReferrer(entry.digest, order.references, gone);
-        if (blocked !== undefined) return run.settle('skipped', repository, entry, blocked);
-        try {
-          await options.client.deleteManifest(repository, entry.digest);
-          gone.add(entry.digest);
-          run.record({ kind: 'success' });
-          return run.settle('deleted', repository, entry);
-        } catch (error) {
-          const errorClass = classifyDeleteError(error);
-          run.record({ kind: 'error', errorClass, message: errorMessage(error) });
-          if (errorClass !== 'gone') return run.settle('failed', repository, entry, errorMessage(error));
-          gone.add(entry.digest);
-          return run.settle('skipped', repository, entry, 'already deleted (the registry answered 404)');
-        }
-      }),
-    );
+    await mapBounded(level, TASKS_PER_REPOSITORY, async (entry) => {
+      const skip = skips.get(entry.digest);
+      if (skip !== undefined) return run.settle('skipped', repository, entry, skip);
+      if (run.stopReason !== undefined) return run.settle('notAttempted', repository, entry);
+      const blocked = blockedByReferrer(entry.digest, order.references, gone);
+      if (blocked !== undefined) return run.settle('skipped', repository, entry, blocked);
+      try {
+        await options.client.deleteManifest(repository, entry.digest);
+        gone.add(entry.digest);
+        run.record({ kind: 'success' });
+        return run.settle('deleted', repository, entry);
+      } catch (error) {
+        const errorClass = classifyDeleteError(error);
+        run.record({ kind: 'error', errorClass, message: errorMessage(error) });
+        if (errorClass !== 'gone') return run.settle('failed', repository, entry, errorMessage(error));
+        gone.add(entry.digest);
+        return run.settle('skipped', repository, entry, 'already deleted (the registry answered 404)');
+      }
+    });
   }
 }
 

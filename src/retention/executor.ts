@@ -20,11 +20,11 @@ import type { RegistrySnapshot } from './snapshot.js';
 export interface RetentionExecutorTuning {
   /** Failed deletes in a row (after the client's retries) that stop the run. Default 5. */
   maxConsecutiveFailures?: number;
-  /** Repositories whose re-check and deletes run at once (default 4); the client bounds requests in flight. */
+  /** Repositories whose re-check and deletes run at once (default 8); the client bounds requests in flight. */
   repositoryConcurrency?: number;
 }
 
-const DEFAULT_REPOSITORY_CONCURRENCY = 4;
+const DEFAULT_REPOSITORY_CONCURRENCY = 8;
 
 function emptyPlan(registry: string, policy: string): RetentionPlan {
   return { registry, policy, repositories: [], summary: { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0 } };

@@ -1,6 +1,10 @@
 import { isRegistryNotFound, type RegistryV2Client } from '../registry/client/index.js';
+import { mapBounded } from './bounded-work.js';
 import type { RepositoryRecheck } from './delete-recheck.js';
 import type { RepositorySnapshot } from './snapshot.js';
+
+/** Requests queued at once per repository (the client bounds those in flight). */
+export const TASKS_PER_REPOSITORY = 16;
 
 /**
  * Resolves a repository's tags again just before its deletes (I/O only; delete-recheck.ts
@@ -20,16 +24,14 @@ export async function recheckRepository(client: RegistryV2Client, repository: st
     listed = [];
   }
   const tags: Record<string, string> = {};
-  await Promise.all(
-    listed.map(async (tag) => {
-      try {
-        tags[tag] = (await client.headManifest(repository, tag)).digest;
-      } catch (error) {
-        // Deleted between the listing and the HEAD: a tag that is gone cannot be broken.
-        if (!isRegistryNotFound(error)) throw error;
-      }
-    }),
-  );
+  await mapBounded(listed, TASKS_PER_REPOSITORY, async (tag) => {
+    try {
+      tags[tag] = (await client.headManifest(repository, tag)).digest;
+    } catch (error) {
+      // Deleted between the listing and the HEAD: a tag that is gone cannot be broken.
+      if (!isRegistryNotFound(error)) throw error;
+    }
+  });
   const newIndexChildren: Record<string, string[]> = {};
   const visited = new Set<string>();
   const visit = async (digest: string): Promise<void> => {
@@ -47,6 +49,6 @@ export async function recheckRepository(client: RegistryV2Client, repository: st
     newIndexChildren[digest] = children;
     await Promise.all(children.map(visit));
   };
-  await Promise.all([...new Set(Object.values(tags))].map(visit));
+  await mapBounded([...new Set(Object.values(tags))], TASKS_PER_REPOSITORY, visit);
   return { tags, newIndexChildren };
 }
