@@ -39,7 +39,7 @@ async function confirmed(streams: CommandStreams, question: string): Promise<boo
 function printReport(streams: CommandStreams, options: RetentionApplyOptions, report: RetentionRunReport): number {
   if (options.output === 'json') streams.stdout.write(`${JSON.stringify(runReportToJson(report), null, 2)}\n`);
   else if (report.outcome === 'DryRun') streams.stdout.write('Dry run: nothing was deleted.\n');
-  else streams.stdout.write(renderRunReportTable(report));
+  else streams.stdout.write(`\n${renderRunReportTable(report)}`);
   return report.outcome === 'Failed' || report.outcome === 'PartiallyFailed' ? EXIT_FAILURE : EXIT_OK;
 }
 
