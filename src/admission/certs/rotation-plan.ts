@@ -32,7 +32,7 @@ export const DEFAULT_CERTIFICATE_LIFETIMES: CertificateLifetimes = {
 };
 
 export interface RotationState {
-  /** The CAs kept in the Secret. The newest valid one signs. */
+  /** The CAs kept in the Secret, oldest first. The newest valid one signs. */
   authorities: readonly CertificateFacts[];
   /** The serving certificate in the Secret (issuerFingerprint set when a kept CA signed it). */
   serving?: CertificateFacts;
@@ -57,8 +57,14 @@ export interface RotationPlan {
 export function planCertificateRotation(now: Date, state: RotationState, lifetimes: CertificateLifetimes = DEFAULT_CERTIFICATE_LIFETIMES): RotationPlan {
   const t = now.getTime();
   const wakeups: number[] = [];
-  const valid = state.authorities.filter((ca) => ca.notAfter.getTime() > t);
-  const signing = [...valid].sort((a, b) => b.notBefore.getTime() - a.notBefore.getTime())[0];
+  // Oldest first. Certificate times have one-second precision, so two CAs made within a second
+  // tie: then the order kept in the Secret (oldest first) decides.
+  const valid = state.authorities
+    .map((ca, index) => ({ ca, index }))
+    .filter(({ ca }) => ca.notAfter.getTime() > t)
+    .sort((a, b) => a.ca.notBefore.getTime() - b.ca.notBefore.getTime() || a.index - b.index)
+    .map(({ ca }) => ca);
+  const signing = valid[valid.length - 1];
 
   if (!signing) return { steps: [{ action: 'create-authority', reason: 'no valid CA is kept' }], recheckAt: now };
   const caRenewal = renewalTime(signing, lifetimes);
@@ -73,7 +79,7 @@ export function planCertificateRotation(now: Date, state: RotationState, lifetim
   }
 
   // Every valid CA we keep stays trusted, oldest first.
-  const bundle = [...valid].sort((a, b) => a.notBefore.getTime() - b.notBefore.getTime()).map((ca) => ca.fingerprint);
+  const bundle = valid.map((ca) => ca.fingerprint);
   const published = new Set(state.publishedBundle.fingerprints);
   const bundleCurrent = bundle.length === published.size && bundle.every((f) => published.has(f));
   if (!bundleCurrent) steps.push({ action: 'publish-ca-bundle', fingerprints: bundle, reason: 'the caBundle differs from the CAs kept' });

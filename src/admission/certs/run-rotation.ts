@@ -24,6 +24,8 @@ export interface CertificateRotationInput {
   lifetimes?: CertificateLifetimes;
   /** Issue a new serving certificate now, whatever the plan says (an operator's `rotate` call, tests). */
   forceServingRotation?: boolean;
+  /** Start a CA rotation now (a suspected key leak): the plan then publishes, re-issues and retires as usual. */
+  forceAuthorityRotation?: boolean;
   commonName?: string;
 }
 
@@ -63,7 +65,12 @@ export async function runCertificateRotation(input: CertificateRotationInput): P
     );
     recheckAt = plan.recheckAt;
     const steps = plan.steps.filter((step) => !done.has(step.action));
+    if (round === 0 && input.forceAuthorityRotation && !steps.some((s) => s.action === 'create-authority')) {
+      // Alone, like the planner's own create-authority: the next round plans with the new CA.
+      steps.splice(0, steps.length, { action: 'create-authority', reason: 'CA rotation was requested' });
+    }
     if (forced && !steps.some((s) => s.action === 'create-authority' || s.action === 'issue-serving-certificate')) {
+      // The map keeps the Secret's order (oldest first), which breaks ties as the planner does.
       const signing = newestAuthority([...authorities.values()].map((a) => a.facts), input.now);
       if (signing) steps.push({ action: 'issue-serving-certificate', issuerFingerprint: signing.fingerprint, reason: 'rotation was requested' });
     }
@@ -112,6 +119,11 @@ async function factsByFingerprint(pems: readonly string[]): Promise<Map<string, 
   return map;
 }
 
+/** As the planner picks it: the latest notBefore, ties going to the later one in the Secret (oldest first). */
 function newestAuthority(authorities: CertificateFacts[], now: Date): CertificateFacts | undefined {
-  return authorities.filter((a) => a.notAfter > now).sort((a, b) => b.notBefore.getTime() - a.notBefore.getTime())[0];
+  let newest: CertificateFacts | undefined;
+  for (const ca of authorities) {
+    if (ca.notAfter > now && (!newest || ca.notBefore.getTime() >= newest.notBefore.getTime())) newest = ca;
+  }
+  return newest;
 }

@@ -111,6 +111,11 @@ export class AdmissionWebhook {
     return this.registrar?.rotateServingCertificate();
   }
 
+  /** Leader only: start a CA rotation now. */
+  async rotateCertificateAuthority(): Promise<RegistrarOutcome | undefined> {
+    return this.registrar?.rotateCertificateAuthority();
+  }
+
   /** Leader only: one reconcile of Secret and configuration, awaited (tests). */
   async reconcileRegistration(): Promise<RegistrarOutcome | undefined> {
     return this.registrar?.reconcileNow();

@@ -61,6 +61,8 @@ export interface WebhookRegistrarOptions {
   clock?: Clock;
 }
 
+type RotationRequest = { forceServingRotation?: boolean; forceAuthorityRotation?: boolean };
+
 export interface RegistrarOutcome {
   /** What changed: rotation steps, `secret`, `webhook-configuration`. */
   changes: string[];
@@ -117,30 +119,38 @@ export class WebhookRegistrar {
 
   /** Issues a new serving certificate now (operator mode) and waits until it is in the Secret. */
   rotateServingCertificate(): Promise<RegistrarOutcome> {
-    return this.enqueue(true);
+    return this.enqueue({ forceServingRotation: true });
+  }
+
+  /**
+   * Starts a CA rotation now (operator mode): the new CA joins the caBundle at once; the serving
+   * certificate moves to it and the old CA leaves on the planner's schedule.
+   */
+  rotateCertificateAuthority(): Promise<RegistrarOutcome> {
+    return this.enqueue({ forceAuthorityRotation: true });
   }
 
   /** One reconcile, serialised with the scheduled ones. */
   reconcileNow(): Promise<RegistrarOutcome> {
-    return this.enqueue(false);
+    return this.enqueue({});
   }
 
   /** Coalesces wake-ups into one queued run; reschedules from its outcome. */
   trigger(): void {
     if (this.stopped || this.pending) return;
     this.pending = true;
-    this.enqueue(false).then(
+    this.enqueue({}).then(
       () => undefined,
       () => undefined,
     );
   }
 
-  private enqueue(forceServingRotation: boolean): Promise<RegistrarOutcome> {
+  private enqueue(force: RotationRequest): Promise<RegistrarOutcome> {
     const run = this.queue.then(async () => {
       this.pending = false;
       this.timer?.cancel();
       try {
-        const outcome = await this.reconcile(forceServingRotation);
+        const outcome = await this.reconcile(force);
         this.failures = 0;
         const delay = Math.min(Math.max(outcome.recheckAt.getTime() - this.clock.now(), MIN_RECHECK_MS), MAX_RECHECK_MS);
         this.schedule(delay);
@@ -162,7 +172,7 @@ export class WebhookRegistrar {
     this.timer = this.clock.setTimeout(() => this.trigger(), delayMs);
   }
 
-  private async reconcile(forceServingRotation: boolean): Promise<RegistrarOutcome> {
+  private async reconcile(force: RotationRequest): Promise<RegistrarOutcome> {
     const now = new Date(this.clock.now());
     const { clients, certificates } = this.options;
     const actual = await this.readConfiguration();
@@ -180,7 +190,7 @@ export class WebhookRegistrar {
         ...(certificates.ipAddresses && { ipAddresses: certificates.ipAddresses }),
         now,
         ...(certificates.lifetimes && { lifetimes: certificates.lifetimes }),
-        forceServingRotation,
+        ...force,
       });
       // The Secret first: a caBundle must never name a CA the Secret has lost.
       if (!sameStoredCertificates(result.stored, stored)) {

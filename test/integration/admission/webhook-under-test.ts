@@ -1,6 +1,7 @@
 import { connect } from 'node:tls';
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
+import type { CertificateLifetimes } from '../../../src/admission/certs/rotation-plan.js';
 import { parseOperatorConfig, type OperatorConfigInput } from '../../../src/config/operator-config.js';
 import { AdmissionWebhook } from '../../../src/controllers/webhook/admission-webhook.js';
 import { deleteWebhookConfiguration } from '../../../src/controllers/webhook/webhook-registrar.js';
@@ -36,7 +37,7 @@ export async function startWebhookUnderTest(
   kubeconfig: string,
   id: string,
   admission: NonNullable<OperatorConfigInput['admission']>,
-  options: { webhookKubeconfig?: string; operatorNamespace?: string } = {},
+  options: { webhookKubeconfig?: string; operatorNamespace?: string; lifetimes?: CertificateLifetimes } = {},
 ): Promise<WebhookUnderTest> {
   // Admin clients set up and clean up; the webhook itself may run with fewer rights.
   const clients = createKubeClients(loadKubeConfig({ kubeconfigPath: kubeconfig }));
@@ -60,7 +61,7 @@ export async function startWebhookUnderTest(
   });
   await ensureNamespace(clients, operatorNamespace);
   const logger = createRootLogger({ level: process.env.DOCKMASTER_TEST_LOG_LEVEL ?? 'silent' });
-  const webhook = new AdmissionWebhook({ config, clients: webhookClients, logger });
+  const webhook = new AdmissionWebhook({ config, clients: webhookClients, logger, ...(options.lifetimes && { lifetimes: options.lifetimes }) });
   const started = webhook.start();
   webhook.startLeading();
   await started;

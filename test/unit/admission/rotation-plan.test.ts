@@ -130,3 +130,15 @@ describe('planCertificateRotation', () => {
     expect(state.authorities).toHaveLength(1);
   });
 });
+
+describe('planCertificateRotation, CAs made within one second', () => {
+  it('lets the later CA in the Secret sign when notBefore ties', () => {
+    const plan = planCertificateRotation(new Date(T0 + DAY), {
+      authorities: [cert('old', T0, L.caLifetimeMs), cert('new', T0, L.caLifetimeMs)],
+      serving: cert('s1', T0, L.servingLifetimeMs, { issuerFingerprint: 'old', dnsNames: DNS }),
+      publishedBundle: { fingerprints: ['old', 'new'], publishedAt: new Date(T0) },
+      dnsNames: DNS,
+    });
+    expect(plan.steps).toEqual([expect.objectContaining({ action: 'issue-serving-certificate', issuerFingerprint: 'new' })]);
+  });
+});

@@ -75,3 +75,23 @@ describe('runCertificateRotation', () => {
     expect(state.published.pems).toEqual(state.stored.authorities);
   }, 60_000);
 });
+
+describe('runCertificateRotation, forced CA rotation', () => {
+  it('adds a CA that signs next even within the same second as the old one (certificate times have 1 s precision)', async () => {
+    const first = await runCertificateRotation({ stored: { authorities: [] }, published: { pems: [] }, dnsNames: DNS, now: new Date(T0), lifetimes: LIFETIMES });
+    const rotated = await runCertificateRotation({ ...first, dnsNames: DNS, now: new Date(T0), lifetimes: LIFETIMES, forceAuthorityRotation: true });
+    expect(rotated.steps.map((s) => s.action)).toEqual(['create-authority', 'publish-ca-bundle']);
+    expect(rotated.published.pems).toEqual(rotated.stored.authorities);
+    expect(rotated.stored.authorities).toHaveLength(2);
+    // The serving certificate stays the old CA's until the new bundle has propagated …
+    expect(rotated.stored.serving).toEqual(first.stored.serving);
+    expect(rotated.recheckAt.getTime()).toBe(T0 + LIFETIMES.propagationMs);
+    // … then moves to the new CA, never back to the old one.
+    const moved = await runCertificateRotation({ ...rotated, dnsNames: DNS, now: new Date(T0 + LIFETIMES.propagationMs), lifetimes: LIFETIMES });
+    expect(moved.steps.map((s) => s.action)).toEqual(['issue-serving-certificate']);
+    expect(await servingIssuer(moved, [rotated.stored.authorities[1]!])).toBeDefined();
+    const retired = await runCertificateRotation({ ...moved, dnsNames: DNS, now: new Date(T0 + 2 * LIFETIMES.propagationMs), lifetimes: LIFETIMES });
+    expect(retired.steps.map((s) => s.action)).toEqual(['retire-authority', 'publish-ca-bundle']);
+    expect(retired.published.pems).toEqual([rotated.stored.authorities[1]]);
+  });
+});
