@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
+import { startControlPlane, type ControlPlane } from '../../test/controlplane/control-plane.js';
+import { kubectlOk } from '../../test/controlplane/kubectl.js';
+import { AdminClient } from './admin-client.js';
+import { accessFromKubeconfig, ApiServerUserRequests } from './apiserver-user-requests.js';
+import { log } from './bench-output.js';
+
+/**
+ * A control plane of the bench's own, ready for an operator that runs as a user of its own:
+ * the CRDs, deploy/rbac.yaml's ClusterRole bound to that user (least privilege, as shipped), the
+ * namespaces, and the FlowSchemas that make the apiserver count that user's requests.
+ */
+
+export const OPERATOR_USER = 'dockmaster-bench-operator';
+
+export interface BenchCluster {
+  plane: ControlPlane;
+  admin: AdminClient;
+  /** Kubeconfig of OPERATOR_USER (a client certificate). */
+  operatorKubeconfig: string;
+  operatorRequests: ApiServerUserRequests;
+  stop(): Promise<void>;
+}
+
+export async function startBenchCluster(options: { namespaces: readonly string[] }): Promise<BenchCluster> {
+  const plane = await startControlPlane({ log: (line) => log(`[controlplane] ${line}`) });
+  const admin = new AdminClient({ server: plane.server, caPem: plane.caPem, credentials: { certPem: plane.adminCert, keyPem: plane.adminKey } });
+  try {
+    await kubectlOk(plane.kubeconfigPath, ['apply', '-f', 'crds/dockmaster.dev_registries.yaml', '-f', 'crds/dockmaster.dev_retentionpolicies.yaml']);
+    await kubectlOk(plane.kubeconfigPath, ['wait', '--for=condition=Established', 'crd/registries.dockmaster.dev', 'crd/retentionpolicies.dockmaster.dev', '--timeout=60s']);
+    const clusterRole = await shippedClusterRole();
+    await admin.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', clusterRole);
+    await admin.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: OPERATOR_USER },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.metadata.name },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: OPERATOR_USER }],
+    });
+    for (const name of options.namespaces) {
+      await admin.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    }
+    const operatorKubeconfig = await plane.mintUser(OPERATOR_USER);
+    const operatorRequests = new ApiServerUserRequests({ server: plane.server, caPem: plane.caPem, credentials: { certPem: plane.adminCert, keyPem: plane.adminKey } }, OPERATOR_USER);
+    await operatorRequests.install();
+    await operatorRequests.waitUntilCounting(await accessFromKubeconfig(operatorKubeconfig));
+    return {
+      plane,
+      admin,
+      operatorKubeconfig,
+      operatorRequests,
+      async stop() {
+        admin.close();
+        await plane.stop();
+      },
+    };
+  } catch (error) {
+    admin.close();
+    await plane.stop();
+    throw error;
+  }
+}
+
+/** The operator's ClusterRole exactly as deploy/rbac.yaml ships it. */
+async function shippedClusterRole(): Promise<{ metadata: { name: string } }> {
+  const documents = parseAllDocuments(await readFile('deploy/rbac.yaml', 'utf8'));
+  for (const document of Array.isArray(documents) ? documents : [documents]) {
+    const object = document.toJS() as { kind?: string; metadata: { name: string } } | null;
+    if (object?.kind === 'ClusterRole') return object;
+  }
+  throw new Error('deploy/rbac.yaml holds no ClusterRole');
+}
