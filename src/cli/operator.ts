@@ -4,6 +4,7 @@ import { AdmissionWebhook } from '../controllers/webhook/admission-webhook.js';
 import { webhookEnabledInOperator } from '../controllers/webhook/webhook-configuration-spec.js';
 import { RegistryMaintenanceLocks } from '../controllers/registry-maintenance.js';
 import { createRetentionPolicyController } from '../controllers/retention-policy/controller.js';
+import { createRegistryGcController } from '../controllers/registry-gc/controller.js';
 import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
 import { createRootLogger } from '../logging/logger.js';
 import { buildHealthServer } from '../runtime/health.js';
@@ -49,6 +50,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
     controllers: [
       createRegistryController(),
       createRetentionPolicyController({ locks: maintenanceLocks, metricsRegistry: metrics.registry }),
+      createRegistryGcController({ locks: maintenanceLocks, metricsRegistry: metrics.registry }),
     ],
     leaderElection: options.leaderElect
       ? { namespace: config.namespace, leaseName: 'dockmaster-operator', ...(process.env.POD_NAME ? { identity: process.env.POD_NAME } : {}) }

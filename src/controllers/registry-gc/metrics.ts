@@ -1,0 +1,48 @@
+/**
+ * Prometheus metrics of garbage-collection windows, on the operator's metrics registry. Looked
+ * up before created, as the retention metrics are: several controllers on one registry share
+ * the collectors.
+ */
+import { Counter, Histogram, Registry, type Metric } from 'prom-client';
+import type { LastGarbageCollection } from '../../api/registry-gc-status.js';
+
+export class GarbageCollectionMetrics {
+  readonly windows: Counter<'registry' | 'result'>;
+  readonly bytesFreed: Counter<'registry'>;
+  readonly blobsDeleted: Counter<'registry'>;
+  readonly windowDuration: Histogram<'result'>;
+
+  constructor(registry: Registry = new Registry()) {
+    const registers = [registry];
+    const existing = <T extends Metric>(name: string): T | undefined => registry.getSingleMetric(name) as T | undefined;
+    this.windows =
+      existing<Counter<'registry' | 'result'>>('dockmaster_gc_windows_total') ??
+      new Counter({ name: 'dockmaster_gc_windows_total', help: 'Garbage-collection windows closed, per registry (namespace/name) and result (Succeeded, Failed, TimedOut).', labelNames: ['registry', 'result'], registers });
+    this.bytesFreed =
+      existing<Counter<'registry'>>('dockmaster_gc_bytes_freed_total') ??
+      new Counter({ name: 'dockmaster_gc_bytes_freed_total', help: 'Bytes of blob files garbage-collect removed (filesystem storage only), per registry.', labelNames: ['registry'], registers });
+    this.blobsDeleted =
+      existing<Counter<'registry'>>('dockmaster_gc_blobs_deleted_total') ??
+      new Counter({ name: 'dockmaster_gc_blobs_deleted_total', help: 'Blobs garbage-collect deleted, per registry.', labelNames: ['registry'], registers });
+    this.windowDuration =
+      existing<Histogram<'result'>>('dockmaster_gc_window_duration_seconds') ??
+      new Histogram({
+        name: 'dockmaster_gc_window_duration_seconds',
+        help: 'Wall time of garbage-collection windows, from opening to read-write again, per result.',
+        labelNames: ['result'],
+        buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400],
+        registers,
+      });
+  }
+
+  observeClosedWindow(registry: string, last: LastGarbageCollection): void {
+    const result = last.result ?? 'Failed';
+    this.windows.inc({ registry, result });
+    if (last.bytesFreed !== undefined) this.bytesFreed.inc({ registry }, last.bytesFreed);
+    if (last.blobsDeleted !== undefined) this.blobsDeleted.inc({ registry }, last.blobsDeleted);
+    if (last.startTime && last.completionTime) {
+      const seconds = (Date.parse(last.completionTime) - Date.parse(last.startTime)) / 1000;
+      if (Number.isFinite(seconds)) this.windowDuration.observe({ result }, Math.max(0, seconds));
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The adapter around decideWindowStep: read the Registry, observe what its phase needs, decide,
+ * then carry out the one step (status first when it moves the window forward; the Job deleted
+ * first when the window rolls back, so nothing but the registry writes once it is read-write).
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import { buildGarbageCollectJob, gcJobLabels } from '../../gc/job-spec.js';
+import { decideWindowStep, type WindowStep, type WindowTiming } from '../../gc/window-decision.js';
+import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
+import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
+import { apiErrorStatus } from '../../runtime/kube-client.js';
+import { collectionPath, objectPath, RESOURCES } from '../../runtime/resources.js';
+import type { RegistryMaintenanceLocks } from '../registry-maintenance.js';
+import { registryPodNode, type JobOutputReader, type RegistryObject, type ReplicaResolver } from './cluster-reads.js';
+import type { GarbageCollectionMetrics } from './metrics.js';
+import { observeWindow, scheduleOf } from './observe.js';
+import { gcStatusPatch } from './status-patch.js';
+
+export interface GcReconcilerOptions {
+  locks: RegistryMaintenanceLocks;
+  resolveReplicas: ReplicaResolver;
+  readJobOutput: JobOutputReader;
+  metrics: GarbageCollectionMetrics;
+  timing: WindowTiming;
+}
+
+/** A step that should follow at once still waits this long, so the status write reaches the caches. */
+const MIN_REQUEUE_MS = 200;
+
+export async function reconcileGarbageCollection(request: ReconcileRequest, ctx: ReconcileContext, options: GcReconcilerOptions): Promise<ReconcileOutcome> {
+  const cached = ctx.cache<RegistryObject>(RESOURCES.registry).get(request.namespace, request.name);
+  if (!cached || cached.metadata?.deletionTimestamp) {
+    options.locks.releaseGarbageCollection(request.key);
+    return {};
+  }
+  const now = new Date(ctx.clock.now());
+  const cachedPhase = cached.status?.garbageCollectionWindow?.phase ?? 'Idle';
+  if (cachedPhase === 'Idle') {
+    const idle = decideWindowStep(cached, { schedule: scheduleOf(cached, now) }, now, options.timing);
+    // The common case (nothing due) is decided on the cache alone; anything else on the live object.
+    if (idle.action === 'stay-idle') return carryOut(cached, idle, ctx, options, nextWindowOf(cached, now));
+  }
+  const live = await readLiveRegistry(ctx, request);
+  if (!live) return {};
+  const observed = await observeWindow(live, ctx, options, now);
+  const step = decideWindowStep(live, observed, now, options.timing);
+  return carryOut(live, step, ctx, options, observed.schedule ? nextWindowOf(live, now) : undefined);
+}
+
+function nextWindowOf(registry: RegistryObject, now: Date): string | null {
+  const next = scheduleOf(registry, now)?.nextWindow;
+  return next ? next.toISOString() : null;
+}
+
+async function readLiveRegistry(ctx: ReconcileContext, request: ReconcileRequest): Promise<RegistryObject | undefined> {
+  try {
+    return await ctx.kube.requestJson<RegistryObject>('GET', objectPath(RESOURCES.registry, request.namespace, request.name));
+  } catch (error) {
+    if (apiErrorStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function carryOut(
+  registry: RegistryObject,
+  step: WindowStep,
+  ctx: ReconcileContext,
+  options: GcReconcilerOptions,
+  nextGarbageCollection: string | null | undefined,
+): Promise<ReconcileOutcome> {
+  const namespace = registry.metadata?.namespace ?? '';
+  const name = registry.metadata?.name ?? '';
+  const key = `${namespace}/${name}`;
+  if ('deleteJob' in step && step.deleteJob) await deleteJob(ctx, namespace, step.deleteJob);
+  if (step.action === 'create-job') await createJob(registry, step, ctx);
+  if (step.action === 'open-window') await deleteEarlierJobs(ctx, registry);
+
+  const patch = gcStatusPatch(registry.status, {
+    ...(step.window ? { window: step.window } : {}),
+    ...(step.last ? { last: step.last } : {}),
+    ...(nextGarbageCollection !== undefined && (registry.spec.garbageCollection || registry.status?.nextGarbageCollection) ? { nextGarbageCollection } : {}),
+  });
+  if (patch) {
+    await ctx.kube.requestJson('PATCH', objectPath(RESOURCES.registry, namespace, name, 'status'), {
+      body: { status: patch },
+      contentType: 'application/merge-patch+json',
+    });
+    ctx.log.info({ action: step.action, phase: step.window?.phase, result: step.last?.result }, 'Updated garbage-collection window');
+  }
+  if (step.action === 'open-window' && step.trigger === 'GcNow') await consumeGcNow(ctx, registry);
+  if (step.action === 'close' || step.action === 'stay-idle') options.locks.releaseGarbageCollection(key);
+  if (step.action === 'close' && step.last) options.metrics.observeClosedWindow(key, step.last);
+  if (step.event) ctx.events.record(registry, step.event.type, step.event.reason, step.event.message);
+  return step.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(MIN_REQUEUE_MS, step.requeueAfterMs) } : {};
+}
+
+async function createJob(registry: RegistryObject, step: Extract<WindowStep, { action: 'create-job' }>, ctx: ReconcileContext): Promise<void> {
+  const namespace = registry.metadata?.namespace ?? '';
+  const owner = { name: registry.metadata?.name ?? '', namespace, uid: registry.metadata?.uid ?? '' };
+  const nodeName = registry.spec.storage.pvc ? await registryPodNode(registry, ctx) : undefined;
+  const job: V1Job = buildGarbageCollectJob({
+    owner,
+    spec: { ...registry.spec, replicas: registry.spec.replicas ?? 1 },
+    jobName: step.jobName,
+    deleteUntagged: step.deleteUntagged,
+    activeDeadlineSeconds: step.activeDeadlineSeconds,
+    ...(nodeName ? { nodeName } : {}),
+  });
+  try {
+    await ctx.kube.requestJson('POST', collectionPath(RESOURCES.job, namespace), { body: job });
+    ctx.log.info({ job: step.jobName, nodeName, deleteUntagged: step.deleteUntagged }, 'Created garbage-collect Job');
+  } catch (error) {
+    // Same window, same name: a Job created before a restart (or not yet in the cache) is the one we want.
+    if (apiErrorStatus(error) !== 409) throw error;
+  }
+}
+
+async function deleteJob(ctx: ReconcileContext, namespace: string, jobName: string): Promise<void> {
+  try {
+    // Background: the Job goes now and its pod after it; Foreground would wait on a finalizer.
+    await ctx.kube.requestJson('DELETE', objectPath(RESOURCES.job, namespace, jobName), { body: { propagationPolicy: 'Background' } });
+    ctx.log.info({ job: jobName }, 'Deleted garbage-collect Job');
+  } catch (error) {
+    if (apiErrorStatus(error) !== 404) throw error;
+  }
+}
+
+/** The previous window's Job is kept for `kubectl logs` until the next window opens. */
+async function deleteEarlierJobs(ctx: ReconcileContext, registry: RegistryObject): Promise<void> {
+  const namespace = registry.metadata?.namespace ?? '';
+  const labels = gcJobLabels(registry.metadata?.name ?? '');
+  const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  for (const job of ctx.cache<V1Job>(RESOURCES.job).list(namespace, selector)) {
+    if (job.metadata?.name) await deleteJob(ctx, namespace, job.metadata.name);
+  }
+}
+
+/**
+ * Removes the gc-now annotation only if it still holds the value this window answered (a
+ * JSON-patch test), so a request made in the meantime opens another window later.
+ */
+async function consumeGcNow(ctx: ReconcileContext, registry: RegistryObject): Promise<void> {
+  const value = registry.metadata?.annotations?.[GC_NOW_ANNOTATION];
+  if (value === undefined) return;
+  const path = `/metadata/annotations/${GC_NOW_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  try {
+    await ctx.kube.requestJson('PATCH', objectPath(RESOURCES.registry, registry.metadata?.namespace, registry.metadata?.name ?? ''), {
+      body: [{ op: 'test', path, value }, { op: 'remove', path }],
+      contentType: 'application/json-patch+json',
+    });
+  } catch (error) {
+    const status = apiErrorStatus(error);
+    if (status !== 422 && status !== 404 && status !== 409) throw error;
+  }
+}

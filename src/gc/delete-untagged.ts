@@ -1,0 +1,48 @@
+/**
+ * Whether a window may run `garbage-collect --delete-untagged`, decided from the registry image.
+ *
+ * distribution 2.8 marks only what tags reach directly: the per-platform manifests of a tagged
+ * multi-arch index are "untagged", so --delete-untagged deletes them and the index no longer
+ * pulls on any platform (pinned by test/integration/harness/garbage-collect.test.ts against
+ * 2.8.2). distribution 3 marks the children of an index before sweeping, so there it is safe.
+ */
+
+export interface DeleteUntaggedDecision {
+  /** Whether the Job passes --delete-untagged. */
+  deleteUntagged: boolean;
+  /** Set when the user asked for it and the operator refused, for the status message. */
+  refusal?: string;
+}
+
+/** First major version from which --delete-untagged keeps the children of tagged indexes. */
+export const FIRST_SAFE_MAJOR = 3;
+
+/**
+ * The distribution major version an image reference names by its tag (`registry:2.8.3` → 2,
+ * `distribution/distribution:v3.0.0` → 3); undefined for a digest-only reference or a tag
+ * that is not a version (`latest`, `edge`): those could be anything.
+ */
+export function distributionMajorVersion(image: string): number | undefined {
+  const withoutDigest = image.split('@')[0] ?? '';
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  if (colon < 0) return undefined;
+  const tag = withoutDigest.slice(colon + 1);
+  const match = /^v?(\d+)(\.\d+){0,2}([-+.].*)?$/.exec(tag);
+  return match ? Number(match[1]) : undefined;
+}
+
+export function decideDeleteUntagged(requested: boolean, image: string): DeleteUntaggedDecision {
+  if (!requested) return { deleteUntagged: false };
+  const major = distributionMajorVersion(image);
+  if (major !== undefined && major >= FIRST_SAFE_MAJOR) return { deleteUntagged: true };
+  const why = major === undefined
+    ? `the version of image ${image} cannot be told from its tag, and distribution 2.x`
+    : `image ${image} is distribution ${major}.x, which`;
+  return {
+    deleteUntagged: false,
+    refusal:
+      `deleteUntagged refused: ${why} deletes the untagged per-platform manifests of tagged multi-arch indexes with ` +
+      `--delete-untagged; garbage-collect ran without it (use a registry:${FIRST_SAFE_MAJOR}.x image to allow it).`,
+  };
+}

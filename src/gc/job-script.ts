@@ -1,0 +1,36 @@
+/**
+ * The shell the garbage-collect Job runs: distribution's `registry garbage-collect` between two
+ * measurements of the blob files, so the status can say how many bytes the window freed.
+ *
+ * What is measured: the sum of the sizes of the regular files under `<root>/docker/registry/v2/blobs`
+ * before and after garbage-collect. The registry is read-only meanwhile and garbage-collect is
+ * the only writer, so the difference is exactly the bytes of the blobs (layers, configs and
+ * manifests) it removed. Directory entries and filesystem blocks are not counted. On s3 there is
+ * no filesystem in the Job to measure (the image has no S3 client), so bytesFreed stays unset
+ * and the status says so rather than guess.
+ *
+ * POSIX sh with busybox's find/stat/awk (the registry image is Alpine); `printf %.0f` because
+ * some awks print %d through a 32-bit int.
+ */
+import { GC_MARKER } from './gc-output.js';
+
+export const GC_SCRIPT = [
+  'config="$1"; blobs="$2"; shift 2',
+  'measure() {',
+  '  [ -n "$blobs" ] || return 0',
+  `  total=$(find "$blobs" -type f -exec stat -c %s {} + 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }')`,
+  `  echo "${GC_MARKER} blob-bytes-$1 \${total:-0}"`,
+  '}',
+  `[ -n "$blobs" ] || echo "${GC_MARKER} blob-bytes-not-measured s3 storage has no filesystem the Job could measure"`,
+  'measure before',
+  // The exit code travels through the pipe as a line: POSIX sh has no pipefail.
+  `{ registry garbage-collect "$config" "$@" 2>&1; echo "${GC_MARKER} exit-code $?"; } | awk '` +
+    `/^${GC_MARKER} exit-code / { rc = $3; next } / blobs marked, / { summary = $0 } { print } ` +
+    `END { if (summary != "") print "${GC_MARKER} summary " summary; exit rc }'`,
+  'rc=$?',
+  'measure after',
+  'exit $rc',
+].join('\n');
+
+/** `$0` of the script, as it shows in process listings. */
+export const GC_SCRIPT_NAME = 'dockmaster-gc';
