@@ -18,8 +18,13 @@ import { readProcessMemory } from './lib/process-stats.js';
 import { reconciledRegistries, REGISTRY_API, snapshotNamespace } from './lib/registry-convergence.js';
 
 const quick = process.argv.includes('--quick');
-const REGISTRIES = quick ? 50 : 500;
-const IDLE_S = quick ? 10 : 60;
+/** `--registries=N` and `--idle-seconds=S` override the sizes, for profiling runs (the targets stay). */
+const numberArg = (name: string): number | undefined => {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg ? Number(arg.slice(name.length + 3)) : undefined;
+};
+const REGISTRIES = numberArg('registries') ?? (quick ? 50 : 500);
+const IDLE_S = numberArg('idle-seconds') ?? (quick ? 10 : 60);
 /** Requests that trail the last convergence (a second status write, Events) are counted too. */
 const SETTLE_S = 5;
 const RECONCILE_TIMEOUT_S = 300;
@@ -85,6 +90,8 @@ async function main(): Promise<number> {
     const perRegistry = burst.total / REGISTRIES;
     log(`API requests for the burst (apiserver, by user): ${burst.total} (${burst.writes} writes, ${burst.reads} reads) = ${perRegistry.toFixed(2)} per Registry; operator's own count ${ownBurst}`);
     const memoryAfterBurst = await readProcessMemory(operator.pid);
+    const heapAfterBurst = await operator.heapBreakdown();
+    log(`operator after the burst: RSS ${memoryAfterBurst.rssMb.toFixed(0)} MB (peak ${memoryAfterBurst.peakRssMb.toFixed(0)}), V8 heap ${heapAfterBurst.heapUsedMb} MB used of ${heapAfterBurst.heapTotalMb} MB, external ${heapAfterBurst.externalMb} MB`);
 
     log(`idle for ${IDLE_S} s …`);
     const idleBefore = await cluster.operatorRequests.read();
@@ -92,6 +99,7 @@ async function main(): Promise<number> {
     const idleAfter = await cluster.operatorRequests.read();
     const idle = { writes: idleAfter.writes - idleBefore.writes, reads: idleAfter.reads - idleBefore.reads };
     const memory = await readProcessMemory(operator.pid);
+    const heapEnd = await operator.heapBreakdown();
     log(`idle: ${idle.writes} writes, ${idle.reads} reads; operator RSS ${memory.rssMb.toFixed(0)} MB, peak ${memory.peakRssMb.toFixed(0)} MB`);
     const alive = operator.alive;
 
@@ -111,6 +119,7 @@ async function main(): Promise<number> {
         reconcileSeconds: reconcileS === undefined ? null : Number(reconcileS.toFixed(1)),
         apiRequests: { ...burst, perRegistry: Number(perRegistry.toFixed(2)), operatorOwnCount: ownBurst, atStartup: startup.total },
         rssMb: { startup: Math.round(startupMemory.rssMb), afterBurst: Math.round(memoryAfterBurst.rssMb), end: Math.round(memory.rssMb), peak: Math.round(memory.peakRssMb) },
+        heapMb: { afterBurst: heapAfterBurst, end: heapEnd },
         idle: { seconds: IDLE_S, ...idle },
       },
       verdict,

@@ -29,6 +29,16 @@ export async function startBenchCluster(options: { namespaces: readonly string[]
   try {
     await kubectlOk(plane.kubeconfigPath, ['apply', '-f', 'crds/dockmaster.dev_registries.yaml', '-f', 'crds/dockmaster.dev_retentionpolicies.yaml']);
     await kubectlOk(plane.kubeconfigPath, ['wait', '--for=condition=Established', 'crd/registries.dockmaster.dev', 'crd/retentionpolicies.dockmaster.dev', '--timeout=60s']);
+    // The control plane's --service-cluster-ip-range is a /24 (253 Services) and every Registry
+    // has a ClusterIP Service: past 253 the apiserver answers 500 "range is full". A second
+    // ServiceCIDR (GA in 1.33, used by the apiserver's allocator without kube-controller-manager)
+    // widens it without touching the shared harness.
+    await admin.request('POST', '/apis/networking.k8s.io/v1/servicecidrs', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'ServiceCIDR',
+      metadata: { name: 'dm-bench' },
+      spec: { cidrs: ['10.1.0.0/20'] },
+    });
     const clusterRole = await shippedClusterRole();
     await admin.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', clusterRole);
     await admin.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {

@@ -77,6 +77,8 @@ export class OperatorChild {
     });
     await log.close();
     const operator = new OperatorChild(child, healthPort, logFile);
+    // A bench killed by a signal must not leave its operator behind, hammering a dead apiserver.
+    process.once('exit', () => child.kill('SIGKILL'));
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (!operator.alive) throw new Error(`The operator exited with ${operator.exitCode} before it was ready; see ${logFile}`);
@@ -115,6 +117,13 @@ export class OperatorChild {
     const total = sumSamples(text, name);
     const reads = ['get', 'list', 'watch'].reduce((sum, verb) => sum + sumSamples(text, name, { verb }), 0);
     return { total, writes: total - reads };
+  }
+
+  /** prom-client's default Node metrics: where the RSS goes (heap used, heap total, external), in MB. */
+  async heapBreakdown(): Promise<{ heapUsedMb: number; heapTotalMb: number; externalMb: number }> {
+    const text = await this.metricsText();
+    const mb = (name: string): number => Math.round(sumSamples(text, name) / 2 ** 20);
+    return { heapUsedMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
   }
 
   /** SIGTERM, then the exit code (SIGKILL after 15 s). */
