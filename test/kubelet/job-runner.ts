@@ -25,7 +25,8 @@ export class StandInJobRunner {
   private readonly results = new Map<string, JobResult>();
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly batch: BatchV1Api, private readonly core: CoreV1Api) {}
+  /** `holdJob(job)` true keeps a Job from starting (it looks running forever), e.g. to make a window time out. */
+  constructor(private readonly batch: BatchV1Api, private readonly core: CoreV1Api, private readonly holdJob: (job: V1Job) => boolean = () => false) {}
 
   result(namespace: string, name: string): JobResult | undefined {
     return this.results.get(`${namespace}/${name}`);
@@ -38,7 +39,7 @@ export class StandInJobRunner {
     for (const job of jobs.items) {
       const uid = job.metadata?.uid ?? '';
       const finished = job.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-      if (finished || job.spec?.suspend || this.started.has(uid)) continue;
+      if (finished || job.spec?.suspend || this.started.has(uid) || this.holdJob(job)) continue;
       this.started.add(uid);
       // An apiserver hiccup while reporting: forget the Job so the next pass runs it again.
       const run = this.run(job, dirs).catch(() => { this.started.delete(uid); }).finally(() => this.running.delete(run));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import type { CoreV1Api, V1PodTemplateSpec, V1Probe } from '@kubernetes/client-node';
@@ -23,6 +23,12 @@ export interface PreparedContainer {
   env: Record<string, string>;
   readinessProbe: V1Probe | undefined;
   tls: boolean;
+  /**
+   * Set for the `sh -c SCRIPT NAME CONFIG [ARGS…]` form (the GC Job's script): the script runs
+   * under /bin/sh with `registry` on PATH standing for docker-registry; CONFIG is the rewritten
+   * config and every other argument that is a path on a volume is its local directory.
+   */
+  shell?: { script: string; name: string; args: string[]; binDir: string };
 }
 
 export async function freePort(): Promise<number> {
@@ -83,9 +89,10 @@ export async function prepareContainer(
   const container = podSpec?.containers[0];
   if (!podSpec || !container) throw new PodStartError('pod template has no container');
   const argv = [...(container.command ?? []), ...(container.args ?? [])];
-  const [binary, subcommand, configPath, ...extraArgs] = argv;
+  const shellForm = path.basename(argv[0] ?? '') === 'sh' && argv[1] === '-c';
+  const [binary, subcommand, configPath, ...extraArgs] = shellForm ? ['registry', 'sh', argv[4] ?? '', ...argv.slice(5)] : argv;
   if (!binary || path.basename(binary) !== 'registry' || !subcommand || !configPath) {
-    throw new PodStartError(`container command ${JSON.stringify(argv)} is not "registry <serve|garbage-collect> <config>"`);
+    throw new PodStartError(`container command ${JSON.stringify(argv)} is not "registry <serve|garbage-collect> <config>" or "sh -c SCRIPT NAME CONFIG [ARGS…]"`);
   }
   await mkdir(dirs.podDir, { recursive: true });
   const volumes = await materialiseVolumes(core, namespace, podSpec, dirs);
@@ -99,16 +106,31 @@ export async function prepareContainer(
   const localConfigPath = path.join(dirs.podDir, 'config.yml');
   await writeFile(localConfigPath, stringify(doc));
   const env = await resolveEnv(core, namespace, container.env);
-  return { subcommand, extraArgs, localConfigPath, port, containerPort, env, readinessProbe: container.readinessProbe, tls };
+  let shell: PreparedContainer['shell'];
+  if (shellForm) {
+    const binDir = path.join(dirs.podDir, 'bin');
+    await mkdir(binDir, { recursive: true });
+    await symlink(DOCKER_REGISTRY_BINARY, path.join(binDir, 'registry')).catch(() => undefined);
+    const args = extraArgs.map((arg) => (arg.startsWith('/') ? localPathFor(volumes, arg) ?? arg : arg));
+    shell = { script: argv[2] ?? '', name: argv[3] ?? 'sh', args, binDir };
+  }
+  return { subcommand, extraArgs, localConfigPath, port, containerPort, env, readinessProbe: container.readinessProbe, tls, ...(shell ? { shell } : {}) };
 }
 
 /** Starts the prepared container's process; stdout and stderr go to `logFile`. */
 export function spawnRegistry(prepared: PreparedContainer, logFile: string): ChildProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(DOCKER_REGISTRY_BINARY, [prepared.subcommand, prepared.localConfigPath, ...prepared.extraArgs], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...prepared.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const systemPath = process.env.PATH ?? '/usr/bin:/bin';
+  const { shell } = prepared;
+  const child = shell
+    ? spawn('/bin/sh', ['-c', shell.script, shell.name, prepared.localConfigPath, ...shell.args], {
+        env: { PATH: `${shell.binDir}:${systemPath}`, ...prepared.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn(DOCKER_REGISTRY_BINARY, [prepared.subcommand, prepared.localConfigPath, ...prepared.extraArgs], {
+        env: { PATH: systemPath, ...prepared.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   child.once('exit', () => log.end());

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment,
+  AppsV1Api, BatchV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Job,
 } from '@kubernetes/client-node';
 import { deploymentStatusFor, sameDeploymentStatus } from './deployment-status.js';
 import { StandInJobRunner, type JobResult } from './job-runner.js';
@@ -42,6 +42,8 @@ export interface StandInKubeletOptions {
   /** Called once per loop with the clients, for anything else a test needs a node to do. */
   extraSync?: (clients: { core: CoreV1Api; apps: AppsV1Api; workDir: string; pvcRoot: string }) => Promise<void>;
   now?: () => Date;
+  /** Test-only: Jobs for which this returns true are not started (yet); they look running. */
+  holdJob?: (job: V1Job) => boolean;
 }
 
 export interface StandInKubelet {
@@ -87,7 +89,7 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
   let stopped = false;
   let podSeq = 0;
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-  const jobs = new StandInJobRunner(options.kubeConfig.makeApiClient(BatchV1Api), core);
+  const jobs = new StandInJobRunner(options.kubeConfig.makeApiClient(BatchV1Api), core, options.holdJob);
 
   async function startPod(dep: V1Deployment, namespace: string, hash: string): Promise<LocalPod> {
     const podDir = path.join(workDir, 'pods', namespace, dep.metadata?.name ?? '', String(podSeq++));

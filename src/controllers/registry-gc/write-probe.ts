@@ -1,13 +1,20 @@
 /**
- * The check that gates each side of a window: does every replica refuse a write (405, read-only
- * in force) or accept one (202, read-write again)? The write is the start of a blob upload, the
- * first request of every push; an accepted one is cancelled at once with DELETE on its Location.
+ * The check that gates each side of a window: does every replica refuse writes (read-only in
+ * force) or accept them (read-write again)? Two different writes, because of what each leaves
+ * behind on distribution 2.8.2 (pinned by write-probe.test.ts against the real registry):
+ * - refused: DELETE of a manifest that does not exist. Read-only answers 405 (the route has no
+ *   DELETE then); read-write answers 404 and writes nothing, so retrying through a rollout is free.
+ * - accepted: the start of a blob upload (202), the first request of every push, so it proves the
+ *   storage takes writes; it is cancelled at once with DELETE on its Location. The cancel leaves
+ *   an empty upload directory with one hash-state file (~40 KB of directories by du): one per
+ *   replica per window, which distribution's upload purging removes.
  */
 import { Agent, request } from 'undici';
 import type { ReplicaCheck } from '../../gc/window-decision.js';
 
-/** Repository the probe's upload is started in (and cancelled); a name no image uses. */
+/** Repository the probes name; no image lives there (the catalog does not list it). */
 export const PROBE_REPOSITORY = 'dockmaster-gc-probe/write-check';
+const ABSENT_DIGEST = `sha256:${'0'.repeat(64)}`;
 
 export type WriteExpectation = 'refused' | 'accepted';
 
@@ -24,19 +31,23 @@ async function probeOne(dispatcher: Agent, baseUrl: string, expectation: WriteEx
   if (access.credentials) {
     headers.authorization = `Basic ${Buffer.from(`${access.credentials.username}:${access.credentials.password}`).toString('base64')}`;
   }
-  const start = await request(`${baseUrl}/v2/${PROBE_REPOSITORY}/blobs/uploads/`, {
-    method: 'POST', headers: { ...headers, 'content-length': '0' }, dispatcher, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS,
-  });
+  const timeouts = { dispatcher, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS };
+  if (expectation === 'refused') {
+    const res = await request(`${baseUrl}/v2/${PROBE_REPOSITORY}/manifests/${ABSENT_DIGEST}`, { method: 'DELETE', headers, ...timeouts });
+    await res.body.dump();
+    return res.statusCode === 405 ? undefined : `${baseUrl} answered ${res.statusCode} to a manifest DELETE, not 405 (still writable)`;
+  }
+  const start = await request(`${baseUrl}/v2/${PROBE_REPOSITORY}/blobs/uploads/`, { method: 'POST', headers: { ...headers, 'content-length': '0' }, ...timeouts });
   await start.body.dump();
   const location = start.headers.location;
   if (start.statusCode === 202 && typeof location === 'string') {
     // Location is absolute with the host the registry thinks it has; keep only path and query.
     const target = new URL(location, baseUrl);
-    const cancel = await request(`${baseUrl}${target.pathname}${target.search}`, { method: 'DELETE', headers, dispatcher, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
+    const cancel = await request(`${baseUrl}${target.pathname}${target.search}`, { method: 'DELETE', headers, ...timeouts });
     await cancel.body.dump();
+    return undefined;
   }
-  if (expectation === 'refused') return start.statusCode === 405 ? undefined : `${baseUrl} answered ${start.statusCode} to a write, not 405`;
-  return start.statusCode === 202 ? undefined : `${baseUrl} answered ${start.statusCode} to a write, not 202`;
+  return `${baseUrl} answered ${start.statusCode} to the start of an upload, not 202`;
 }
 
 /** Verified only when every URL answers as expected; the first failure is the reason. */

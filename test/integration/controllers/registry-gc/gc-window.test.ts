@@ -1,0 +1,264 @@
+/**
+ * Garbage-collection windows end to end: the real apiserver (shared control plane), the
+ * operator's Registry and GC controllers in a child process under deploy/'s RBAC, the stand-in
+ * kubelet running real docker-registry processes and the GC Job's script on the same PVC
+ * directory. The stand-in holds a Job back on request, so the window stays open long enough to
+ * push and pull through it, to hang it, or to kill the operator mid-Job.
+ */
+import { execFile } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { KubernetesObject, V1Deployment, V1Job } from '@kubernetes/client-node';
+import { fetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Registry } from '../../../../src/api/registry.js';
+import { registryChildNames } from '../../../../src/controllers/registry/children.js';
+import { GC_NOW_ANNOTATION } from '../../../../src/gc/window-schedule.js';
+import { RegistryV2Client } from '../../../../src/registry/client/index.js';
+import { apiErrorStatus, createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
+import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
+import { kubectlOk } from '../../../controlplane/kubectl.js';
+import { sharedControlPlane, uniqueNamespaceName } from '../../../controlplane/shared.js';
+import { MEDIA_TYPES, pushImage, type PushedImage } from '../../../harness/fixtures.js';
+import { LOCAL_URL_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
+import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
+import { ensureNamespace, eventually } from '../../runtime/wait.js';
+import { startGcOperatorProcess, type GcOperatorProcess } from './gc-operator-process.js';
+
+const run = promisify(execFile);
+type RegistryObject = Registry & KubernetesObject;
+
+const plane = sharedControlPlane();
+const namespace = uniqueNamespaceName('gc-window');
+let user: KubeClients;
+let kubelet: StandInKubelet;
+let operator: GcOperatorProcess;
+let operatorKubeconfig: string;
+/** Registries whose garbage-collect Jobs the stand-in must not start (yet). */
+const held = new Set<string>();
+
+async function startOperator(): Promise<GcOperatorProcess> {
+  return startGcOperatorProcess({ kubeconfig: operatorKubeconfig, namespace, logFile: path.join(kubelet.workDir, 'operator.log') });
+}
+
+beforeAll(async () => {
+  user = createKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
+  operatorKubeconfig = await operatorKubeconfigUnderDeployRbac(plane);
+  await ensureNamespace(user, namespace);
+  kubelet = await startStandInKubelet({
+    kubeConfig: loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }),
+    namespace,
+    pollIntervalMs: 250,
+    holdJob: (job) => held.has(job.metadata?.labels?.['app.kubernetes.io/instance'] ?? ''),
+  });
+  operator = await startOperator();
+}, 120_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  await kubelet?.stop();
+});
+
+async function applyRegistry(name: string, maxDuration: string): Promise<void> {
+  const registry = {
+    apiVersion: 'dockmaster.dev/v1alpha1',
+    kind: 'Registry',
+    metadata: { name, namespace },
+    spec: { storage: { pvc: { size: '1Gi' } }, garbageCollection: { schedule: '0 3 * * 0', maxDuration } },
+  };
+  await serverSideApply(user, RESOURCES.registry, registry, { fieldManager: 'e2e-user', force: true });
+}
+
+async function readRegistry(name: string): Promise<RegistryObject> {
+  return user.requestJson<RegistryObject>('GET', objectPath(RESOURCES.registry, namespace, name));
+}
+
+/** The loopback URL of the registry's current ready process (it moves on every rollout). */
+async function registryUrl(name: string): Promise<string> {
+  let url = '';
+  await eventually(async () => {
+    const dep: V1Deployment = await user.apps.readNamespacedDeployment({ name: registryChildNames(name).deployment, namespace });
+    url = dep.metadata?.annotations?.[LOCAL_URL_ANNOTATION] ?? '';
+    expect(url, kubelet.lastError(namespace, registryChildNames(name).deployment)).not.toBe('');
+  }, 60_000, 250);
+  return url;
+}
+
+async function requestGcNow(name: string): Promise<void> {
+  await user.requestJson('PATCH', objectPath(RESOURCES.registry, namespace, name), {
+    body: { metadata: { annotations: { [GC_NOW_ANNOTATION]: new Date().toISOString() } } },
+    contentType: 'application/merge-patch+json',
+  });
+}
+
+async function waitForPhase(name: string, phase: string, timeoutMs = 60_000): Promise<RegistryObject> {
+  let registry: RegistryObject | undefined;
+  await eventually(async () => {
+    registry = await readRegistry(name);
+    expect(registry.status?.garbageCollectionWindow?.phase, JSON.stringify(registry.status?.garbageCollectionWindow)).toBe(phase);
+  }, timeoutMs, 250);
+  return registry!;
+}
+
+async function waitForClosedWindow(name: string, timeoutMs = 90_000): Promise<RegistryObject> {
+  let registry: RegistryObject | undefined;
+  await eventually(async () => {
+    registry = await readRegistry(name);
+    expect(registry.status?.garbageCollectionWindow?.phase, JSON.stringify(registry.status?.garbageCollectionWindow)).toBe('Idle');
+    expect(registry.status?.lastGarbageCollection?.completionTime).toBeDefined();
+  }, timeoutMs, 250);
+  return registry!;
+}
+
+async function jobExists(name: string): Promise<V1Job> {
+  let job: V1Job | undefined;
+  await eventually(async () => {
+    const jobName = (await readRegistry(name)).status?.garbageCollectionWindow?.jobName ?? '';
+    job = await user.batch.readNamespacedJob({ name: jobName, namespace });
+  }, 30_000, 250);
+  return job!;
+}
+
+/** Sum of the sizes of the blob files (what bytesFreed measures). */
+async function blobFileBytes(root: string): Promise<number> {
+  let total = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) total += (await stat(full)).size;
+    }
+  };
+  await walk(path.join(root, 'docker/registry/v2/blobs'));
+  return total;
+}
+
+async function diskUsageBytes(dir: string): Promise<number> {
+  const { stdout } = await run('du', ['-sb', dir]);
+  return Number(stdout.split('\t')[0]);
+}
+
+async function blobSize(root: string, digest: string): Promise<number> {
+  const hex = digest.slice('sha256:'.length);
+  return (await stat(path.join(root, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'))).size;
+}
+
+async function uploadStatus(url: string, repository: string): Promise<number> {
+  const res = await fetch(`${url}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers: { 'content-length': '0' } });
+  await res.body?.cancel();
+  return res.status;
+}
+
+describe('garbage-collection windows', () => {
+  it('frees the blobs of deleted manifests read-only (405 to pushes, pulls served), records the result, and ends read-write', async () => {
+    const name = 'main';
+    await applyRegistry(name, '3m');
+    const url = await registryUrl(name);
+    const kept = await pushImage(url, 'app', { tags: ['v1'], seed: 'gc-e2e-kept', layerSize: 4096 });
+    const gone: PushedImage[] = [];
+    for (const seed of ['gc-e2e-gone-1', 'gc-e2e-gone-2']) gone.push(await pushImage(url, 'app', { tags: [seed], seed, layerSize: 8192 }));
+    const client = new RegistryV2Client({ url, allowPlainHttp: true });
+    for (const image of gone) await client.deleteManifest('app', image.digest);
+    await client.close();
+
+    const storage = kubelet.pvcDir(namespace, registryChildNames(name).pvc);
+    let expectedFreed = 0;
+    for (const image of gone) for (const digest of [image.digest, image.configDigest!, ...image.layerDigests]) expectedFreed += await blobSize(storage, digest);
+    const blobBytesBefore = await blobFileBytes(storage);
+    const duBefore = await diskUsageBytes(storage);
+
+    held.add(name);
+    await requestGcNow(name);
+    await waitForPhase(name, 'Collecting');
+    await jobExists(name);
+    const during = await readRegistry(name);
+    expect(during.status?.readOnly).toBe(true);
+    expect(during.status?.garbageCollectionWindow?.readOnly).toBe(true);
+    expect(during.metadata?.annotations?.[GC_NOW_ANNOTATION]).toBeUndefined();
+    const readOnlyUrl = await registryUrl(name);
+    expect(await uploadStatus(readOnlyUrl, 'app')).toBe(405);
+    const pull = await fetch(`${readOnlyUrl}/v2/app/manifests/v1`, { headers: { accept: MEDIA_TYPES.oci.manifest } });
+    expect(pull.status).toBe(200);
+    await pull.body?.cancel();
+    const layer = await fetch(`${readOnlyUrl}/v2/app/blobs/${kept.layerDigests[0]}`);
+    expect(layer.status).toBe(200);
+    expect((await layer.arrayBuffer()).byteLength).toBe(await blobSize(storage, kept.layerDigests[0]!));
+
+    held.delete(name);
+    const after = await waitForClosedWindow(name);
+    const last = after.status?.lastGarbageCollection;
+    expect(last?.result, last?.message).toBe('Succeeded');
+    expect(last?.blobsDeleted).toBe(6);
+    expect(last?.manifestsDeleted).toBe(0);
+    expect(last?.bytesFreed).toBe(expectedFreed);
+    expect(after.status?.garbageCollectionWindow?.readOnly).toBe(false);
+    const blobBytesAfter = await blobFileBytes(storage);
+    const duAfter = await diskUsageBytes(storage);
+    expect(blobBytesBefore - blobBytesAfter).toBe(expectedFreed);
+
+    const writableUrl = await registryUrl(name);
+    expect(await uploadStatus(writableUrl, 'app')).toBe(202);
+    await pushImage(writableUrl, 'app', { tags: ['after-gc'], seed: 'gc-e2e-after' });
+    const keptPull = await fetch(`${writableUrl}/v2/app/manifests/v1`, { headers: { accept: MEDIA_TYPES.oci.manifest } });
+    expect(keptPull.status).toBe(200);
+    await keptPull.body?.cancel();
+    await eventually(async () => expect((await readRegistry(name)).status?.readOnly).toBe(false), 30_000, 250);
+
+    const catalog = await (await fetch(`${writableUrl}/v2/_catalog`)).json();
+    const yaml = await kubectlOk(plane.kubeconfigPath, ['get', 'registry', name, '-n', namespace, '-o', 'yaml']);
+    console.log(`[gc-e2e] kubectl get registry ${name} -o yaml after the window:\n${yaml}`);
+    console.log(`[gc-e2e] storage ${storage}: du -sb before ${duBefore} after ${duAfter} (drop ${duBefore - duAfter}); ` +
+      `blob files before ${blobBytesBefore} after ${blobBytesAfter} (drop ${blobBytesBefore - blobBytesAfter}); ` +
+      `deleted blobs' bytes ${expectedFreed}; status.bytesFreed ${last?.bytesFreed}; catalog ${JSON.stringify(catalog)}`);
+  }, 240_000);
+
+  it('a garbage-collect Job that hangs ends the window at maxDuration: TimedOut, Job deleted, registry read-write', async () => {
+    const name = 'hang';
+    held.add(name);
+    await applyRegistry(name, '20s');
+    await registryUrl(name);
+    await requestGcNow(name);
+    await waitForPhase(name, 'Collecting');
+    const job = await jobExists(name);
+    expect(job.spec?.activeDeadlineSeconds).toBeLessThanOrEqual(20);
+    expect(job.spec?.backoffLimit).toBe(0);
+    const after = await waitForClosedWindow(name, 90_000);
+    const last = after.status?.lastGarbageCollection;
+    expect(last?.result).toBe('TimedOut');
+    expect(last?.message).toMatch(/maxDuration 20s elapsed while garbage-collect Job .* ran; the Job was deleted/);
+    expect(after.status?.garbageCollectionWindow?.readOnly).toBe(false);
+    const gone = await user.batch.readNamespacedJob({ name: job.metadata?.name ?? '', namespace }).then(() => 200, (e: unknown) => apiErrorStatus(e));
+    expect(gone).toBe(404);
+    await eventually(async () => expect(await uploadStatus(await registryUrl(name), 'app')).toBe(202), 30_000, 250);
+    console.log(`[gc-e2e] timed-out window: ${JSON.stringify(after.status?.lastGarbageCollection)}`);
+  }, 180_000);
+
+  it('an operator killed while the Job runs resumes the window after restart and ends read-write', async () => {
+    const name = 'crash';
+    held.add(name);
+    await applyRegistry(name, '3m');
+    const url = await registryUrl(name);
+    const image = await pushImage(url, 'app', { tags: ['x'], seed: 'gc-e2e-crash' });
+    await new RegistryV2Client({ url, allowPlainHttp: true }).deleteManifest('app', image.digest);
+    await requestGcNow(name);
+    await waitForPhase(name, 'Collecting');
+    await jobExists(name);
+
+    await operator.kill();
+    // Nothing but the apiserver remembers the window: the registry stays read-only meanwhile.
+    const orphaned = await readRegistry(name);
+    expect(orphaned.status?.garbageCollectionWindow?.phase).toBe('Collecting');
+    expect(await uploadStatus(await registryUrl(name), 'app')).toBe(405);
+
+    operator = await startOperator();
+    held.delete(name);
+    const after = await waitForClosedWindow(name);
+    expect(after.status?.lastGarbageCollection?.result, after.status?.lastGarbageCollection?.message).toBe('Succeeded');
+    expect(after.status?.lastGarbageCollection?.blobsDeleted).toBe(3);
+    expect(after.status?.garbageCollectionWindow?.readOnly).toBe(false);
+    await eventually(async () => expect(await uploadStatus(await registryUrl(name), 'app')).toBe(202), 30_000, 250);
+    const yaml = await kubectlOk(plane.kubeconfigPath, ['get', 'registry', name, '-n', namespace, '-o', 'jsonpath={.status.lastGarbageCollection}{"\\n"}{.status.garbageCollectionWindow}']);
+    console.log(`[gc-e2e] after SIGKILL mid-Collecting and restart: ${yaml}`);
+  }, 240_000);
+});
