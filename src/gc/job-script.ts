@@ -16,19 +16,20 @@ import { GC_MARKER } from './gc-output.js';
 
 export const GC_SCRIPT = [
   'config="$1"; blobs="$2"; shift 2',
-  'measure() {',
-  '  [ -n "$blobs" ] || return 0',
-  `  total=$(find "$blobs" -type f -exec stat -c %s {} + 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }')`,
-  `  echo "${GC_MARKER} blob-bytes-$1 \${total:-0}"`,
-  '}',
-  `[ -n "$blobs" ] || echo "${GC_MARKER} blob-bytes-not-measured s3 storage has no filesystem the Job could measure"`,
-  'measure before',
+  `blob_bytes() { find "$blobs" -type f -exec stat -c %s {} + 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }`,
+  '[ -z "$blobs" ] || before=$(blob_bytes)',
   // The exit code travels through the pipe as a line: POSIX sh has no pipefail.
   `{ registry garbage-collect "$config" "$@" 2>&1; echo "${GC_MARKER} exit-code $?"; } | awk '` +
     `/^${GC_MARKER} exit-code / { rc = $3; next } / blobs marked, / { summary = $0 } { print } ` +
     `END { if (summary != "") print "${GC_MARKER} summary " summary; exit rc }'`,
   'rc=$?',
-  'measure after',
+  // Both figures last, where a tail of a long log (one line per marked blob) still has them.
+  'if [ -n "$blobs" ]; then',
+  `  echo "${GC_MARKER} blob-bytes-before \${before:-0}"`,
+  `  echo "${GC_MARKER} blob-bytes-after $(blob_bytes)"`,
+  'else',
+  `  echo "${GC_MARKER} blob-bytes-not-measured s3 storage has no filesystem the Job could measure"`,
+  'fi',
   'exit $rc',
 ].join('\n');
 

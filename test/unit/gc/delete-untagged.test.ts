@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { decideDeleteUntagged, distributionMajorVersion } from '../../../src/gc/delete-untagged.js';
+
+describe('distributionMajorVersion', () => {
+  it.each([
+    ['registry:2.8.3', 2],
+    ['registry:2', 2],
+    ['docker.io/library/registry:2.8', 2],
+    ['localhost:5000/mirror/registry:3.0.0', 3],
+    ['ghcr.io/distribution/distribution:v3.0.0-rc.1', 3],
+    ['registry:3.0.0@sha256:' + 'a'.repeat(64), 3],
+    ['registry', undefined],
+    ['registry:latest', undefined],
+    ['ghcr.io/distribution/distribution:edge', undefined],
+    ['localhost:5000/registry', undefined],
+    ['registry@sha256:' + 'a'.repeat(64), undefined],
+  ])('%s → %s', (image, major) => {
+    expect(distributionMajorVersion(image)).toBe(major);
+  });
+});
+
+describe('decideDeleteUntagged', () => {
+  it('is off when not asked for', () => {
+    expect(decideDeleteUntagged(false, 'registry:3.0.0')).toEqual({ deleteUntagged: false });
+  });
+  it('is allowed on distribution 3', () => {
+    expect(decideDeleteUntagged(true, 'registry:3.0.0')).toEqual({ deleteUntagged: true });
+  });
+  it('is refused on 2.x, saying why', () => {
+    const decision = decideDeleteUntagged(true, 'registry:2.8.3');
+    expect(decision.deleteUntagged).toBe(false);
+    expect(decision.refusal).toMatch(/distribution 2\.x.*untagged per-platform manifests of tagged multi-arch indexes/);
+  });
+  it('is refused when the version cannot be told (latest, digest-only)', () => {
+    expect(decideDeleteUntagged(true, 'registry:latest')).toMatchObject({ deleteUntagged: false, refusal: expect.stringContaining('cannot be told') });
+  });
+});
