@@ -24,16 +24,32 @@ export interface RepositoryRecheck {
  * Why `entry` may no longer be deleted, or undefined when it still may. Agrees with
  * isDeleteStillValid (plan.ts), which only says yes or no.
  */
-export function staleDeleteReason(entry: PlannedDelete, currentTagDigests: Record<string, string | undefined>): string | undefined {
+export function staleDeleteReason(
+  entry: PlannedDelete,
+  currentTagDigests: Record<string, string | undefined>,
+  tagsByDigest: ReadonlyMap<string, readonly string[]> = indexTagsByDigest(currentTagDigests),
+): string | undefined {
   const plannedTags = new Set(entry.tags);
   for (const tag of entry.tags) {
     const now = currentTagDigests[tag];
     if (now !== undefined && now !== entry.digest) return `tag ${tag} moved to ${now} since the plan`;
   }
-  for (const [tag, digest] of Object.entries(currentTagDigests)) {
-    if (digest === entry.digest && !plannedTags.has(tag)) return `tag ${tag} now points at this digest (the plan did not judge it)`;
+  for (const tag of tagsByDigest.get(entry.digest) ?? []) {
+    if (!plannedTags.has(tag)) return `tag ${tag} now points at this digest (the plan did not judge it)`;
   }
   return undefined;
+}
+
+/** Digest → the tags on it now; built once per repository so each check is not a scan of every tag. */
+export function indexTagsByDigest(currentTagDigests: Record<string, string | undefined>): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const [tag, digest] of Object.entries(currentTagDigests)) {
+    if (digest === undefined) continue;
+    const tags = index.get(digest);
+    if (tags) tags.push(tag);
+    else index.set(digest, [tag]);
+  }
+  return index;
 }
 
 /**
@@ -49,8 +65,9 @@ export function skipsAfterRecheck(
 ): Map<string, string> {
   const planned = new Set(order.levels.flat().map((entry) => entry.digest));
   const skips = new Map<string, string>();
+  const tagsByDigest = indexTagsByDigest(recheck.tags);
   for (const entry of order.levels.flat()) {
-    const reason = staleDeleteReason(entry, recheck.tags);
+    const reason = staleDeleteReason(entry, recheck.tags, tagsByDigest);
     if (reason !== undefined) skips.set(entry.digest, reason);
   }
   skipWhatSurvivingTagsReach(planned, snapshot, recheck, skips);
