@@ -63,6 +63,7 @@ async function main(): Promise<number> {
   await bundleOperator();
   const cluster = await startBenchCluster({ namespaces: [NAMESPACE] });
   let operator: OperatorChild | undefined;
+  let exitCode = 1;
   try {
     operator = await OperatorChild.start({ kubeconfig: cluster.operatorKubeconfig, workDir });
     await sleep(2000);
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
       idleWrites: { value: idle.writes, max: TARGETS.idleWritesMax },
       operatorAlive: { value: alive ? 1 : 0, equals: 1 },
     });
-    return printResult(
+    exitCode = printResult(
       'reconcile-scale',
       {
         quick,
@@ -124,10 +125,13 @@ async function main(): Promise<number> {
       },
       verdict,
     );
+    return exitCode;
   } finally {
     await operator?.stop();
     await cluster.stop();
-    await rm(workDir, { recursive: true, force: true });
+    // The operator's log stays for a post-mortem when something was missed.
+    if (exitCode === 0) await rm(workDir, { recursive: true, force: true });
+    else process.stderr.write(`operator log kept in ${workDir}\n`);
   }
 }
 

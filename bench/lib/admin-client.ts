@@ -52,6 +52,7 @@ export class AdminClient {
       req.end(payload);
     });
     if (status < 200 || status > 299) throw new ApiStatusError(status, method, path, text);
+    if (options.accept?.startsWith('text/')) return text as T;
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
