@@ -66,10 +66,25 @@ function rejectionDetail(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The RBAC authorizer's phrasing: `User "x" cannot patch resource "deployments" in API group "apps"`. */
+const AUTHORIZATION_DENIED = /\bcannot [a-z]+ resource\b/;
+
+/**
+ * True when the apiserver judged the object itself (invalid, or refused by an admission
+ * plugin or webhook), so sending it again gets the same answer. Not an authorization 403, a
+ * 404 or a 401: the soak bench caught a just-restarted apiserver answering 403 for a few
+ * seconds before its RBAC cache synced, and remembering that as a rejection left a Deployment
+ * on an old spec for good. Those are retried with backoff like any transient failure.
+ */
+export function refusesTheObject(status: number, detail: string): boolean {
+  if (status === 403) return !AUTHORIZATION_DENIED.test(detail);
+  return status === 400 || status === 413 || status === 422;
+}
+
 /**
  * Server-side apply with our one field manager and force (we own these fields; a human's edit
  * is reverted, which is the point of declaring them). Returns true when a write happened.
- * 4xx rejections become ChildRejectedError (a spec problem to report, not to retry hot);
+ * Refusals of the object (refusesTheObject) become ChildRejectedError (a spec problem to report, not to retry hot);
  * anything else is thrown as is for the queue's backoff.
  */
 export async function applyChild(
@@ -91,8 +106,9 @@ export async function applyChild(
     return true;
   } catch (error) {
     const status = apiErrorStatus(error);
-    if (status !== undefined && status >= 400 && status < 500 && status !== 409 && status !== 429) {
-      const rejection = new ChildRejectedError(desired.kind ?? resource.kind, desired.metadata?.name ?? '', status, rejectionDetail(error));
+    const detail = rejectionDetail(error);
+    if (status !== undefined && refusesTheObject(status, detail)) {
+      const rejection = new ChildRejectedError(desired.kind ?? resource.kind, desired.metadata?.name ?? '', status, detail);
       rejected.set(key, hash, rejection);
       throw rejection;
     }

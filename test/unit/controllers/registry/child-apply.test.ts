@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ChildRejectedError, isUpToDate, RejectedApplies, withAppliedHash } from '../../../../src/controllers/registry/child-apply.js';
+import { ChildRejectedError, isUpToDate, refusesTheObject, RejectedApplies, withAppliedHash } from '../../../../src/controllers/registry/child-apply.js';
 import { SecretReferenceIndex } from '../../../../src/controllers/registry/controller.js';
 
 const desired: KubernetesObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n', labels: { a: 'b' } } };
@@ -40,6 +40,23 @@ describe('RejectedApplies', () => {
     expect(error.code).toBe('DM_ERR_CHILD_REJECTED');
     expect(error.message).toContain('HTTP 403');
   });
+});
+
+describe('refusesTheObject', () => {
+  const cases: Array<{ status: number; detail: string; refuses: boolean }> = [
+    { status: 422, detail: 'Deployment.apps "r" is invalid: spec.replicas: Invalid value: -1', refuses: true },
+    { status: 400, detail: 'strict decoding error: unknown field "spec.x"', refuses: true },
+    { status: 413, detail: 'Request entity too large', refuses: true },
+    { status: 403, detail: 'persistentvolumeclaims "d" is forbidden: only dynamically provisioned pvc can be resized', refuses: true },
+    { status: 403, detail: 'admission webhook "images.dockmaster.dev" denied the request: image not allowed', refuses: true },
+    // A just-restarted apiserver answers this until its RBAC cache syncs: retry, do not remember.
+    { status: 403, detail: 'deployments.apps "r" is forbidden: User "op" cannot patch resource "deployments" in API group "apps" in the namespace "n"', refuses: false },
+    { status: 404, detail: 'namespaces "n" not found', refuses: false },
+    { status: 401, detail: 'Unauthorized', refuses: false },
+    { status: 409, detail: 'Apply failed with 1 conflict', refuses: false },
+    { status: 429, detail: 'Too many requests', refuses: false },
+  ];
+  for (const c of cases) it(`${c.status} ${c.detail.slice(0, 50)}`, () => expect(refusesTheObject(c.status, c.detail)).toBe(c.refuses));
 });
 
 describe('SecretReferenceIndex', () => {
