@@ -23,6 +23,9 @@ const numberArg = (name: string): number | undefined => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   return arg ? Number(arg.slice(name.length + 3)) : undefined;
 };
+/** `--node-flags=a,b` runs the operator with those node flags; `--full-bundle` inlines node_modules (memory experiments). */
+const NODE_FLAGS = process.argv.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length).split(',') ?? [];
+const FULL_BUNDLE = process.argv.includes('--full-bundle');
 const REGISTRIES = numberArg('registries') ?? (quick ? 50 : 500);
 const IDLE_S = numberArg('idle-seconds') ?? (quick ? 10 : 60);
 /** Requests that trail the last convergence (a second status write, Events) are counted too. */
@@ -58,14 +61,14 @@ async function waitForConvergence(cluster: BenchCluster, started: number): Promi
 }
 
 async function main(): Promise<number> {
-  log(`Reconcile-scale bench${quick ? ' (--quick)' : ''}: ${REGISTRIES} Registries at once, then ${IDLE_S} s idle`);
+  log(`Reconcile-scale bench${quick ? ' (--quick)' : ''}: ${REGISTRIES} Registries at once, then ${IDLE_S} s idle${NODE_FLAGS.length > 0 ? `; operator node flags ${NODE_FLAGS.join(' ')}` : ''}${FULL_BUNDLE ? '; node_modules bundled in' : ''}`);
   const workDir = await mkdtemp(path.join(tmpdir(), 'dm-bench-scale-'));
-  await bundleOperator();
+  await bundleOperator({ full: FULL_BUNDLE });
   const cluster = await startBenchCluster({ namespaces: [NAMESPACE] });
   let operator: OperatorChild | undefined;
   let exitCode = 1;
   try {
-    operator = await OperatorChild.start({ kubeconfig: cluster.operatorKubeconfig, workDir });
+    operator = await OperatorChild.start({ kubeconfig: cluster.operatorKubeconfig, workDir, nodeFlags: NODE_FLAGS });
     await sleep(2000);
     const startup = await cluster.operatorRequests.read();
     const startupMemory = await readProcessMemory(operator.pid);
@@ -116,6 +119,7 @@ async function main(): Promise<number> {
       {
         quick,
         registries: REGISTRIES,
+        ...(NODE_FLAGS.length > 0 || FULL_BUNDLE ? { experiment: { nodeFlags: NODE_FLAGS, fullBundle: FULL_BUNDLE } } : {}),
         createSeconds: Number(createdS.toFixed(1)),
         reconcileSeconds: reconcileS === undefined ? null : Number(reconcileS.toFixed(1)),
         apiRequests: { ...burst, perRegistry: Number(perRegistry.toFixed(2)), operatorOwnCount: ownBurst, atStartup: startup.total },

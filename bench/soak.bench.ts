@@ -29,7 +29,7 @@ const ADMISSION_RATE = 200;
 const CONVERGE_TIMEOUT_S = 120;
 const NAMESPACE = 'soak';
 const OPERATOR_NAMESPACE = 'dockmaster-system';
-const TARGETS = { rssEndOverMiddleMax: 1.25, fdGrowthMax: 2, admissionErrorsMax: 0, problemsMax: 0 };
+const TARGETS = { rssEndOverMiddleMax: 1.25, fdGrowthMax: 2, admissionErrorsMax: 0, problemsMax: 0, timerGrowthMax: 5 };
 
 /** A Pod as the apiserver sends it for `kubectl apply`: one allowed image, one from elsewhere (denied). */
 const REVIEW = JSON.stringify({
@@ -65,13 +65,20 @@ interface Sample {
   rssMb: number;
   fds: number;
   sockets: number;
+  /** Pending setTimeouts in the operator; each RetentionPolicy holds one (its next scheduled look). */
+  timers: number;
+  handles: number;
+  policies: number;
 }
 
-async function sample(operator: OperatorChild): Promise<Sample> {
+async function sample(operator: OperatorChild, churn: SoakChurn): Promise<Sample> {
   const memory = await readProcessMemory(operator.pid);
   const fds = await readOpenFds(operator.pid);
-  return { rssMb: Math.round(memory.rssMb), fds: fds.total, sockets: fds.sockets };
+  const active = await operator.activeResources();
+  return { rssMb: Math.round(memory.rssMb), fds: fds.total, sockets: fds.sockets, ...active, policies: churn.live().policies };
 }
+
+const describe = (s: Sample): string => `RSS ${s.rssMb} MB, ${s.fds} fds (${s.sockets} sockets), ${s.timers} timers, ${s.handles} handles, ${s.policies} RetentionPolicies`;
 
 async function main(): Promise<number> {
   log(`Soak bench${quick ? ' (--quick)' : ''}: ${DURATION_S} s, seed ${SEED}, churn every ${CHURN_INTERVAL_MS} ms, admission at ${ADMISSION_RATE} req/s, 2 apiserver restarts`);
@@ -88,8 +95,8 @@ async function main(): Promise<number> {
     // Warm-up: a few objects, so that "start" is an operator that has worked, not a cold one.
     for (let i = 0; i < 5; i++) await churn.tick();
     await sleep(5000);
-    const start = await sample(operator);
-    log(`start: RSS ${start.rssMb} MB, ${start.fds} fds (${start.sockets} sockets)`);
+    const start = await sample(operator, churn);
+    log(`start: ${describe(start)}`);
 
     const began = performance.now();
     const at = (fraction: number): number => began + fraction * DURATION_S * 1000;
@@ -113,8 +120,8 @@ async function main(): Promise<number> {
         });
       }
       if (!middle && now >= at(0.5)) {
-        middle = await sample(operator);
-        log(`  middle: RSS ${middle.rssMb} MB, ${middle.fds} fds (${middle.sockets} sockets)`);
+        middle = await sample(operator, churn);
+        log(`  middle: ${describe(middle)}`);
       }
       if (now - lastReport > 60_000) {
         lastReport = now;
@@ -138,10 +145,10 @@ async function main(): Promise<number> {
     if (converged) log(`converged ${convergeS.toFixed(1)} s after the churn stopped: ${final.registries} Registries, ${final.policies} RetentionPolicies`);
     else log(`NOT converged after ${CONVERGE_TIMEOUT_S} s: ${final.problems.slice(0, 10).join('; ')}`);
     await sleep(5000);
-    const end = await sample(operator);
+    const end = await sample(operator, churn);
     const mid = middle ?? end;
     const own = await operator.requestCounts();
-    log(`end: RSS ${end.rssMb} MB, ${end.fds} fds (${end.sockets} sockets); operator made ${own.total} API requests (${own.writes} writes)`);
+    log(`end: ${describe(end)}; operator made ${own.total} API requests (${own.writes} writes)`);
     const alive = operator.alive && operator.pid === pid;
     // Evidence that the apiserver called the webhook for the operator's Deployments (since its last restart).
     const apiserverMetrics = await cluster.admin.request<string>('GET', '/metrics', undefined, { accept: 'text/plain' }).catch(() => '');
@@ -156,6 +163,8 @@ async function main(): Promise<number> {
       // The load's own connections are open at the middle sample and closed at the end.
       fdGrowth: { value: end.fds - mid.fds, max: TARGETS.fdGrowthMax },
       admissionErrors: { value: admission.errors, max: TARGETS.admissionErrorsMax },
+      // Timers beyond one per RetentionPolicy must not grow from the middle to the end.
+      timerGrowth: { value: end.timers - end.policies - (mid.timers - mid.policies), max: TARGETS.timerGrowthMax },
     });
     exitCode = printResult(
       'soak',
@@ -169,6 +178,8 @@ async function main(): Promise<number> {
         convergence: { seconds: converged ? Number(convergeS.toFixed(1)) : null, registries: final.registries, policies: final.policies, problems: final.problems.slice(0, 10) },
         rssMb: { start: start.rssMb, middle: mid.rssMb, end: end.rssMb, peak: Math.round((await readProcessMemory(pid)).peakRssMb), endOverMiddle: rssRatio },
         fds: { start: start.fds, middle: mid.fds, end: end.fds, socketsStart: start.sockets, socketsMiddle: mid.sockets, socketsEnd: end.sockets },
+        timers: { start: start.timers, middle: mid.timers, end: end.timers, policiesMiddle: mid.policies, policiesEnd: end.policies },
+        activeHandles: { start: start.handles, middle: mid.handles, end: end.handles },
         operatorApiRequests: own,
         apiserverWebhookCallsSinceLastRestart: webhookCalls,
       },

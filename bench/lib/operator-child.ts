@@ -16,11 +16,26 @@ const BUILD_DIR = path.resolve('.tmp/bench-build');
 // dockmasterVersion() reads `../package.json` beside the module: the bundle sits in dist/ with a copy above it.
 const BUNDLE = path.join(BUILD_DIR, 'dist', 'operator.mjs');
 
-export async function bundleOperator(): Promise<string> {
+/**
+ * Bundles our code into one file with node_modules left outside, as the shipped package loads
+ * them (tsc output + node_modules). `full: true` also inlines node_modules, only to measure what
+ * module loading costs (one module instead of the ~1,000 files of @kubernetes/client-node).
+ */
+export async function bundleOperator(options: { full?: boolean } = {}): Promise<string> {
   const esbuild = await import('esbuild');
   await mkdir(path.dirname(BUNDLE), { recursive: true });
   await copyFile('package.json', path.join(BUILD_DIR, 'package.json'));
-  await esbuild.build({ entryPoints: ['src/cli/entry.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: BUNDLE, logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: ['src/cli/entry.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: BUNDLE,
+    logLevel: 'warning',
+    ...(options.full
+      ? { banner: { js: "import { createRequire as __dmCreateRequire } from 'node:module'; const require = __dmCreateRequire(import.meta.url);" } }
+      : { packages: 'external' as const }),
+  });
   return BUNDLE;
 }
 
@@ -41,6 +56,8 @@ export interface OperatorChildOptions {
   configYaml?: string;
   workDir: string;
   logLevel?: string;
+  /** Extra node flags, e.g. `--max-semi-space-size=2`, to measure their effect on memory. */
+  nodeFlags?: readonly string[];
 }
 
 /** What the operator's own /metrics says about its apiserver requests. */
@@ -63,7 +80,7 @@ export class OperatorChild {
   /** Starts the bundled operator (bundleOperator() first) and waits for /readyz. */
   static async start(options: OperatorChildOptions): Promise<OperatorChild> {
     const healthPort = await freeLoopbackPort();
-    const args = [BUNDLE, 'operator', '--kubeconfig', options.kubeconfig, '--no-leader-elect', '--health-address', '127.0.0.1', '--health-port', String(healthPort)];
+    const args = [...(options.nodeFlags ?? []), BUNDLE, 'operator', '--kubeconfig', options.kubeconfig, '--no-leader-elect', '--health-address', '127.0.0.1', '--health-port', String(healthPort)];
     if (options.configYaml !== undefined) {
       const configFile = path.join(options.workDir, 'operator-config.yaml');
       await writeFile(configFile, options.configYaml);
@@ -124,6 +141,12 @@ export class OperatorChild {
     const text = await this.metricsText();
     const mb = (name: string): number => Math.round(sumSamples(text, name) / 2 ** 20);
     return { heapUsedMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
+  }
+
+  /** Node's own count of what keeps the event loop alive (prom-client default metrics): timers and handles. */
+  async activeResources(): Promise<{ timers: number; handles: number }> {
+    const text = await this.metricsText();
+    return { timers: sumSamples(text, 'nodejs_active_resources', { type: 'Timeout' }), handles: sumSamples(text, 'nodejs_active_handles_total') };
   }
 
   /** SIGTERM, then the exit code (SIGKILL after 15 s). */
