@@ -4,19 +4,15 @@ import { Manager } from '../../../../src/runtime/manager.js';
 import { RESOURCES } from '../../../../src/runtime/resources.js';
 import { silentLogger } from '../../../../src/logging/logger.js';
 import { createRegistryController } from '../../../../src/controllers/registry/controller.js';
-import { probeRegistryV2, type EndpointResolver } from '../../../../src/controllers/registry/endpoint-probe.js';
-import { LOCAL_URL_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
+import { probeRegistryV2 } from '../../../../src/controllers/registry/endpoint-probe.js';
+import { startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
 import { startControlPlane, type ControlPlane } from '../../../controlplane/control-plane.js';
 import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
 import { ensureNamespace } from '../../runtime/wait.js';
 import { installRegistryCrd } from './registry-crd.js';
 
-/**
- * Test-only resolver: the stand-in kubelet runs each registry on a loopback port and writes it
- * in an annotation on the Deployment; the Service DNS name would not resolve here.
- */
-export const resolveThroughStandIn: EndpointResolver = (_serviceUrl, deployment) =>
-  deployment?.metadata?.annotations?.[LOCAL_URL_ANNOTATION] ?? undefined;
+export { resolveThroughStandIn } from '../../../kubelet/operator-seams.js';
+import { resolveThroughStandIn } from '../../../kubelet/operator-seams.js';
 
 export interface OperatorUnderTest {
   plane: ControlPlane;

@@ -5,30 +5,22 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createRegistryController } from '../../../../src/controllers/registry/controller.js';
-import { registryChildNames } from '../../../../src/controllers/registry/children.js';
 import { probeRegistryV2 } from '../../../../src/controllers/registry/endpoint-probe.js';
 import { RegistryMaintenanceLocks } from '../../../../src/controllers/registry-maintenance.js';
-import { createRetentionPolicyController, type RegistryUrlResolver } from '../../../../src/controllers/retention-policy/controller.js';
+import { createRetentionPolicyController } from '../../../../src/controllers/retention-policy/controller.js';
 import { silentLogger } from '../../../../src/logging/logger.js';
 import { createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
 import { Manager } from '../../../../src/runtime/manager.js';
 import { RuntimeMetrics } from '../../../../src/runtime/metrics.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { sharedControlPlane } from '../../../controlplane/shared.js';
-import { LOCAL_URL_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
+import { startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
 import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
 import { resolveThroughStandIn } from '../registry/operator-under-test.js';
 import { ensureNamespace } from '../../runtime/wait.js';
 
-/**
- * Test-only: the stand-in kubelet runs each registry on a loopback port written on its
- * Deployment; the in-cluster Service URL would not resolve here. Product code never reads it.
- */
-export const resolveRegistryThroughStandIn: RegistryUrlResolver = async (registry, _serviceUrl, ctx) => {
-  const name = registryChildNames(registry.metadata.name ?? '').deployment;
-  const deployment = await ctx.kube.apps.readNamespacedDeployment({ name, namespace: registry.metadata.namespace ?? '' });
-  return deployment.metadata?.annotations?.[LOCAL_URL_ANNOTATION];
-};
+export { resolveRegistryThroughStandIn } from '../../../kubelet/operator-seams.js';
+import { resolveRegistryThroughStandIn } from '../../../kubelet/operator-seams.js';
 
 export interface RetentionOperator {
   /** Admin ("the user"). */
