@@ -76,6 +76,7 @@ async function main(): Promise<number> {
 
     const before = await cluster.operatorRequests.read();
     const ownBefore = await operator.requestCounts();
+    const byKindBefore = await operator.requestsByVerbAndResource();
     const started = performance.now();
     const items = Array.from({ length: REGISTRIES }, (_, i) => i);
     await forEachConcurrently(items, CREATE_CONCURRENCY, async (i) => {
@@ -91,8 +92,15 @@ async function main(): Promise<number> {
     const ownAfter = await operator.requestCounts();
     const burst = { total: after.total - before.total, writes: after.writes - before.writes, reads: after.reads - before.reads };
     const ownBurst = ownAfter.total - ownBefore.total;
+    const byKindAfter = await operator.requestsByVerbAndResource();
+    const perRegistryByKind = Object.fromEntries(
+      Object.entries(byKindAfter)
+        .map(([key, count]) => [key, Number(((count - (byKindBefore[key] ?? 0)) / REGISTRIES).toFixed(2))] as const)
+        .filter(([, perOne]) => perOne > 0),
+    );
     const perRegistry = burst.total / REGISTRIES;
     log(`API requests for the burst (apiserver, by user): ${burst.total} (${burst.writes} writes, ${burst.reads} reads) = ${perRegistry.toFixed(2)} per Registry; operator's own count ${ownBurst}`);
+    log(`  per Registry, by verb and resource: ${JSON.stringify(perRegistryByKind)}`);
     const memoryAfterBurst = await readProcessMemory(operator.pid);
     const heapAfterBurst = await operator.heapBreakdown();
     log(`operator after the burst: RSS ${memoryAfterBurst.rssMb.toFixed(0)} MB (peak ${memoryAfterBurst.peakRssMb.toFixed(0)}), V8 heap ${heapAfterBurst.heapUsedMb} MB used of ${heapAfterBurst.heapTotalMb} MB, external ${heapAfterBurst.externalMb} MB`);
@@ -122,7 +130,7 @@ async function main(): Promise<number> {
         ...(NODE_FLAGS.length > 0 || FULL_BUNDLE ? { experiment: { nodeFlags: NODE_FLAGS, fullBundle: FULL_BUNDLE } } : {}),
         createSeconds: Number(createdS.toFixed(1)),
         reconcileSeconds: reconcileS === undefined ? null : Number(reconcileS.toFixed(1)),
-        apiRequests: { ...burst, perRegistry: Number(perRegistry.toFixed(2)), operatorOwnCount: ownBurst, atStartup: startup.total },
+        apiRequests: { ...burst, perRegistry: Number(perRegistry.toFixed(2)), operatorOwnCount: ownBurst, atStartup: startup.total, perRegistryByVerbAndResource: perRegistryByKind },
         rssMb: { startup: Math.round(startupMemory.rssMb), afterBurst: Math.round(memoryAfterBurst.rssMb), end: Math.round(memory.rssMb), peak: Math.round(memory.peakRssMb) },
         heapMb: { afterBurst: heapAfterBurst, end: heapEnd },
         idle: { seconds: IDLE_S, ...idle },

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { sleep } from './bench-output.js';
 import { isAlive } from './process-stats.js';
-import { sumSamples } from './prometheus-text.js';
+import { parseSamples, sumSamples } from './prometheus-text.js';
 
 /**
  * `dockmaster operator` in a child process of its own, so that its RSS, file descriptors and API
@@ -134,6 +134,16 @@ export class OperatorChild {
     const total = sumSamples(text, name);
     const reads = ['get', 'list', 'watch'].reduce((sum, verb) => sum + sumSamples(text, name, { verb }), 0);
     return { total, writes: total - reads };
+  }
+
+  /** The same count by `verb resource` (`patch deployments`), for the per-Registry breakdown. */
+  async requestsByVerbAndResource(): Promise<Record<string, number>> {
+    const byKey: Record<string, number> = {};
+    for (const sample of parseSamples(await this.metricsText(), 'dockmaster_kube_api_requests_total')) {
+      const key = `${sample.labels.verb} ${sample.labels.resource}`;
+      byKey[key] = (byKey[key] ?? 0) + sample.value;
+    }
+    return byKey;
   }
 
   /** prom-client's default Node metrics: where the RSS goes (heap used, heap total, external), in MB. */
