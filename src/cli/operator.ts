@@ -1,12 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createRegistryController } from '../controllers/registry/controller.js';
 import { AdmissionWebhook } from '../controllers/webhook/admission-webhook.js';
 import { webhookEnabledInOperator } from '../controllers/webhook/webhook-configuration-spec.js';
-import { RegistryMaintenanceLocks } from '../controllers/registry-maintenance.js';
-import { createRetentionPolicyController } from '../controllers/retention-policy/controller.js';
-import { createRegistryGcController } from '../controllers/registry-gc/controller.js';
 import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
 import { createRootLogger } from '../logging/logger.js';
+import { createOperatorControllers } from '../operator/controllers.js';
 import { buildHealthServer } from '../runtime/health.js';
 import { loadKubeConfig } from '../runtime/kube-client.js';
 import { Manager } from '../runtime/manager.js';
@@ -36,8 +33,6 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
   const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
   const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
-  // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
-  const maintenanceLocks = new RegistryMaintenanceLocks();
   // The webhook serves on every replica; the leader also keeps its Secret and configuration.
   let webhook: AdmissionWebhook | undefined;
   const manager = new Manager({
@@ -47,11 +42,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
     logger,
     metrics,
     ...(options.watchNamespace ? { namespace: options.watchNamespace } : {}),
-    controllers: [
-      createRegistryController(),
-      createRetentionPolicyController({ locks: maintenanceLocks, metricsRegistry: metrics.registry }),
-      createRegistryGcController({ locks: maintenanceLocks, metricsRegistry: metrics.registry }),
-    ],
+    controllers: createOperatorControllers({ metricsRegistry: metrics.registry }),
     leaderElection: options.leaderElect
       ? { namespace: config.namespace, leaseName: 'dockmaster-operator', ...(process.env.POD_NAME ? { identity: process.env.POD_NAME } : {}) }
       : false,
@@ -75,7 +66,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
 export function registerOperatorCommand(program: Command): void {
   program
     .command('operator', { isDefault: true })
-    .description('Run the controllers (Registry, RetentionPolicy) with leader election, health and metrics endpoints.')
+    .description('Run the controllers (Registry, RetentionPolicy, GC windows) and the admission webhook, with leader election, health and metrics endpoints.')
     .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
     .option('--config <path>', 'operator configuration file (YAML or JSON)')
     .option('--watch-namespace <namespace>', 'watch only this namespace (default: all)')

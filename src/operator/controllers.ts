@@ -1,0 +1,33 @@
+/**
+ * The operator's controllers, assembled once for `dockmaster operator`, the demo and the
+ * benchmarks, so they all run the same set wired the same way: one maintenance lock shared by
+ * retention runs and GC windows, metrics on the operator's registry.
+ */
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { createRegistryController, type RegistryControllerOptions } from '../controllers/registry/controller.js';
+import { createRegistryGcController, type RegistryGcControllerOptions } from '../controllers/registry-gc/controller.js';
+import { RegistryMaintenanceLocks } from '../controllers/registry-maintenance.js';
+import { createRetentionPolicyController, type RetentionPolicyControllerOptions } from '../controllers/retention-policy/controller.js';
+import type { ControllerDefinition } from '../runtime/controller.js';
+
+/**
+ * How the controllers reach the registries. The defaults are the in-cluster ones (Service URL,
+ * pod IPs, pods/log); the demo and the tests replace them because the stand-in kubelet runs
+ * registries as local processes.
+ */
+export interface RegistryAccessSeams {
+  registry?: Pick<RegistryControllerOptions, 'resolveEndpoint' | 'probe' | 'probeIntervalMs'>;
+  retention?: Pick<RetentionPolicyControllerOptions, 'resolveRegistry' | 'blockedRetryMs'>;
+  garbageCollection?: Pick<RegistryGcControllerOptions, 'resolveReplicas' | 'readJobOutput' | 'timing'>;
+}
+
+export function createOperatorControllers(options: { metricsRegistry: MetricsRegistry; seams?: RegistryAccessSeams }): ControllerDefinition[] {
+  // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
+  const locks = new RegistryMaintenanceLocks();
+  const { metricsRegistry, seams = {} } = options;
+  return [
+    createRegistryController(seams.registry ?? {}),
+    createRetentionPolicyController({ locks, metricsRegistry, ...seams.retention }),
+    createRegistryGcController({ locks, metricsRegistry, ...seams.garbageCollection }),
+  ];
+}
