@@ -16,6 +16,14 @@ export interface WebhookServerDeps {
   bodyLimitBytes?: number;
   /** Extra readiness condition (e.g. the Registry informer has synced). */
   isReady?: () => boolean;
+  /** Called once per answered review (metrics); must be cheap, it runs on the request path. */
+  onReviewed?: (review: ReviewedObject) => void;
+}
+
+export interface ReviewedObject {
+  kind: string;
+  verdict: string;
+  violations: number;
 }
 
 export type WebhookServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>;
@@ -114,6 +122,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
         name: decision.subject.name,
         verdict: decision.verdict,
       };
+      deps.onReviewed?.({ kind: fields.kind, verdict: fields.verdict, violations: decision.violations.length });
       if (decision.violations.length > 0) log.info({ ...fields, violations: decision.violations.length }, 'Judged images not allowed');
       else log.debug(fields, 'Admitted object');
       return review;

@@ -48,7 +48,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<void
       : false,
   });
   if (webhookEnabledInOperator(config, { kubeconfigFlag: Boolean(options.kubeconfig), env: process.env })) {
-    webhook = new AdmissionWebhook({ config, clients: manager.clients, logger, ...(options.config && { configFile: options.config }), ...(options.watchNamespace && { watchNamespace: options.watchNamespace }) });
+    webhook = new AdmissionWebhook({ config, clients: manager.clients, logger, metricsRegistry: metrics.registry, ...(options.config && { configFile: options.config }), ...(options.watchNamespace && { watchNamespace: options.watchNamespace }) });
     webhook.start().catch((err: unknown) => logger.error({ err }, 'Failed to start the admission webhook; this replica stays not ready'));
   }
   const health = buildHealthServer({ metrics, isReady: () => manager.isReady() && (webhook?.isReady() ?? true) });

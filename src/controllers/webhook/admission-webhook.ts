@@ -7,7 +7,9 @@ import type { CertificateLifetimes } from '../../admission/certs/rotation-plan.j
 import { AdmissionPolicyHolder } from '../../admission/policy.js';
 import { buildWebhookServer, type WebhookServer } from '../../admission/webhook-server.js';
 import { loadOperatorConfigFile, type OperatorConfig } from '../../config/operator-config.js';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import type { KubeClients } from '../../runtime/index.js';
+import { AdmissionMetrics } from './admission-metrics.js';
 import { CertificateSecretStore } from './certificate-secret-store.js';
 import { CertificateSecretWatch } from './certificate-secret-watch.js';
 import { RegistryAllowListFeed } from './registry-allow-list.js';
@@ -25,6 +27,8 @@ export interface AdmissionWebhookOptions {
   /** Shorter certificate lifetimes (tests); the defaults otherwise. */
   lifetimes?: CertificateLifetimes;
   configFilePollMs?: number;
+  /** The registry /metrics serves (RuntimeMetrics.registry); default a private one. */
+  metricsRegistry?: MetricsRegistry;
 }
 
 /**
@@ -70,7 +74,7 @@ export class AdmissionWebhook {
     }
     await this.feed.waitForSync();
     if (this.stopped) return;
-    this.server = buildWebhookServer({ policy: this.policy, certificateSource: source, logger: this.log, bodyLimitBytes: webhook.bodyLimitBytes, isReady: () => this.feed.hasSynced() });
+    this.server = buildWebhookServer({ policy: this.policy, certificateSource: source, logger: this.log, bodyLimitBytes: webhook.bodyLimitBytes, isReady: () => this.feed.hasSynced(), onReviewed: new AdmissionMetrics(this.options.metricsRegistry).record });
     await this.server.listen({ host: webhook.host, port: webhook.port });
     this.log.info({ address: this.server.server.address() }, 'Serving admission reviews on /validate');
   }
