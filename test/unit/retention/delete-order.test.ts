@@ -45,5 +45,4 @@ describe('orderRepositoryDeletes', () => {
       { numRuns: 300 },
     );
   });
-
 });
