@@ -110,6 +110,11 @@ export class ControllerRunner {
     this.queue?.add(key);
   }
 
+  /** The primary object is deleted: its scheduled wake-up and backoff go with it. */
+  cancelDelayed(key: string): void {
+    this.queue?.cancelDelayed(key);
+  }
+
   isRunning(): boolean {
     return this.queue !== undefined && !this.queue.isShuttingDown();
   }

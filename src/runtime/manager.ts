@@ -139,7 +139,14 @@ export class Manager {
     this.runners.push(runner);
     const enqueue = (keys: string[]): void => keys.forEach((key) => runner.enqueue(key));
     const primaryKey = (obj: KubernetesObject): string[] => [objectKey(obj.metadata?.namespace, obj.metadata?.name ?? '')];
-    this.informerFor(definition.forResource, undefined).addHandlers(handlersFor(primaryKey, enqueue));
+    const primaryHandlers = handlersFor(primaryKey, enqueue);
+    this.informerFor(definition.forResource, undefined).addHandlers({
+      ...primaryHandlers,
+      onDelete: (obj) => {
+        for (const key of primaryKey(obj)) runner.cancelDelayed(key);
+        enqueue(primaryKey(obj));
+      },
+    });
     const ownedSelector = this.options.ownedLabelSelector ?? MANAGED_BY_SELECTOR;
     for (const owned of definition.owns ?? []) {
       const toOwner = (obj: KubernetesObject): string[] => ownerKeys(obj, definition.forResource);

@@ -61,6 +61,17 @@ export class WorkQueue {
     this.delayed.set(key, { readyAt, timer });
   }
 
+  /**
+   * Drops the key's pending delay and backoff: its object is gone. Without this a deleted
+   * object's wake-up (up to an hour away for a RetentionPolicy schedule) holds a timer until it
+   * fires; the soak bench counted one per RetentionPolicy ever deleted.
+   */
+  cancelDelayed(key: string): void {
+    this.delayed.get(key)?.timer.cancel();
+    this.delayed.delete(key);
+    this.backoff.forget(key);
+  }
+
   /** Requeues `key` after its next backoff delay; returns the delay chosen. */
   addRateLimited(key: string): number {
     const delayMs = this.backoff.next(key);

@@ -86,6 +86,20 @@ describe('WorkQueue delays', () => {
     expect(queue.depth()).toBe(1);
   });
 
+  it('cancelDelayed drops the pending delay and the backoff of a key, and only of that key', () => {
+    const { queue, clock } = newQueue();
+    queue.addAfter('ns/a', 1000);
+    queue.addAfter('ns/b', 1000);
+    queue.addRateLimited('ns/c');
+    queue.addRateLimited('ns/c');
+    queue.cancelDelayed('ns/a');
+    queue.cancelDelayed('ns/c');
+    expect(queue.delayedCount()).toBe(1);
+    expect(queue.retries('ns/c')).toBe(0);
+    clock.advance(60_000);
+    expect(queue.depth()).toBe(1);
+  });
+
   it('addAfter with zero or negative delay adds immediately', () => {
     const { queue } = newQueue();
     queue.addAfter('ns/a', 0);
