@@ -58,11 +58,6 @@ export class SoakChurn {
     private readonly target: number,
   ) {}
 
-  /** How many of each kind the churn believes exist now. */
-  live(): { registries: number; policies: number } {
-    return { registries: this.registries.size, policies: this.policies.size };
-  }
-
   async tick(): Promise<void> {
     const action = chooseAction(this.random(), { registries: this.registries.size, policies: this.policies.size }, this.target);
     try {
