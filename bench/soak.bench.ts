@@ -149,7 +149,12 @@ async function main(): Promise<number> {
     const convergeStarted = performance.now();
     let convergence: SoakConvergence | undefined;
     const converged = await pollUntil(async () => {
-      convergence = await checkSoakConvergence(cluster.admin, NAMESPACE, churn.tally.registriesCreated);
+      try {
+        convergence = await checkSoakConvergence(cluster.admin, NAMESPACE, churn.tally.registriesCreated);
+      } catch (error) {
+        // A kept-alive socket the last restart killed: ask again on the next poll.
+        convergence = { registries: 0, policies: 0, problems: [`check failed: ${String(error)}`] };
+      }
       return convergence.problems.length === 0 ? convergence : undefined;
     }, CONVERGE_TIMEOUT_S * 1000, 2000);
     const convergeS = (performance.now() - convergeStarted) / 1000;
