@@ -1,7 +1,7 @@
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
-import { apiErrorStatus, type KubeClients } from './kube-client.js';
+import { apiErrorStatus, isNamespaceTerminating, type KubeClients } from './kube-client.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -115,6 +115,11 @@ export class KubeEventRecorder implements EventRecorder {
       await this.clients.requestJson('POST', eventPath(namespace), { body: event });
       this.remember(key, { namespace, eventName, count: 1, lastWriteMs: nowMs, lastSeenMs: nowMs });
     } catch (err) {
+      // An Event about an object in a namespace being deleted has no reader left: not worth a warning.
+      if (isNamespaceTerminating(err)) {
+        this.options.logger?.debug({ reason, involved: `${namespace}/${meta.name}` }, 'Event dropped: namespace is terminating');
+        return;
+      }
       this.options.logger?.warn({ err, reason, involved: `${namespace}/${meta.name}` }, 'Failed to write Event');
     }
   }

@@ -226,3 +226,15 @@ export function apiErrorStatus(err: unknown): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * True for the apiserver's refusal to create objects in a namespace that is being deleted
+ * (403 with cause NamespaceTerminating). Not an authorization failure: nothing to fix, the
+ * namespace and everything in it are going away.
+ */
+export function isNamespaceTerminating(err: unknown): boolean {
+  if (apiErrorStatus(err) !== 403 || typeof err !== 'object' || err === null) return false;
+  const body = (err as { body?: unknown }).body;
+  const causes = (body as { details?: { causes?: Array<{ reason?: unknown }> } } | undefined)?.details?.causes;
+  return Array.isArray(causes) && causes.some((cause) => cause?.reason === 'NamespaceTerminating');
+}

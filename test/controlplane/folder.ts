@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessRunning } from '../harness/spawn-tied.js';
 
 /**
  * The temp folder of one control plane (certificates, etcd data, kubeconfigs, logs). It records
@@ -30,16 +31,6 @@ async function removeAbandonedFolders(): Promise<void> {
   for (const entry of entries.filter((name) => name.startsWith(FOLDER_PREFIX))) {
     const folder = join(tmpdir(), entry);
     const owner = Number(await readFile(join(folder, OWNER_FILE), 'utf8').catch(() => ''));
-    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) await rm(folder, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (Number.isInteger(owner) && owner > 0 && !isProcessRunning(owner)) await rm(folder, { recursive: true, force: true });
   }
 }

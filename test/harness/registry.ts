@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { buildRegistryConfig } from './registry-config.js';
 import { createLoopbackTls, type LoopbackTlsMaterial } from './tls.js';
 import type { TokenIssuer } from './token-issuer.js';
-import { spawnDyingWithParent } from './spawn-tied.js';
+import { isProcessRunning, spawnDyingWithParent } from './spawn-tied.js';
 
 /**
  * Runs Debian's distribution 2.8.2 (`/usr/bin/docker-registry serve`) on a free loopback port with
@@ -78,18 +78,10 @@ async function sweepAbandonedWorkDirs(): Promise<void> {
     if (!name.startsWith(WORK_DIR_PREFIX)) continue;
     const dir = path.join(tmpdir(), name);
     const owner = Number(await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => ''));
-    if (owner > 0 && !processExists(owner)) await rm(dir, { recursive: true, force: true });
+    if (owner > 0 && !isProcessRunning(owner)) await rm(dir, { recursive: true, force: true });
   }
 }
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function checkOptions(options: RegistryProcessOptions): void {
   if (options.htpasswd && options.tokenAuth) {

@@ -53,7 +53,8 @@ export function isUpToDate(stamped: KubernetesObject, live: KubernetesObject | u
   return live !== undefined && !live.metadata?.deletionTimestamp && live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === want;
 }
 
-function rejectionDetail(error: unknown): string {
+/** The apiserver's message of a failed request, or the error's own. */
+export function apiErrorDetail(error: unknown): string {
   const body = (error as { body?: unknown }).body;
   if (typeof body === 'string') {
     try {
@@ -106,7 +107,7 @@ export async function applyChild(
     return true;
   } catch (error) {
     const status = apiErrorStatus(error);
-    const detail = rejectionDetail(error);
+    const detail = apiErrorDetail(error);
     if (status !== undefined && refusesTheObject(status, detail)) {
       const rejection = new ChildRejectedError(desired.kind ?? resource.kind, desired.metadata?.name ?? '', status, detail);
       rejected.set(key, hash, rejection);

@@ -25,6 +25,8 @@ export const REASON_SECRET_MISSING = 'SecretMissing';
 export const REASON_SECRET_INVALID = 'SecretInvalid';
 export const REASON_INVALID_STORAGE = 'InvalidStorage';
 export const REASON_APPLY_FAILED = 'ApplyFailed';
+/** A child apply failed in a way worth retrying (a 5xx, a lost connection): retried with backoff. */
+export const REASON_APPLY_RETRYING = 'ApplyRetrying';
 export const REASON_ROLLOUT_STUCK = 'RolloutStuck';
 
 // ReadOnly

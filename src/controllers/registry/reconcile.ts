@@ -3,7 +3,7 @@ import type { Registry, RegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorStatus } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
-import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
+import { apiErrorDetail, applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
 import { registryChildNames, type RegistryIdentity } from './children.js';
 import { cleanUpRegistryChildren, REGISTRY_FINALIZER, writeFinalizers } from './cleanup.js';
 import { buildConfigMap, buildRegistryConfig } from './config.js';
@@ -73,10 +73,15 @@ export async function reconcileRegistry(
   const readOnly = wantsReadOnly(registry);
 
   let applyError: string | undefined;
+  let retrying: ChildFailures['retrying'] = [];
   if (spec && problems.length === 0) {
-    const rejections = await ensureChildren(ctx, owner, spec, readOnly, lookupSecret, options.rejectedApplies);
-    if (rejections.length > 0) applyError = `${rejections.join(' ')} Fix spec to something the apiserver accepts.`;
+    const failures = await ensureChildren(ctx, owner, spec, readOnly, lookupSecret, options.rejectedApplies);
+    if (failures.rejections.length > 0) applyError = `${failures.rejections.join(' ')} Fix spec to something the apiserver accepts.`;
+    retrying = failures.retrying;
   }
+  const applyRetrying = retrying.length > 0
+    ? `${retrying.map((r) => r.message).join(' ')} Retrying with backoff; if it persists, check the apiserver (kubectl get --raw /readyz) and its logs.`
+    : undefined;
 
   const deployment = ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment);
   let probe: ProbeResult | undefined;
@@ -84,18 +89,37 @@ export async function reconcileRegistry(
     const target = options.resolveEndpoint(registryUrl(endpoint, spec), deployment);
     probe = target ? await options.probe(target) : { ok: false, message: 'no address to reach the registry' };
   }
-  const observed: ObservedRegistryState = { deployment, problems, readOnly, endpoint, ...(applyError ? { applyError } : {}), ...(probe ? { probe } : {}) };
+  const observed: ObservedRegistryState = {
+    deployment, problems, readOnly, endpoint,
+    ...(applyError ? { applyError } : {}), ...(applyRetrying ? { applyRetrying } : {}), ...(probe ? { probe } : {}),
+  };
   const next = computeRegistryStatus(registry, observed, names.deployment, new Date(ctx.clock.now()));
   if (!statusEquals(registry.status, next)) {
-    await ctx.kube.requestJson('PATCH', objectPath(RESOURCES.registry, request.namespace, request.name, 'status'), {
-      body: { status: ownedStatusFields(next) },
-      contentType: 'application/merge-patch+json',
-    });
-    ctx.log.info({ conditions: next.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`) }, 'Updated registry status');
-    announceTransitions(ctx, registry, next);
+    try {
+      await ctx.kube.requestJson('PATCH', objectPath(RESOURCES.registry, request.namespace, request.name, 'status'), {
+        body: { status: ownedStatusFields(next) },
+        contentType: 'application/merge-patch+json',
+      });
+      ctx.log.info({ conditions: next.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`) }, 'Updated registry status');
+      announceTransitions(ctx, registry, next);
+    } catch (error) {
+      // With a child failing, the status write is best effort: the child's error is the one to retry on.
+      if (retrying.length === 0) throw error;
+      ctx.log.debug({ err: error }, 'Status write failed while a child apply is being retried');
+    }
   }
+  // The queue's backoff retries the failed child; the status already tells the user why.
+  const [firstRetrying] = retrying;
+  if (firstRetrying) throw firstRetrying.error;
   if (probe) return { requeueAfterMs: probe.ok ? options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS : PROBE_RETRY_MS };
   return {};
+}
+
+interface ChildFailures {
+  /** Messages of children the apiserver refused as objects (not retried until the spec changes). */
+  rejections: string[];
+  /** Children that failed for any other reason, retried with the queue's backoff. */
+  retrying: Array<{ error: unknown; message: string }>;
 }
 
 async function ensureChildren(
@@ -105,19 +129,24 @@ async function ensureChildren(
   readOnly: boolean,
   lookupSecret: (name: string) => V1Secret | undefined,
   rejectedApplies: RejectedApplies,
-): Promise<string[]> {
+): Promise<ChildFailures> {
   const names = registryChildNames(owner.name);
   // Each child is applied on its own: a PVC the apiserver refuses to resize must not hold
-  // back an auth change in the Deployment.
-  const rejections: string[] = [];
+  // back an auth change in the Deployment, nor a full Service IP range the other children.
+  const failures: ChildFailures = { rejections: [], retrying: [] };
   const apply = async (resource: KubeResource, desired: KubernetesObject, live: KubernetesObject | undefined): Promise<void> => {
     try {
       if (await applyChild(ctx.kube, resource, desired, live, rejectedApplies)) {
         ctx.log.info({ kind: resource.kind, child: desired.metadata?.name }, 'Applied child');
       }
     } catch (error) {
-      if (!(error instanceof ChildRejectedError)) throw error;
-      rejections.push(error.message);
+      if (error instanceof ChildRejectedError) {
+        failures.rejections.push(error.message);
+        return;
+      }
+      const status = apiErrorStatus(error);
+      const how = status === undefined ? '' : `HTTP ${status}: `;
+      failures.retrying.push({ error, message: `Applying ${resource.kind} ${desired.metadata?.name ?? ''} failed (${how}${apiErrorDetail(error)}).` });
     }
   };
   const cached = <T extends KubernetesObject>(resource: typeof RESOURCES[keyof typeof RESOURCES], name: string): T | undefined =>
@@ -141,7 +170,7 @@ async function ensureChildren(
   const configHash = computeConfigHash(configText, mounted);
   const deployment = buildDeployment(owner, spec, { names, configHash });
   await apply(RESOURCES.deployment, deployment, cached(RESOURCES.deployment, names.deployment));
-  return rejections;
+  return failures;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ObservedRegistryState {
   problems: readonly SpecProblem[];
   /** Set when applying a child failed (e.g. the apiserver rejected an immutable field). */
   applyError?: string;
+  /** Set when applying a child failed transiently (a 5xx, a lost connection) and is being retried. */
+  applyRetrying?: string;
   /** Result of the `/v2/` check; undefined when it was not made (no available replica yet). */
   probe?: { ok: boolean; message: string };
   readOnly: boolean;
@@ -83,6 +85,9 @@ function degraded(observed: ObservedRegistryState): ConditionInput {
   }
   if (observed.applyError) {
     return { type, status: 'True', reason: C.REASON_APPLY_FAILED, message: observed.applyError };
+  }
+  if (observed.applyRetrying) {
+    return { type, status: 'True', reason: C.REASON_APPLY_RETRYING, message: observed.applyRetrying };
   }
   const stuck = observed.deployment?.status?.conditions?.find(
     (c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',

@@ -58,7 +58,9 @@ describe('deploy/', () => {
     }, 60_000, 250);
     // Deletion runs the finalizer's cleanup under the same RBAC.
     await kubectlOk(admin, ['-n', ns, 'delete', 'registry', 'lp', '--wait=true', '--timeout=60s']);
-    expect(operator.stderr()).not.toMatch(/forbidden/i);
+    // An RBAC denial names the user and the verb. Other 403s are not about our RBAC: the operator
+    // watches every namespace, and another test's namespace being deleted refuses new Events.
+    expect(operator.stderr()).not.toMatch(/system:serviceaccount:dockmaster-system:dockmaster\W* cannot /);
     expect(await operator.stop()).toBe(0);
   });
 });

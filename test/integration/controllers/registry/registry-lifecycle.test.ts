@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { request } from 'undici';
 import { apiErrorStatus } from '../../../../src/runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
-import { CONFIG_HASH_ANNOTATION, registryChildNames } from '../../../../src/controllers/registry/children.js';
+import { CONFIG_HASH_ANNOTATION, registryChildNames, registrySelectorLabels } from '../../../../src/controllers/registry/children.js';
 import { REGISTRY_FINALIZER } from '../../../../src/controllers/registry/cleanup.js';
 import { LOCAL_URL_ANNOTATION } from '../../../kubelet/stand-in-kubelet.js';
 import { eventually } from '../../runtime/wait.js';
@@ -205,6 +205,47 @@ describe('Registry controller on the real apiserver with the stand-in kubelet', 
     // The window did reconcile (probe requeues), and none of those reconciles wrote anything.
     expect(measured.idleReconcilesIn20s).toBeGreaterThan(10);
     expect(measured.idleWritesIn20s, JSON.stringify(env.manager.metrics.writeRequestsByResource())).toBe(0);
+  });
+
+  it('a child the apiserver cannot store for now (500) → Degraded ApplyRetrying with its message, the rest applied; heals by itself', async () => {
+    // A webhook with failurePolicy Fail that nobody serves: the apiserver answers every write of
+    // this Service with 500 "failed calling webhook", as it does for a full Service IP range.
+    const webhookPath = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+    const webhookName = `unreachable-${ns}`;
+    await env.user.requestJson('POST', webhookPath, {
+      body: {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: webhookName },
+        webhooks: [{
+          name: 'unreachable.test.dockmaster.dev',
+          clientConfig: { url: 'https://127.0.0.1:1/never' },
+          rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services'] }],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+          objectSelector: { matchLabels: registrySelectorLabels('flaky') },
+          failurePolicy: 'Fail',
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+          timeoutSeconds: 2,
+        }],
+      },
+    });
+    try {
+      await env.applyAsUser(registry('flaky', { storage: { emptyDir: {} } }));
+      const degraded = await waitForCondition('flaky', 'Degraded', 'True', 'ApplyRetrying');
+      expect(condition(degraded, 'Degraded')?.message).toMatch(/Applying Service flaky failed \(HTTP 500: .*failed calling webhook/);
+      expect(condition(degraded, 'Degraded')?.message).toContain('Retrying with backoff');
+      // Every other child went in all the same.
+      const names = registryChildNames('flaky');
+      expect(await gone(RESOURCES.deployment, names.deployment)).toBe(false);
+      expect(await gone(RESOURCES.configMap, names.configMap)).toBe(false);
+      expect(await gone(RESOURCES.service, names.service)).toBe(true);
+    } finally {
+      await env.user.requestJson('DELETE', `${webhookPath}/${webhookName}`);
+    }
+    // The queue's backoff retries on its own: no edit needed.
+    await waitForCondition('flaky', 'Degraded', 'False', 'AsExpected');
+    expect(await gone(RESOURCES.service, 'flaky')).toBe(false);
   });
 
   it('read-only while the GC window asks for it: config map form, pods roll, pushes get 405, pulls work', async () => {

@@ -71,6 +71,16 @@ describe('computeRegistryStatus', () => {
       expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
     },
     {
+      name: 'child apply failing transiently (Service IP range full) → Degraded ApplyRetrying, not SpecInvalid',
+      observed: observed({ deployment: undefined, applyRetrying: 'Applying Service web failed (HTTP 500: range is full).' }),
+      expected: { Ready: ['False', 'DeploymentMissing'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'ApplyRetrying'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
+      name: 'a rejection outranks a transient failure in Degraded',
+      observed: observed({ applyError: 'PVC spec is immutable', applyRetrying: 'Applying Service web failed (HTTP 500).' }),
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
+    },
+    {
       name: 'rollout past its deadline → Degraded RolloutStuck',
       observed: observed({
         deployment: deployment({
