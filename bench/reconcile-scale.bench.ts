@@ -16,6 +16,7 @@ import { checkTargets, elapsedMs, log, printResult, runBench, seconds, sleep } f
 import { bundleOperator, OperatorChild } from './lib/operator-child.js';
 import { readProcessMemory } from './lib/process-stats.js';
 import { reconciledRegistries, REGISTRY_API, snapshotNamespace } from './lib/registry-convergence.js';
+import { shippedNodeFlags } from './lib/shipped-node-options.js';
 
 const quick = process.argv.includes('--quick');
 /** `--registries=N` and `--idle-seconds=S` override the sizes, for profiling runs (the targets stay). */
@@ -23,8 +24,12 @@ const numberArg = (name: string): number | undefined => {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   return arg ? Number(arg.slice(name.length + 3)) : undefined;
 };
-/** `--node-flags=a,b` runs the operator with those node flags; `--full-bundle` inlines node_modules (memory experiments). */
-const NODE_FLAGS = process.argv.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length).split(',') ?? [];
+/**
+ * The operator runs with deploy/'s NODE_OPTIONS; `--node-flags=a,b` replaces them (`--node-flags=`
+ * for node's defaults) and `--full-bundle` inlines node_modules (memory experiments).
+ */
+const NODE_FLAGS_ARG = process.argv.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length);
+const NODE_FLAGS = NODE_FLAGS_ARG === undefined ? shippedNodeFlags() : NODE_FLAGS_ARG.split(',').filter(Boolean);
 const FULL_BUNDLE = process.argv.includes('--full-bundle');
 const REGISTRIES = numberArg('registries') ?? (quick ? 50 : 500);
 const IDLE_S = numberArg('idle-seconds') ?? (quick ? 10 : 60);
@@ -127,7 +132,7 @@ async function main(): Promise<number> {
       {
         quick,
         registries: REGISTRIES,
-        ...(NODE_FLAGS.length > 0 || FULL_BUNDLE ? { experiment: { nodeFlags: NODE_FLAGS, fullBundle: FULL_BUNDLE } } : {}),
+        ...(NODE_FLAGS_ARG !== undefined || FULL_BUNDLE ? { experiment: { nodeFlags: NODE_FLAGS, fullBundle: FULL_BUNDLE } } : {}),
         createSeconds: Number(createdS.toFixed(1)),
         reconcileSeconds: reconcileS === undefined ? null : Number(reconcileS.toFixed(1)),
         apiRequests: { ...burst, perRegistry: Number(perRegistry.toFixed(2)), operatorOwnCount: ownBurst, atStartup: startup.total, perRegistryByVerbAndResource: perRegistryByKind },

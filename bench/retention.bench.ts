@@ -13,6 +13,7 @@ import { startRegistry, type RunningRegistry } from '../test/harness/registry.js
 import { populateRegistry, type PopulationSize } from './lib/registry-population.js';
 import { baselineApply, baselinePlan } from './lib/retention-baseline.js';
 import type { ChildResult } from './lib/retention-child.js';
+import { shippedNodeFlags } from './lib/shipped-node-options.js';
 
 const quick = process.argv.includes('--quick');
 const BASE: PopulationSize = quick ? { repositories: 10, tagsPerRepository: 50 } : { repositories: 100, tagsPerRepository: 100 };
@@ -23,6 +24,8 @@ const TARGETS = { timeRatioMax: 1.3, peakRssMbMax: 150, perTagGrowthMax: 1.5 };
 type OurRun = ChildResult;
 
 const CHILD_BUNDLE = path.resolve('node_modules/.cache/dockmaster-bench/retention-child.mjs');
+/** The engine runs inside the operator in production: measured under the operator's shipped node flags. */
+const NODE_FLAGS = shippedNodeFlags();
 
 /** Bundles the child once (esbuild, which tsx already brings): plain node runs it without a loader in its RSS. */
 async function bundleChild(): Promise<void> {
@@ -31,9 +34,9 @@ async function bundleChild(): Promise<void> {
 }
 
 /** One runRetention in a child process: its own wall time (startup excluded), request count and peak RSS. */
-function ours(url: string, dryRun: boolean): Promise<OurRun> {
+function ours(url: string, dryRun: boolean, nodeFlags: readonly string[] = NODE_FLAGS): Promise<OurRun> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CHILD_BUNDLE, url, dryRun ? 'plan' : 'apply', String(CONCURRENCY)], { maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...nodeFlags, CHILD_BUNDLE, url, dryRun ? 'plan' : 'apply', String(CONCURRENCY)], { maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`retention child failed: ${stderr || error.message}`));
       const result = JSON.parse(stdout) as ChildResult;
       if (result.outcome !== (dryRun ? 'DryRun' : 'Succeeded')) return reject(new Error(`unexpected outcome ${result.outcome}: ${result.error ?? ''}`));
@@ -92,6 +95,8 @@ async function measureBase(fixture: StorageFixture) {
     basePlan = !basePlan || b.durationMs < basePlan.durationMs ? b : basePlan;
     plan = !plan || o.durationMs < plan.durationMs ? o : plan;
   }
+  // Once more with node's default flags, for the record: V8 then lets garbage pile up (see docs/benchmarks.md).
+  const defaultFlagsPlan = await ours(registry.url, true, []);
   const deletes = new Map(Object.entries(plan!.deletes));
   // Apply: each on a fresh process over a fresh copy of the same storage; interleaved, best of two
   // each (the machine is shared: one slow round must not decide).
@@ -105,12 +110,12 @@ async function measureBase(fixture: StorageFixture) {
     apply = { ...(!apply || o.durationMs < apply.durationMs ? o : apply), maxRssMb: peak };
     baseApply = !baseApply || b.durationMs < baseApply.durationMs ? b : baseApply;
   }
-  return { plan: plan!, basePlan: basePlan!, apply: apply!, baseApply: baseApply! };
+  return { plan: plan!, basePlan: basePlan!, apply: apply!, baseApply: baseApply!, defaultFlagsPlanRssMb: defaultFlagsPlan.maxRssMb };
 }
 
 async function main(): Promise<number> {
   await bundleChild();
-  log(`Retention bench${quick ? ' (--quick)' : ''}: concurrency ${CONCURRENCY}, policy keeps the 10 most recent v* tags`);
+  log(`Retention bench${quick ? ' (--quick)' : ''}: concurrency ${CONCURRENCY}, policy keeps the 10 most recent v* tags, node flags as shipped: ${NODE_FLAGS.join(' ') || '(none)'}`);
   const base = await StorageFixture.create(BASE);
   let measured;
   try {
@@ -118,10 +123,11 @@ async function main(): Promise<number> {
   } finally {
     await base.dispose();
   }
-  const { plan, basePlan, apply, baseApply } = measured;
+  const { plan, basePlan, apply, baseApply, defaultFlagsPlanRssMb } = measured;
   log(`plan: ${BASE.repositories} repositories, ${plan.tags} tags, ${plan.deleteDigests} digests to delete`);
   log(`plan  (ours)     ${seconds(plan.durationMs)}  ${plan.requests} requests  peak RSS ${plan.maxRssMb.toFixed(0)} MB`);
   log(`plan  (baseline) ${seconds(basePlan.durationMs)}  ${basePlan.requests} requests`);
+  log(`plan  (ours, node's default flags) peak RSS ${defaultFlagsPlanRssMb.toFixed(0)} MB`);
   log(`apply (ours)     ${seconds(apply.durationMs)}  ${apply.requests} requests  peak RSS ${apply.maxRssMb.toFixed(0)} MB  deleted ${apply.deleted}`);
   log(`apply (baseline) ${seconds(baseApply.durationMs)}  ${baseApply.requests} requests`);
 
@@ -151,6 +157,8 @@ async function main(): Promise<number> {
     plan: { ms: Math.round(plan.durationMs), requests: plan.requests, baselineMs: Math.round(basePlan.durationMs), baselineRequests: basePlan.requests, timeRatio: plan.durationMs / basePlan.durationMs },
     apply: { ms: Math.round(apply.durationMs), requests: apply.requests, baselineMs: Math.round(baseApply.durationMs), baselineRequests: baseApply.requests, timeRatio: apply.durationMs / baseApply.durationMs },
     peakRssMb: Math.round(Math.max(plan.maxRssMb, apply.maxRssMb)),
+    nodeFlags: NODE_FLAGS,
+    planPeakRssMbDefaultFlags: Math.round(defaultFlagsPlanRssMb),
     scaled: {
       ...SCALED,
       tags: scaledPlan.tags,

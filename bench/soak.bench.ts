@@ -19,6 +19,7 @@ import { sumSamples } from './lib/prometheus-text.js';
 import { seededRandom, SoakChurn } from './lib/soak-churn.js';
 import { checkSoakConvergence, type SoakConvergence } from './lib/soak-convergence.js';
 import { REGISTRY_API } from './lib/registry-convergence.js';
+import { shippedNodeFlags } from './lib/shipped-node-options.js';
 
 const quick = process.argv.includes('--quick');
 const seedArg = process.argv.find((a) => a.startsWith('--seed='));
@@ -100,7 +101,8 @@ async function main(): Promise<number> {
   let exitCode = 1;
   try {
     const webhookPort = await freeLoopbackPort();
-    operator = await OperatorChild.start({ kubeconfig: cluster.operatorKubeconfig, workDir, configYaml: operatorConfig(webhookPort) });
+    // As deployed: deploy/deployment.yaml's NODE_OPTIONS.
+    operator = await OperatorChild.start({ kubeconfig: cluster.operatorKubeconfig, workDir, configYaml: operatorConfig(webhookPort), nodeFlags: shippedNodeFlags() });
     const pid = operator.pid;
     const churn = new SoakChurn(cluster.admin, NAMESPACE, seededRandom(SEED), LIVE_TARGET);
     // Warm-up: a few objects, so that "start" is an operator that has worked, not a cold one.
