@@ -164,3 +164,27 @@ describe('allow list from configuration and Registries', () => {
     expect(judge()).toBe('warned');
   });
 });
+
+describe('verdicts cached per allow list', () => {
+  it('a repeated image gets the same verdict, a new allow list judges afresh', () => {
+    const holder = new AdmissionPolicyHolder({ mode: 'enforce', allowedRegistries: ['docker.io/library'], exemptNamespaces: [] }, 'dockmaster-system');
+    const review = (): ReturnType<typeof decideAdmission> =>
+      decideAdmission(holder.current(), subject({ kind: 'Pod', object: pod('team-a', 'p', podSpec({ containers: ['nginx', 'registry.example.com/app:1', 'Bad:Ref'] })) }));
+    const first = review();
+    const second = review();
+    expect(second).toEqual(first);
+    expect(first.images.map((i) => i.allowedBy ?? i.problem)).toEqual(['docker.io/library', 'is not from an allowed source', expect.stringContaining('is not a valid image reference')]);
+    // The Registry becomes allowed: the cache of the old list must not answer.
+    holder.setRegistrySources([{ registry: 'apps/main', hostnames: ['registry.example.com'], endpoint: 'main.apps.svc:5000' }]);
+    expect(review().images.map((i) => i.allowedBy ?? i.problem)).toEqual(['docker.io/library', 'registry.example.com', expect.stringContaining('is not a valid image reference')]);
+  });
+
+  it('stays bounded and correct past its size', () => {
+    const policy = policyFor('enforce', ['ghcr.io/acme/*']);
+    for (let i = 0; i < 5000; i++) {
+      const image = i % 2 === 0 ? `ghcr.io/acme/app${i}:1` : `ghcr.io/evil/app${i}:1`;
+      const d = decideAdmission(policy, subject({ kind: 'Pod', object: pod('team-a', 'p', podSpec({ containers: [image] })) }));
+      expect(d.allowed).toBe(i % 2 === 0);
+    }
+  });
+});
