@@ -227,14 +227,33 @@ export function apiErrorStatus(err: unknown): number | undefined {
   return undefined;
 }
 
+/** The body of a failed API request as the apiserver sent it: client-node keeps it as text or as parsed JSON. */
+function apiErrorBody(err: unknown): { raw: unknown; parsed: unknown } {
+  const raw = typeof err === 'object' && err !== null ? (err as { body?: unknown }).body : undefined;
+  if (typeof raw !== 'string') return { raw, parsed: raw };
+  try {
+    return { raw, parsed: JSON.parse(raw) as unknown };
+  } catch {
+    return { raw, parsed: undefined };
+  }
+}
+
+/** The apiserver's message of a failed request (its Status `message`), or the error's own. */
+export function apiErrorDetail(error: unknown): string {
+  const { raw, parsed } = apiErrorBody(error);
+  const status = typeof parsed === 'object' && parsed !== null ? (parsed as { message?: unknown }) : undefined;
+  if (typeof raw === 'string') return status ? String(status.message ?? raw) : raw;
+  if (status && 'message' in status) return String(status.message);
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * True for the apiserver's refusal to create objects in a namespace that is being deleted
  * (403 with cause NamespaceTerminating). Not an authorization failure: nothing to fix, the
  * namespace and everything in it are going away.
  */
 export function isNamespaceTerminating(err: unknown): boolean {
-  if (apiErrorStatus(err) !== 403 || typeof err !== 'object' || err === null) return false;
-  const body = (err as { body?: unknown }).body;
-  const causes = (body as { details?: { causes?: Array<{ reason?: unknown }> } } | undefined)?.details?.causes;
+  if (apiErrorStatus(err) !== 403) return false;
+  const causes = (apiErrorBody(err).parsed as { details?: { causes?: Array<{ reason?: unknown }> } } | null | undefined)?.details?.causes;
   return Array.isArray(causes) && causes.some((cause) => cause?.reason === 'NamespaceTerminating');
 }

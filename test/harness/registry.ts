@@ -82,7 +82,6 @@ async function sweepAbandonedWorkDirs(): Promise<void> {
   }
 }
 
-
 function checkOptions(options: RegistryProcessOptions): void {
   if (options.htpasswd && options.tokenAuth) {
     throw new TestRegistryError('startRegistry: choose htpasswd or tokenAuth, not both (distribution runs one auth provider)');

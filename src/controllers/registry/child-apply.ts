@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { apiErrorStatus, serverSideApply, type KubeClients } from '../../runtime/kube-client.js';
+import { apiErrorDetail, apiErrorStatus, serverSideApply, type KubeClients } from '../../runtime/kube-client.js';
 import type { KubeResource } from '../../runtime/resources.js';
 import { DockmasterError } from '../../errors.js';
 import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER } from './children.js';
@@ -51,20 +51,6 @@ export function withAppliedHash<T extends KubernetesObject>(desired: T): T {
 export function isUpToDate(stamped: KubernetesObject, live: KubernetesObject | undefined): boolean {
   const want = stamped.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
   return live !== undefined && !live.metadata?.deletionTimestamp && live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === want;
-}
-
-/** The apiserver's message of a failed request, or the error's own. */
-export function apiErrorDetail(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      return String((JSON.parse(body) as { message?: unknown }).message ?? body);
-    } catch {
-      return body;
-    }
-  }
-  if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The RBAC authorizer's phrasing: `User "x" cannot patch resource "deployments" in API group "apps"`. */

@@ -1,9 +1,9 @@
 import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret } from '@kubernetes/client-node';
 import type { Registry, RegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
-import { apiErrorStatus } from '../../runtime/kube-client.js';
+import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
-import { apiErrorDetail, applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
+import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
 import { registryChildNames, type RegistryIdentity } from './children.js';
 import { cleanUpRegistryChildren, REGISTRY_FINALIZER, writeFinalizers } from './cleanup.js';
 import { buildConfigMap, buildRegistryConfig } from './config.js';
