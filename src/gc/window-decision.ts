@@ -14,9 +14,9 @@ import type { Registry } from '../api/registry.js';
 import type { GarbageCollectionResult, GarbageCollectionWindow, LastGarbageCollection } from '../api/registry-gc-status.js';
 import { parseDurationMs } from '../api/duration.js';
 import { decideDeleteUntagged } from './delete-untagged.js';
-import { outputTail, parseGarbageCollectOutput } from './gc-output.js';
-import { gcJobName } from './job-spec.js';
-import { unsupportedStorageReason } from './storage-support.js';
+import { outputTail, parseGarbageCollectOutput } from '../managed-registry/gc-job-output.js';
+import { gcJobName } from '../managed-registry/gc-job.js';
+import { unsupportedStorageReason } from '../managed-registry/gc-job.js';
 import type { WindowScheduleDecision, WindowTrigger } from './window-schedule.js';
 
 export type ReplicaCheck = { verified: true } | { verified: false; reason: string };

@@ -6,7 +6,7 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { EndpointResolver } from '../../src/controllers/registry/endpoint-probe.js';
-import { registryChildNames } from '../../src/controllers/registry/children.js';
+import { registryChildNames } from '../../src/managed-registry/children.js';
 import { isRolledOut } from '../../src/controllers/registry/status.js';
 import type { JobOutputReader, ReplicaResolver } from '../../src/controllers/registry-gc/controller.js';
 import type { RegistryUrlResolver } from '../../src/controllers/retention-policy/controller.js';

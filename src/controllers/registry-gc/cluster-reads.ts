@@ -5,10 +5,10 @@
  */
 import type { KubernetesObject, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Registry } from '../../api/registry.js';
-import { GC_CONTAINER_NAME } from '../../gc/job-spec.js';
+import { GC_CONTAINER_NAME } from '../../managed-registry/gc-job.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
 import { RESOURCES } from '../../runtime/resources.js';
-import { CONFIG_HASH_ANNOTATION, REGISTRY_CONTAINER_PORT, registryChildNames, registrySelectorLabels } from '../registry/children.js';
+import { CONFIG_HASH_ANNOTATION, REGISTRY_CONTAINER_PORT, registryChildNames, registrySelectorLabels } from '../../managed-registry/children.js';
 
 export type RegistryObject = Registry & KubernetesObject;
 

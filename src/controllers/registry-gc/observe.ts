@@ -11,7 +11,7 @@ import type { ReconcileContext } from '../../runtime/controller.js';
 import { apiErrorStatus } from '../../runtime/kube-client.js';
 import { collectionPath, RESOURCES } from '../../runtime/resources.js';
 import { RETENTION_RUNNING_CONDITION, type RegistryMaintenanceLocks } from '../registry-maintenance.js';
-import { PASSWORD_KEY, USERNAME_KEY } from '../retention-policy/registry-access.js';
+import { CA_KEY, PASSWORD_KEY, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
 import type { JobOutputReader, RegistryObject, ReplicaResolver } from './cluster-reads.js';
 import { checkReplicaWrites, type ProbeAccess, type WriteExpectation } from './write-probe.js';
 
@@ -90,10 +90,6 @@ async function retentionBlocker(registry: RegistryObject, ctx: ReconcileContext,
   return undefined;
 }
 
-function secretValue(secret: V1Secret | undefined, key: string): string | undefined {
-  const encoded = secret?.data?.[key];
-  return encoded === undefined ? secret?.stringData?.[key] : Buffer.from(encoded, 'base64').toString('utf8');
-}
 
 /** Login and CA for the probe, from the same Secrets RetentionPolicies use. */
 function probeAccess(registry: RegistryObject, ctx: ReconcileContext): ProbeAccess | { problem: string } {
@@ -103,8 +99,8 @@ function probeAccess(registry: RegistryObject, ctx: ReconcileContext): ProbeAcce
   const htpasswd = registry.spec.auth?.htpasswdSecret;
   if (htpasswd) {
     const secret = secrets.get(namespace, htpasswd);
-    const username = secretValue(secret, USERNAME_KEY);
-    const password = secretValue(secret, PASSWORD_KEY);
+    const username = secret && secretValue(secret, USERNAME_KEY);
+    const password = secret && secretValue(secret, PASSWORD_KEY);
     if (!username || password === undefined) {
       return { problem: `Secret ${htpasswd} needs ${USERNAME_KEY} and ${PASSWORD_KEY} keys so the operator can check writes are refused` };
     }
@@ -113,7 +109,7 @@ function probeAccess(registry: RegistryObject, ctx: ReconcileContext): ProbeAcce
   const tls = registry.spec.tls?.secretName;
   if (tls) {
     const secret = secrets.get(namespace, tls);
-    const caPem = secretValue(secret, 'ca.crt') ?? secretValue(secret, 'tls.crt');
+    const caPem = secret && (secretValue(secret, CA_KEY) ?? secretValue(secret, TLS_CERT_KEY));
     if (caPem) access.caPem = caPem;
   }
   return access;

@@ -4,7 +4,7 @@
  * first when the window rolls back, so nothing but the registry writes once it is read-write).
  */
 import type { V1Job } from '@kubernetes/client-node';
-import { buildGarbageCollectJob, gcJobLabels } from '../../gc/job-spec.js';
+import { buildGarbageCollectJob, gcJobLabels } from '../../managed-registry/gc-job.js';
 import { decideWindowStep, type WindowStep, type WindowTiming } from '../../gc/window-decision.js';
 import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';

@@ -2,8 +2,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { apiErrorDetail, apiErrorStatus, serverSideApply, type KubeClients } from '../../runtime/kube-client.js';
 import type { KubeResource } from '../../runtime/resources.js';
 import { DockmasterError } from '../../errors.js';
-import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER } from './children.js';
-import { hashObject } from './config-hash.js';
+import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER } from '../../managed-registry/children.js';
+import { hashObject } from '../../runtime/object-hash.js';
 
 /** The apiserver refused a child as invalid (e.g. a PVC field that is immutable once bound). */
 export class ChildRejectedError extends DockmasterError {

@@ -2,7 +2,7 @@ import type { KubernetesObject, V1PersistentVolumeClaim } from '@kubernetes/clie
 import type { Registry } from '../../api/registry.js';
 import { apiErrorStatus, type KubeClients } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
-import { registryChildNames } from './children.js';
+import { registryChildNames } from '../../managed-registry/children.js';
 
 /**
  * Why a finalizer when owner references already garbage-collect the children: the PVC rule.

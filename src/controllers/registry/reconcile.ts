@@ -4,19 +4,19 @@ import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../..
 import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
 import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
-import { registryChildNames, type RegistryIdentity } from './children.js';
+import { registryChildNames, type RegistryIdentity } from '../../managed-registry/children.js';
 import { cleanUpRegistryChildren, REGISTRY_FINALIZER, writeFinalizers } from './cleanup.js';
-import { buildConfigMap, buildRegistryConfig } from './config.js';
-import { computeConfigHash } from './config-hash.js';
-import { buildDeployment } from './deployment.js';
+import { buildConfigMap, buildRegistryConfig } from '../../managed-registry/config.js';
+import { computeConfigHash } from '../../managed-registry/config-hash.js';
+import { buildDeployment } from '../../managed-registry/deployment.js';
 import type { EndpointResolver, ProbeResult } from './endpoint-probe.js';
-import { buildHttpSecret, HTTP_SECRET_KEY } from './http-secret.js';
-import { buildPersistentVolumeClaim } from './pvc.js';
-import { readRegistrySpec, wantsReadOnly } from './registry-input.js';
-import { buildService, registryEndpoint, registryUrl } from './service.js';
-import { findSpecProblems, referencedSecretNames, type SpecProblem } from './spec-problems.js';
+import { buildHttpSecret, HTTP_SECRET_KEY } from '../../managed-registry/http-secret.js';
+import { buildPersistentVolumeClaim } from '../../managed-registry/storage/pvc.js';
+import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry-spec.js';
+import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
+import { findSpecProblems, referencedSecretNames, type SpecProblem } from '../../managed-registry/spec-problems.js';
 import { computeRegistryStatus, ownedStatusFields, statusEquals, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
-import * as C from './conditions.js';
+import * as C from '../../api/registry-conditions.js';
 
 export interface RegistryReconcilerOptions {
   /** Where the `/v2/` check goes; undefined disables the check (Ready then rests on availability). */
@@ -69,7 +69,7 @@ export async function reconcileRegistry(
   const lookupSecret = (name: string): V1Secret | undefined => secrets.get(request.namespace, name);
   const problems: SpecProblem[] = [...parsed.problems, ...(spec ? findSpecProblems(spec, lookupSecret) : [])];
   if (spec) options.onSecretsReferenced?.(request.key, referencedSecretNames(spec));
-  const endpoint = spec ? registryEndpoint(owner, names.service, spec) : '';
+  const endpoint = spec ? registryEndpoint(owner, spec) : '';
   const readOnly = wantsReadOnly(registry);
 
   let applyError: string | undefined;

@@ -1,8 +1,8 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Registry } from '../../api/registry.js';
-import { hashObject } from './config-hash.js';
-import * as C from './conditions.js';
-import type { SpecProblem } from './spec-problems.js';
+import { hashObject } from '../../runtime/object-hash.js';
+import * as C from '../../api/registry-conditions.js';
+import type { SpecProblem } from '../../managed-registry/spec-problems.js';
 
 export type RegistryStatus = NonNullable<Registry['status']>;
 export type RegistryCondition = NonNullable<RegistryStatus['conditions']>[number];

@@ -8,15 +8,11 @@ import type { Registry } from '../../api/registry.js';
 import type { RetentionPolicySpec } from '../../api/retention-policy.js';
 import type { RegistryCredentials } from '../../registry/client/index.js';
 import { credentialsForRegistry, parseDockerConfigJson } from '../../registry/client/index.js';
-import { registryChildNames } from '../registry/children.js';
-import { registryEndpoint, registryUrl } from '../registry/service.js';
+import { CA_KEY, PASSWORD_KEY, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
+import { registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import * as C from './conditions.js';
 
-/** Keys of the Registry's htpasswd Secret RetentionPolicies log in with (the registry itself reads only `htpasswd`). */
-export const USERNAME_KEY = 'username';
-export const PASSWORD_KEY = 'password';
-export const CA_KEY = 'ca.crt';
-export const TLS_CERT_KEY = 'tls.crt';
+/** Key of a `kubernetes.io/dockerconfigjson` Secret (spec.external.credentialsSecret). */
 export const DOCKER_CONFIG_KEY = '.dockerconfigjson';
 
 export interface RegistryAccess {
@@ -57,12 +53,6 @@ export function policyReferences(spec: RetentionPolicySpec, lookups: Pick<Access
   }
   const external = spec.external;
   return { secretNames: [external?.credentialsSecret, external?.caSecret].filter((n): n is string => !!n) };
-}
-
-function secretValue(secret: V1Secret, key: string): string | undefined {
-  const encoded = secret.data?.[key];
-  if (encoded !== undefined) return Buffer.from(encoded, 'base64').toString('utf8');
-  return secret.stringData?.[key];
 }
 
 function missingSecret(name: string, role: string): AccessResult {
@@ -108,8 +98,7 @@ function managedAccess(namespace: string, name: string, lookups: AccessLookups):
     if (!caPem) return missingKey(tlsSecret, CA_KEY, `add the CA that signed the registry certificate (or ${TLS_CERT_KEY}).`);
     access.caPem = caPem;
   }
-  const endpoint = registry.status?.endpoint || registryEndpoint({ name, namespace, uid: '' }, registryChildNames(name).service, registry.spec);
-  access.url = registryUrl(endpoint, registry.spec);
+  access.url = registryUrl(registryEndpoint({ name, namespace }, registry.spec), registry.spec);
   return { ok: true, access };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Condition, ObjectMeta } from '../../api/common.js';
 import type { RetentionPolicyStatus } from '../../api/retention-policy.js';
-import { hashObject } from '../registry/config-hash.js';
+import { hashObject } from '../../runtime/object-hash.js';
 
 export interface ConditionInput {
   type: string;

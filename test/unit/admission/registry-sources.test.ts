@@ -3,10 +3,12 @@ import { registryAdmissionSources } from '../../../src/admission/registry-source
 import { decodeCertificateSecret, encodeCertificateSecret } from '../../../src/admission/certs/certificate-secret.js';
 
 describe('registryAdmissionSources', () => {
-  it('takes hostnames and the in-cluster endpoint of allowed Registries, sorted', () => {
+  it('takes hostnames and the in-cluster endpoint of allowed Registries, sorted, never from status', () => {
+    // status.endpoint is ignored: a tenant who can write registries/status must not widen admission.
+    const forged = { metadata: { name: 'z', namespace: 'b' }, spec: { hostnames: ['z.example.com'], service: { port: 5443 } }, status: { endpoint: 'https://evil.io:443/' } };
     expect(
       registryAdmissionSources([
-        { metadata: { name: 'z', namespace: 'b' }, spec: { hostnames: ['z.example.com'] }, status: { endpoint: 'https://z.b.svc:5443/' } },
+        forged,
         { metadata: { name: 'main', namespace: 'a' }, spec: { hostnames: [], service: { port: 5001 } } },
         { metadata: { name: 'off', namespace: 'a' }, spec: { hostnames: ['off.example.com'], admission: { allowed: false } } },
         { metadata: { name: 'nameless' } },

@@ -13,7 +13,7 @@ import type { KubernetesObject, V1Deployment, V1Job } from '@kubernetes/client-n
 import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registry } from '../../../../src/api/registry.js';
-import { registryChildNames } from '../../../../src/controllers/registry/children.js';
+import { registryChildNames } from '../../../../src/managed-registry/children.js';
 import { GC_NOW_ANNOTATION } from '../../../../src/gc/window-schedule.js';
 import { RegistryV2Client } from '../../../../src/registry/client/index.js';
 import { apiErrorStatus, createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';

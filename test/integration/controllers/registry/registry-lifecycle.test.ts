@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { request } from 'undici';
 import { apiErrorStatus } from '../../../../src/runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
-import { CONFIG_HASH_ANNOTATION, registryChildNames, registrySelectorLabels } from '../../../../src/controllers/registry/children.js';
+import { CONFIG_HASH_ANNOTATION, registryChildNames, registrySelectorLabels } from '../../../../src/managed-registry/children.js';
 import { REGISTRY_FINALIZER } from '../../../../src/controllers/registry/cleanup.js';
 import { LOCAL_URL_ANNOTATION } from '../../../kubelet/stand-in-kubelet.js';
 import { eventually } from '../../runtime/wait.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { Agent, request } from 'undici';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
-import { registryChildNames } from '../../../../src/controllers/registry/children.js';
+import { registryChildNames } from '../../../../src/managed-registry/children.js';
 import { LOCAL_URL_ANNOTATION } from '../../../kubelet/stand-in-kubelet.js';
 import { eventually } from '../../runtime/wait.js';
 import { startOperatorUnderTest, type OperatorUnderTest } from './operator-under-test.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { computeRegistryStatus, ownedStatusFields, statusEquals, type ObservedRegistryState, type RegistryStatus } from '../../../../src/controllers/registry/status.js';
-import { registryWith, specWith } from './registry-fixture.js';
+import { registryWith, specWith } from '../../managed-registry/registry-fixture.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const T1 = new Date('2026-01-01T00:05:00Z');

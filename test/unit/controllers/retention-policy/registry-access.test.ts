@@ -24,10 +24,11 @@ describe('resolveRegistryAccess: registryRef', () => {
     expect(result.ok && result.access.credentials).toBeUndefined();
   });
 
-  it('prefers status.endpoint, https with TLS, and trusts ca.crt (else tls.crt) of the TLS Secret', () => {
-    const reg = registry('main', { tls: { secretName: 'main-tls' } }, { endpoint: 'main-registry.ns.svc:443' });
+  it('derives the URL from name, namespace and spec (never status.endpoint), https with TLS, and trusts ca.crt (else tls.crt) of the TLS Secret', () => {
+    // A tenant who can write registries/status must not be able to point retention elsewhere.
+    const reg = registry('main', { tls: { secretName: 'main-tls' }, service: { port: 443 } } as never, { endpoint: 'evil.other.svc:443' });
     const withCa = resolveRegistryAccess('ns', spec({ registryRef: { name: 'main' } }), lookups([reg], [secret('main-tls', { 'tls.crt': 'LEAF', 'ca.crt': 'CA' })]));
-    expect(withCa).toMatchObject({ ok: true, access: { url: 'https://main-registry.ns.svc:443', caPem: 'CA' } });
+    expect(withCa).toMatchObject({ ok: true, access: { url: 'https://main.ns.svc:443', caPem: 'CA' } });
     const selfSigned = resolveRegistryAccess('ns', spec({ registryRef: { name: 'main' } }), lookups([reg], [secret('main-tls', { 'tls.crt': 'LEAF' })]));
     expect(selfSigned).toMatchObject({ ok: true, access: { caPem: 'LEAF' } });
   });

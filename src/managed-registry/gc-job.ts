@@ -5,11 +5,11 @@
  */
 import type { V1Affinity, V1Job } from '@kubernetes/client-node';
 import type { RegistrySpec } from '../api/registry.js';
-import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY_VALUE, registryChildNames, registryOwnerReference, type RegistryIdentity } from '../controllers/registry/children.js';
-import { CONFIG_FILE_KEY, CONFIG_MOUNT_DIR, STORAGE_MOUNT_DIR } from '../controllers/registry/config.js';
-import { buildDeployment } from '../controllers/registry/deployment.js';
-import { isSingleWriterPvc } from '../controllers/registry/pvc.js';
-import { GC_SCRIPT, GC_SCRIPT_NAME } from './job-script.js';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY_VALUE, registryChildNames, registryOwnerReference, type RegistryIdentity } from './children.js';
+import { CONFIG_FILE_KEY, CONFIG_MOUNT_DIR } from './config.js';
+import { buildDeployment } from './deployment.js';
+import { GC_SCRIPT, GC_SCRIPT_NAME } from './gc-job-script.js';
+import { storageDriverFor } from './storage/index.js';
 
 export const GC_CONTAINER_NAME = 'garbage-collect';
 export const LABEL_COMPONENT = 'app.kubernetes.io/component';
@@ -18,8 +18,6 @@ export const LABEL_COMPONENT = 'app.kubernetes.io/component';
  * instance, and must never send pulls to the GC pod.
  */
 export const GC_APP_NAME = 'registry-garbage-collection';
-/** Where distribution's filesystem driver keeps blob data under its root directory. */
-export const BLOBS_SUBPATH = 'docker/registry/v2/blobs';
 /** A GC pod asked to stop gets this long before SIGKILL: the window's deadline must hold. */
 export const GC_TERMINATION_GRACE_SECONDS = 10;
 
@@ -70,9 +68,10 @@ export function buildGarbageCollectJob(inputs: GarbageCollectJobInputs): V1Job {
   const registryPod = buildDeployment(owner, spec, { names, configHash: '' }).spec?.template.spec;
   const registryContainer = registryPod?.containers[0];
   if (!registryPod || !registryContainer) throw new Error('buildDeployment returned no container');
-  const blobsDir = spec.storage.s3 ? '' : `${STORAGE_MOUNT_DIR}/${BLOBS_SUBPATH}`;
+  const driver = storageDriverFor(spec);
+  const blobsDir = driver.gcBlobsDir(spec) ?? '';
   const flags = inputs.deleteUntagged ? ['--delete-untagged'] : [];
-  const pin = inputs.nodeName && isSingleWriterPvc(spec) ? pinnedTo(inputs.nodeName) : undefined;
+  const pin = inputs.nodeName && driver.singleWriter(spec) ? pinnedTo(inputs.nodeName) : undefined;
   const labels = gcJobLabels(owner.name);
   return {
     apiVersion: 'batch/v1',
@@ -104,4 +103,12 @@ export function buildGarbageCollectJob(inputs: GarbageCollectJobInputs): V1Job {
       },
     },
   };
+}
+
+/**
+ * Why a Job cannot collect this registry's storage, or undefined when it can. The Job must see
+ * the very bytes the registry serves; each storage driver says whether it can.
+ */
+export function unsupportedStorageReason(spec: Pick<RegistrySpec, 'storage'>): string | undefined {
+  return storageDriverFor(spec).garbageCollectionUnsupported(spec as RegistrySpec);
 }

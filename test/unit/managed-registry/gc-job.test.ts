@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RegistrySpec } from '../../../src/api/registry.js';
-import { registryChildNames } from '../../../src/controllers/registry/children.js';
-import { buildDeployment } from '../../../src/controllers/registry/deployment.js';
-import { buildGarbageCollectJob, gcJobName, GC_CONTAINER_NAME } from '../../../src/gc/job-spec.js';
-import { GC_SCRIPT } from '../../../src/gc/job-script.js';
+import { registryChildNames } from '../../../src/managed-registry/children.js';
+import { buildDeployment } from '../../../src/managed-registry/deployment.js';
+import { buildGarbageCollectJob, gcJobName, GC_CONTAINER_NAME } from '../../../src/managed-registry/gc-job.js';
+import { GC_SCRIPT } from '../../../src/managed-registry/gc-job-script.js';
 
 const owner = { name: 'main', namespace: 'registries', uid: 'uid-1' };
 function spec(storage: RegistrySpec['storage'], extra: Partial<RegistrySpec> = {}): RegistrySpec {

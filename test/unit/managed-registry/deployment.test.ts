@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
-import { registryChildNames } from '../../../../src/controllers/registry/children.js';
-import { buildDeployment } from '../../../../src/controllers/registry/deployment.js';
+import { registryChildNames } from '../../../src/managed-registry/children.js';
+import { buildDeployment } from '../../../src/managed-registry/deployment.js';
 import { OWNER, specWith } from './registry-fixture.js';
 
 const names = registryChildNames('main');

@@ -1,18 +1,16 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import type { RegistrySpec } from '../../api/registry.js';
+import type { RegistrySpec } from '../api/registry.js';
 import { childMetadata, REGISTRY_CONTAINER_PORT, type RegistryIdentity } from './children.js';
+import { TLS_CERT_KEY, TLS_KEY_KEY } from './credentials.js';
+import { storageDriverFor } from './storage/index.js';
 
 /** Where the pod sees each piece the config file names; the Deployment mounts them there. */
 export const CONFIG_MOUNT_DIR = '/etc/docker/registry';
 export const CONFIG_FILE_KEY = 'config.yml';
-export const STORAGE_MOUNT_DIR = '/var/lib/registry';
 export const HTPASSWD_MOUNT_DIR = '/auth';
 export const HTPASSWD_FILE = 'htpasswd';
 export const TLS_MOUNT_DIR = '/certs';
-/** Keys of a `kubernetes.io/tls` Secret. */
-export const TLS_CERT_KEY = 'tls.crt';
-export const TLS_KEY_KEY = 'tls.key';
 
 export interface RegistryConfigOptions {
   /** Realm shown in the basic-auth challenge; the Registry's name reads well. */
@@ -24,20 +22,8 @@ export interface RegistryConfigOptions {
 type ConfigDocument = Record<string, unknown>;
 
 function storageSection(spec: RegistrySpec, readOnly: boolean): ConfigDocument {
-  const driver: ConfigDocument = {};
-  const s3 = spec.storage.s3;
-  if (s3) {
-    // Access and secret keys are not in the file: they reach the process as
-    // REGISTRY_STORAGE_S3_ACCESSKEY/SECRETKEY env vars from the credentials Secret, which
-    // distribution merges over the s3 map because the file declares the s3 driver.
-    const s3Config: ConfigDocument = { bucket: s3.bucket, region: s3.region };
-    if (s3.endpoint) s3Config.regionendpoint = s3.endpoint;
-    driver.s3 = s3Config;
-  } else {
-    driver.filesystem = { rootdirectory: STORAGE_MOUNT_DIR };
-  }
   return {
-    ...driver,
+    ...storageDriverFor(spec).configBlock(spec),
     // Retention deletes manifests by digest; without this distribution answers 405 UNSUPPORTED.
     delete: { enabled: true },
     maintenance: {

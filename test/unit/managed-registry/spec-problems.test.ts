@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Secret } from '@kubernetes/client-node';
-import { findSpecProblems, referencedSecretNames } from '../../../../src/controllers/registry/spec-problems.js';
+import { findSpecProblems, referencedSecretNames } from '../../../src/managed-registry/spec-problems.js';
 import { specWith } from './registry-fixture.js';
 
 const secrets: Record<string, V1Secret> = {

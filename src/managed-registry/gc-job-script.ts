@@ -12,7 +12,7 @@
  * POSIX sh with busybox's find/stat/awk (the registry image is Alpine); `printf %.0f` because
  * some awks print %d through a 32-bit int.
  */
-import { GC_MARKER } from './gc-output.js';
+import { GC_MARKER } from './gc-job-output.js';
 
 export const GC_SCRIPT = [
   'config="$1"; blobs="$2"; shift 2',

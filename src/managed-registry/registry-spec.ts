@@ -1,5 +1,5 @@
-import type { Registry, RegistrySpec } from '../../api/registry.js';
-import { REASON_SPEC_INVALID } from './conditions.js';
+import type { Registry, RegistrySpec } from '../api/registry.js';
+import { REASON_SPEC_INVALID } from '../api/registry-conditions.js';
 import type { SpecProblem } from './spec-problems.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Registry, RegistrySpec } from '../../../../src/api/registry.js';
-import type { RegistryIdentity } from '../../../../src/controllers/registry/children.js';
+import type { Registry, RegistrySpec } from '../../../src/api/registry.js';
+import type { RegistryIdentity } from '../../../src/managed-registry/children.js';
 
 export const OWNER: RegistryIdentity = { name: 'main', namespace: 'registries', uid: '0b0e6f5e-1111-4222-8333-444455556666' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outputTail, parseGarbageCollectOutput } from '../../../src/gc/gc-output.js';
+import { outputTail, parseGarbageCollectOutput } from '../../../src/managed-registry/gc-job-output.js';
 
 // distribution 2.8.2's output (test/integration/harness/garbage-collect.test.ts) wrapped by the Job script.
 const SUCCEEDED = [

@@ -1,9 +1,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { RegistrySpec } from '../../api/registry.js';
-import { TLS_CERT_KEY, TLS_KEY_KEY } from './config.js';
-import { HTPASSWD_SECRET_KEY, S3_ACCESS_KEY_KEY, S3_SECRET_KEY_KEY } from './pod-storage.js';
-import { isSingleWriterPvc } from './pvc.js';
-import { REASON_INVALID_STORAGE, REASON_SECRET_INVALID, REASON_SECRET_MISSING } from './conditions.js';
+import type { RegistrySpec } from '../api/registry.js';
+import { REASON_INVALID_STORAGE, REASON_SECRET_INVALID, REASON_SECRET_MISSING } from '../api/registry-conditions.js';
+import { HTPASSWD_SECRET_KEY, TLS_CERT_KEY, TLS_KEY_KEY } from './credentials.js';
+import { storageDriverFor, storageKindsSet, type SecretRequirement } from './storage/index.js';
 
 /** Something in the spec (or what it refers to) that keeps the registry from running. */
 export interface SpecProblem {
@@ -14,13 +13,6 @@ export interface SpecProblem {
 
 /** A Secret lookup by name in the Registry's namespace; undefined when it does not exist. */
 export type SecretLookup = (name: string) => V1Secret | undefined;
-
-interface SecretRequirement {
-  name: string;
-  purpose: string;
-  keys: string[];
-  howTo: string;
-}
 
 function secretRequirements(spec: RegistrySpec): SecretRequirement[] {
   const required: SecretRequirement[] = [];
@@ -40,15 +32,7 @@ function secretRequirements(spec: RegistrySpec): SecretRequirement[] {
       howTo: `kubectl create secret tls ${spec.tls.secretName} --cert=<cert.pem> --key=<key.pem>`,
     });
   }
-  const s3Secret = spec.storage.s3?.secretRef?.name;
-  if (s3Secret) {
-    required.push({
-      name: s3Secret,
-      purpose: 'spec.storage.s3.secretRef.name',
-      keys: [S3_ACCESS_KEY_KEY, S3_SECRET_KEY_KEY],
-      howTo: `kubectl create secret generic ${s3Secret} --from-literal=${S3_ACCESS_KEY_KEY}=... --from-literal=${S3_SECRET_KEY_KEY}=...`,
-    });
-  }
+  required.push(...storageDriverFor(spec).secretRequirements(spec));
   return required;
 }
 
@@ -58,29 +42,14 @@ export function referencedSecretNames(spec: RegistrySpec): string[] {
 }
 
 function storageProblems(spec: RegistrySpec): SpecProblem[] {
-  const { pvc, emptyDir, s3 } = spec.storage;
-  const kinds = [pvc && 'pvc', emptyDir && 'emptyDir', s3 && 's3'].filter(Boolean);
+  const kinds = storageKindsSet(spec);
   if (kinds.length > 1) {
     return [{
       reason: REASON_INVALID_STORAGE,
       message: `spec.storage sets ${kinds.join(' and ')}; set exactly one of pvc, emptyDir or s3.`,
     }];
   }
-  if (spec.replicas > 1 && isSingleWriterPvc(spec)) {
-    return [{
-      reason: REASON_INVALID_STORAGE,
-      message: `spec.replicas is ${spec.replicas} but the PVC is not ReadWriteMany, so only one pod can mount it; ` +
-        'set spec.replicas to 1, or spec.storage.pvc.accessModes to [ReadWriteMany] with a storage class that supports it, or use s3 storage.',
-    }];
-  }
-  if (spec.replicas > 1 && !pvc && !s3) {
-    return [{
-      reason: REASON_INVALID_STORAGE,
-      message: `spec.replicas is ${spec.replicas} with emptyDir storage: each pod would hold different images; ` +
-        'set spec.replicas to 1, or use a ReadWriteMany PVC or s3 storage.',
-    }];
-  }
-  return [];
+  return storageDriverFor(spec).problems(spec).slice(0, 1).map((message) => ({ reason: REASON_INVALID_STORAGE, message }));
 }
 
 /**

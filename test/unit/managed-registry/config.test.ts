@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildConfigMap, buildRegistryConfig } from '../../../../src/controllers/registry/config.js';
+import { buildConfigMap, buildRegistryConfig } from '../../../src/managed-registry/config.js';
 import { OWNER, specWith } from './registry-fixture.js';
 
 /** The parts of distribution's config.yml the assertions read. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { computeConfigHash, hashObject } from '../../../../src/controllers/registry/config-hash.js';
-import { buildHttpSecret } from '../../../../src/controllers/registry/http-secret.js';
-import { buildPersistentVolumeClaim, isSingleWriterPvc } from '../../../../src/controllers/registry/pvc.js';
-import { buildService, registryEndpoint, registryUrl } from '../../../../src/controllers/registry/service.js';
-import { registryChildNames } from '../../../../src/controllers/registry/children.js';
+import { computeConfigHash } from '../../../src/managed-registry/config-hash.js';
+import { hashObject } from '../../../src/runtime/object-hash.js';
+import { buildHttpSecret } from '../../../src/managed-registry/http-secret.js';
+import { buildPersistentVolumeClaim, isSingleWriterPvc } from '../../../src/managed-registry/storage/pvc.js';
+import { buildService, registryEndpoint, registryUrl } from '../../../src/managed-registry/service.js';
+import { registryChildNames } from '../../../src/managed-registry/children.js';
 import { OWNER, specWith } from './registry-fixture.js';
 
 describe('buildHttpSecret', () => {
@@ -70,7 +71,7 @@ describe('buildService and the endpoint', () => {
   ];
   for (const c of endpointCases) {
     it(`endpoint ${c.endpoint}`, () => {
-      const endpoint = registryEndpoint(OWNER, 'main', c.spec);
+      const endpoint = registryEndpoint(OWNER, c.spec);
       expect(endpoint).toBe(c.endpoint);
       expect(registryUrl(endpoint, c.spec)).toBe(c.url);
     });

@@ -1,5 +1,5 @@
 import type { V1Deployment, V1Probe, V1ResourceRequirements } from '@kubernetes/client-node';
-import type { RegistrySpec } from '../../api/registry.js';
+import type { RegistrySpec } from '../api/registry.js';
 import {
   childMetadata,
   CONFIG_HASH_ANNOTATION,
@@ -10,8 +10,8 @@ import {
   type RegistryIdentity,
 } from './children.js';
 import { CONFIG_FILE_KEY, CONFIG_MOUNT_DIR } from './config.js';
-import { buildPodStorage } from './pod-storage.js';
-import { isSingleWriterPvc } from './pvc.js';
+import { buildPodVolumes } from './pod-volumes.js';
+import { storageDriverFor } from './storage/index.js';
 
 export const REGISTRY_CONTAINER_NAME = 'registry';
 /** Non-root identity of the registry process; the storage volume is group-owned via fsGroup. */
@@ -63,7 +63,7 @@ function resources(spec: RegistrySpec): V1ResourceRequirements | undefined {
 }
 
 export function buildDeployment(owner: RegistryIdentity, spec: RegistrySpec, inputs: DeploymentInputs): V1Deployment {
-  const { volumes, mounts, env } = buildPodStorage(spec, inputs.names);
+  const { volumes, mounts, env } = buildPodVolumes(spec, inputs.names);
   const { readiness, liveness } = probes(spec);
   const containerResources = resources(spec);
   return {
@@ -76,7 +76,7 @@ export function buildDeployment(owner: RegistryIdentity, spec: RegistrySpec, inp
       // A ReadWriteOnce volume attaches to one node: during a rolling update the new pod would
       // wait for the old one's volume forever (and two writers on one filesystem store would
       // race). Recreate stops the old pod first; other storage rolls without downtime.
-      strategy: isSingleWriterPvc(spec)
+      strategy: storageDriverFor(spec).singleWriter(spec)
         ? { type: 'Recreate' }
         : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
