@@ -17,7 +17,7 @@ import { readJobOutputAnnotation, resolveRegistryThroughStandIn, resolveReplicas
 import { freeLoopbackPort } from '../test/harness/registry.js';
 import { pushImage, pushIndex, pushSignature } from '../test/harness/fixtures.js';
 import { parseOperatorConfig } from '../src/config/operator-config.js';
-import { AdmissionWebhook } from '../src/controllers/webhook/admission-webhook.js';
+import { AdmissionWebhook } from '../src/admission/webhook/admission-webhook.js';
 import { probeRegistryV2 } from '../src/controllers/registry/endpoint-probe.js';
 import { createOperatorControllers } from '../src/operator/controllers.js';
 import { createKubeClients, loadKubeConfig } from '../src/runtime/kube-client.js';
@@ -132,9 +132,7 @@ async function main(): Promise<void> {
       admission: { ...fromDeploy.admission, webhook: { host: '127.0.0.1', port, url: `https://127.0.0.1:${port}/validate` } },
     });
     const webhook = new AdmissionWebhook({ config, clients: createKubeClients(operatorConfig), logger: createRootLogger({ level: 'silent' }) });
-    const webhookStarted = webhook.start();
-    webhook.startLeading();
-    await webhookStarted;
+    await webhook.start();
     cleanups.unshift(() => webhook.stop());
     const kubeConfig = loadKubeConfig({ kubeconfigPath: kc });
     const kubelet = await startStandInKubelet({ kubeConfig, pollIntervalMs: 250 });

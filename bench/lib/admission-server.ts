@@ -5,7 +5,10 @@
  * same JSON body parsing. Prints `{"port":N}` once listening; SIGTERM, or the end of stdin (the bench died), stops it.
  */
 import Fastify from 'fastify';
-import { AdmissionPolicyHolder, buildWebhookServer, createCertificateAuthority, issueServingCertificate, MutableCertificateSource } from '../../src/admission/index.js';
+import { MutableCertificateSource } from '../../src/admission/certificate-source.js';
+import { createCertificateAuthority, issueServingCertificate } from '../../src/admission/certs/issue-certificates.js';
+import { AdmissionPolicyHolder } from '../../src/admission/policy.js';
+import { buildWebhookServer } from '../../src/admission/webhook-server.js';
 
 const mode = process.argv[2];
 const now = new Date();

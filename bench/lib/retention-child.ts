@@ -5,7 +5,7 @@
  */
 import { retentionPolicySpecSchema } from '../../src/api/retention-policy.js';
 import { RegistryV2Client } from '../../src/registry/client/index.js';
-import { runRetention } from '../../src/retention/run.js';
+import { runRetention } from '../../src/retention/run-retention.js';
 
 export interface ChildResult {
   outcome: string;

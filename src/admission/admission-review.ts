@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DockmasterError } from '../errors.js';
-import { formatIssuePath } from '../config/validate.js';
+import { formatIssuePath } from '../api/schema-parse.js';
 import { decideAdmission, type AdmissionDecision, type AdmissionSubject } from './decision.js';
 import type { AdmissionPolicy } from './policy.js';
 import { MalformedObjectError } from './workload-images.js';

@@ -1,4 +1,4 @@
-import type { AdmissionConfig, AdmissionMode } from '../config/operator-config.js';
+import type { AdmissionConfig, AdmissionMode } from './admission-config.js';
 import { AllowEntryError, parseAllowEntry, type AllowEntry } from './allow-list.js';
 
 /** What the Registry controller supplies for each Registry with `admission.allowed`. */
@@ -51,6 +51,15 @@ export function buildAllowList(
   return { entries, problems };
 }
 
+/**
+ * The namespaces admission never blocks: the configured ones and the operator's own, always, so
+ * the webhook's own pods can start. The one home of that rule: the policy and the webhook
+ * configuration's namespaceSelector both read it from here.
+ */
+export function exemptNamespacesOf(configured: readonly string[], operatorNamespace: string): string[] {
+  return [...new Set([...configured, operatorNamespace])];
+}
+
 /** Builds the policy; the operator's own namespace is always exempt so the webhook's pods can start. */
 export function buildAdmissionPolicy(
   admission: Pick<AdmissionConfig, 'mode' | 'allowedRegistries' | 'exemptNamespaces'>,
@@ -62,7 +71,7 @@ export function buildAdmissionPolicy(
     policy: {
       mode: admission.mode,
       allowList: entries,
-      exemptNamespaces: new Set([...admission.exemptNamespaces, operatorNamespace]),
+      exemptNamespaces: new Set(exemptNamespacesOf(admission.exemptNamespaces, operatorNamespace)),
     },
     problems,
   };

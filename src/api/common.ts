@@ -25,6 +25,11 @@ export const QUANTITY_PATTERN =
   /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 
 /** Name of a Secret in the same namespace as the resource. */
+/** A Kubernetes namespace name (RFC 1123 label). */
+export const namespaceNameSchema = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name (lowercase letters, digits and "-", at most 63)');
+
 export function secretNameSchema(description: string) {
   return z
     .string()

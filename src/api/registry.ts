@@ -3,7 +3,7 @@
  * Service, admission listing and read-only garbage-collection windows.
  */
 import { z } from 'zod';
-import { parseWithSchema } from '../config/validate.js';
+import { parseWithSchema } from './schema-parse.js';
 import { conditionsSchema, quantitySchema, resourceSchema, secretNameSchema, timestampSchema } from './common.js';
 import { cronScheduleSchema, timeZoneSchema } from './cron.js';
 import { positiveDurationSchema } from './duration.js';

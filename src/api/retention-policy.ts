@@ -3,7 +3,7 @@
  * deleted by digest. One schema serves the CRD, the controller and `dockmaster retention plan`.
  */
 import { z } from 'zod';
-import { parseWithSchema } from '../config/validate.js';
+import { parseWithSchema } from './schema-parse.js';
 import { conditionsSchema, countSchema, DNS_LABEL_PATTERN, resourceSchema, secretNameSchema, timestampSchema } from './common.js';
 import { cronScheduleSchema, timeZoneSchema } from './cron.js';
 import { durationSchema } from './duration.js';

@@ -9,7 +9,7 @@ import { buildAdmissionPolicy, type AdmissionPolicy } from '../admission/policy.
 import { MalformedObjectError } from '../admission/workload-images.js';
 import { loadOperatorConfigFile, parseOperatorConfig } from '../config/operator-config.js';
 import { InputValidationError } from '../errors.js';
-import { CommandExitCode, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './main.js';
+import { CommandExitCode, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 
 /**
  * `dockmaster admit`: the webhook's decision, offline. Each object of the file (Pods, pod

@@ -1,4 +1,5 @@
-import { EXIT_FAILURE, main } from './main.js';
+import { EXIT_FAILURE } from './exit-codes.js';
+import { main } from './main.js';
 
 // The process entry point: bin/dockmaster.js (built) and `npm run dockmaster` (tsx) both land here.
 main(process.argv.slice(2)).then(

@@ -5,21 +5,7 @@ import { dockmasterVersion } from '../version.js';
 import { DockmasterError, InputValidationError } from '../errors.js';
 import { registerAdmitCommand } from './admit.js';
 import { registerWebhookCommand } from './webhook.js';
-
-/** Exit codes shared by every subcommand: 0 done, 1 errors (or denials), 2 bad input. */
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_BAD_INPUT = 2;
-
-/** Thrown by a subcommand's action to end with a given exit code (its output already written). */
-export class CommandExitCode extends Error {
-  readonly exitCode: number;
-
-  constructor(exitCode: number) {
-    super(`exit code ${exitCode}`);
-    this.exitCode = exitCode;
-  }
-}
+import { CommandExitCode, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 
 export function buildProgram(): Command {
   const program = new Command('dockmaster')

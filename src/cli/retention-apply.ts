@@ -6,11 +6,11 @@
 import { createInterface } from 'node:readline/promises';
 import { InputValidationError } from '../errors.js';
 import { createRootLogger, silentLogger } from '../logging/logger.js';
-import { executeRetentionPlan, planRetentionRun } from '../retention/executor.js';
-import { renderPlanTable } from '../retention/render.js';
-import { renderRunReportTable, runReportToJson } from '../retention/run-report.js';
-import type { RetentionRunReport } from '../retention/run.js';
-import { EXIT_FAILURE, EXIT_OK } from './main.js';
+import { executeRetentionPlan, planRetentionRun } from '../retention/run-retention.js';
+import { renderPlanTable } from '../retention/plan-output.js';
+import { renderRunReportTable, runReportToJson } from '../retention/report-output.js';
+import type { RetentionRunReport } from '../retention/report.js';
+import { EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 import { createProgressDisplay } from './retention-progress.js';
 import { openRetentionTarget, type RetentionTargetOptions } from './retention-target.js';
 

@@ -1,6 +1,6 @@
 /** The progress bar of `retention plan|apply` on a terminal (stderr): one bar that follows the phase. */
 import cliProgress from 'cli-progress';
-import type { RetentionProgress } from '../retention/run.js';
+import type { RetentionProgress } from '../retention/run-retention.js';
 
 export interface ProgressDisplay {
   update(progress: RetentionProgress): void;

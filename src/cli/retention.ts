@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { planRetentionRun } from '../retention/executor.js';
+import { planRetentionRun } from '../retention/run-retention.js';
 import type { RetentionPlan } from '../retention/plan.js';
-import { renderPlanTable } from '../retention/render.js';
-import { CommandExitCode } from './main.js';
+import { renderPlanTable } from '../retention/plan-output.js';
+import { CommandExitCode } from './exit-codes.js';
 import { applyRetention, type RetentionApplyOptions } from './retention-apply.js';
 import { openRetentionTarget, parseConcurrency, type RetentionTargetOptions } from './retention-target.js';
 

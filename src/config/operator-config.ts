@@ -1,89 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { allowEntrySchema } from '../admission/allow-list.js';
+import { admissionConfigSchema } from '../admission/admission-config.js';
+import { namespaceNameSchema } from '../api/common.js';
 import { InputValidationError } from '../errors.js';
-import { parseWithSchema } from './validate.js';
+import { parseWithSchema } from '../api/schema-parse.js';
 
 /**
  * The operator configuration (a ConfigMap key or a file, YAML or JSON). One strict object per
  * concern: an unknown key is an error that names it, so a typo (`allowedRegistry`) never
  * silently turns a setting off. Add new sections (controllers, leaderElection, …) as siblings
- * of `admission` in `operatorConfigSchema`.
+ * of `admission` in `operatorConfigSchema`; each section's schema lives with the code it configures.
  */
-
-export const admissionModeSchema = z.enum(['enforce', 'warn', 'audit']).meta({
-  description:
-    'enforce: deny objects with images from sources not allowed; warn: admit them with a warning kubectl prints; audit: admit them and record audit annotations.',
-});
-export type AdmissionMode = z.infer<typeof admissionModeSchema>;
-
-/** A Kubernetes namespace name (RFC 1123 label). */
-const namespaceNameSchema = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name (lowercase letters, digits and "-", at most 63)');
-
-export const webhookServerConfigSchema = z.strictObject({
-  host: z.string().default('0.0.0.0').meta({ description: 'Address the webhook server listens on.' }),
-  port: z.number().int().min(1).max(65535).default(9443).meta({ description: 'HTTPS port of the webhook server.' }),
-  certFile: z.string().min(1).optional().meta({
-    description: 'Serving certificate (PEM) to use instead of the operator-managed one, e.g. mounted from a cert-manager Secret; reloaded when it changes.',
-  }),
-  keyFile: z.string().min(1).optional().meta({ description: 'Private key (PEM) of certFile.' }),
-  // The apiserver accepts objects up to 3 MiB and an AdmissionReview carries object and oldObject.
-  bodyLimitBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .default(7 * 1024 * 1024)
-    .meta({ description: 'Largest AdmissionReview body accepted; larger ones get 413.' }),
-  serviceName: z.string().min(1).default('dockmaster-webhook').meta({ description: 'Name of the Service in front of the webhook (the serving certificate names <service>.<namespace>.svc).' }),
-  enabled: z.boolean().optional().meta({
-    description: 'Run the webhook inside `dockmaster operator`. Default: only in a cluster with in-cluster credentials (KUBERNETES_SERVICE_HOST set, no --kubeconfig).',
-  }),
-  register: z.boolean().default(true).meta({ description: 'Manage the ValidatingWebhookConfiguration (the leader applies it with the current caBundle).' }),
-  configurationName: z.string().min(1).default('dockmaster-image-sources').meta({ description: 'Name of the ValidatingWebhookConfiguration.' }),
-  url: z.url({ protocol: /^https$/ }).optional().meta({
-    description: 'clientConfig.url (https://host:port/validate) for a webhook outside the cluster; default: clientConfig.service with serviceName.',
-  }),
-  servicePort: z.number().int().min(1).max(65535).default(443).meta({ description: 'Port of the Service named serviceName.' }),
-  failurePolicy: z.enum(['Fail', 'Ignore']).default('Fail').meta({
-    description: 'Fail: nothing is admitted while the webhook is unreachable (fail closed). Ignore: everything is, unchecked.',
-  }),
-  timeoutSeconds: z.number().int().min(1).max(30).default(5).meta({ description: 'How long the apiserver waits for an answer.' }),
-  matchNamespaceLabels: z.record(z.string(), z.string()).optional().meta({
-    description: 'Check only namespaces carrying all these labels (a staged roll-out); exempt namespaces stay exempt.',
-  }),
-  certificate: z
-    .strictObject({
-      source: z.enum(['operator', 'secret']).default('operator').meta({
-        description: 'operator: the operator keeps its own CA and serving certificate in secretName; secret: read secretName (e.g. issued by cert-manager) and only load it.',
-      }),
-      secretName: z.string().min(1).default('dockmaster-webhook-tls').meta({ description: 'Secret in the operator namespace holding tls.crt, tls.key and ca.crt.' }),
-    })
-    .prefault({})
-    .meta({ description: 'Where the serving certificate comes from when certFile/keyFile are not set.' }),
-});
-export type WebhookServerConfig = z.output<typeof webhookServerConfigSchema>;
-
-export const admissionConfigSchema = z
-  .strictObject({
-    mode: admissionModeSchema.default('enforce'),
-    allowedRegistries: z.array(allowEntrySchema).default([]).meta({
-      description:
-        'Allowed image sources besides Registries with admission.allowed: hosts (registry.example.com:5000, [::1]:5000), repository paths (docker.io/library) or subtrees (ghcr.io/acme/*).',
-    }),
-    exemptNamespaces: z.array(namespaceNameSchema).default(['kube-system']).meta({
-      description: "Namespaces never blocked. The operator's own namespace is always exempt, so the webhook's own pods can start.",
-    }),
-    webhook: webhookServerConfigSchema.prefault({}),
-  })
-  .superRefine((value, ctx) => {
-    if ((value.webhook.certFile === undefined) !== (value.webhook.keyFile === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['webhook', value.webhook.certFile ? 'keyFile' : 'certFile'], message: 'certFile and keyFile go together' });
-    }
-  });
-export type AdmissionConfig = z.output<typeof admissionConfigSchema>;
 
 export const operatorConfigSchema = z.strictObject({
   namespace: namespaceNameSchema.default('dockmaster-system').meta({ description: 'Namespace the operator runs in.' }),
@@ -120,3 +48,5 @@ export async function loadOperatorConfigFile(path: string): Promise<OperatorConf
   }
   return parseOperatorConfigText(text, `operator configuration ${path}`);
 }
+
+export type { AdmissionConfig, AdmissionMode, WebhookServerConfig } from '../admission/admission-config.js';

@@ -6,7 +6,7 @@
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { createRegistryController, type RegistryControllerOptions } from '../controllers/registry/controller.js';
 import { createRegistryGcController, type RegistryGcControllerOptions } from '../controllers/registry-gc/controller.js';
-import { RegistryMaintenanceLocks } from '../controllers/registry-maintenance.js';
+import { RegistryMaintenanceLocks } from '../managed-registry/maintenance-locks.js';
 import { createRetentionPolicyController, type RetentionPolicyControllerOptions } from '../controllers/retention-policy/controller.js';
 import type { ControllerDefinition } from '../runtime/controller.js';
 

@@ -5,6 +5,9 @@
  * (measured: 313 MB peak RSS for 12k tags before, see bench/retention.bench.ts).
  */
 
+/** Tasks of one repository (tag HEADs, manifest reads, deletes of one level) queued at once. */
+export const TASKS_PER_REPOSITORY = 16;
+
 /** Runs `work` on every item, at most `limit` at a time; results in input order. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

@@ -10,7 +10,7 @@
  * re-plans from a fresh listing, so it converges.
  */
 import { REGISTRY_ERROR_CODES, RegistryApiError } from '../registry/client/index.js';
-import type { RetentionOutcome } from './run.js';
+import type { RetentionOutcome } from './report.js';
 
 export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 

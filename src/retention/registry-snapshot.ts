@@ -1,6 +1,6 @@
 import type { RegistryV2Client } from '../registry/client/index.js';
 import type { ManifestSnapshot, RegistrySnapshot, RepositorySnapshot } from './snapshot.js';
-import { mapBounded } from './bounded-work.js';
+import { mapBounded, TASKS_PER_REPOSITORY } from './bounded-work.js';
 import { subjectOfAttachedArtifactTag } from './planner.js';
 
 /**
@@ -8,7 +8,6 @@ import { subjectOfAttachedArtifactTag } from './planner.js';
  * client's connections busy (16 × 16 ≥ any sensible --concurrency), bounded so memory stays flat.
  */
 const REPOSITORIES_AT_ONCE = 16;
-const TASKS_PER_REPOSITORY = 16;
 
 /** What one snapshot cost, for the plan's log line and the request-count benchmark. */
 export interface SnapshotProgress {

@@ -1,10 +1,9 @@
 import { isRegistryNotFound, type RegistryV2Client } from '../registry/client/index.js';
-import { mapBounded } from './bounded-work.js';
+import { mapBounded, TASKS_PER_REPOSITORY } from './bounded-work.js';
 import type { RepositoryRecheck } from './delete-recheck.js';
 import type { RepositorySnapshot } from './snapshot.js';
 
 /** Requests queued at once per repository (the client bounds those in flight). */
-export const TASKS_PER_REPOSITORY = 16;
 
 /**
  * Resolves a repository's tags again just before its deletes (I/O only; delete-recheck.ts

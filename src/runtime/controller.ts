@@ -39,17 +39,35 @@ export interface ReconcileContext {
   clock: Clock;
 }
 
-/** An extra watch: map each event's object to the keys of primaries it affects (e.g. a Secret → Registries using it). */
-export interface WatchSpec {
-  resource: KubeResource;
+/** Which objects of a kind an informer holds; what is omitted falls back to the manager's settings. */
+export interface InformerSelection {
+  /** Overrides the manager's watched namespace, e.g. the operator's own namespace for its Secret. */
+  namespace?: string;
   /** Server-side selector; none means every object of the kind (mind the memory). */
   labelSelector?: string;
+  /**
+   * Server-side field selector, e.g. `metadata.name=<name>` for one object: RBAC can then scope
+   * list and watch with resourceNames.
+   */
+  fieldSelector?: string;
+}
+
+/** An extra watch: map each event's object to the keys of primaries it affects (e.g. a Secret → Registries using it). */
+export interface WatchSpec extends InformerSelection {
+  resource: KubeResource;
   mapToKeys(obj: KubernetesObject): string[];
 }
 
 export interface ControllerDefinition {
   name: string;
   forResource: KubeResource;
+  /** Narrows the primary informer (a singleton controller watches its one object by name). */
+  forSelection?: InformerSelection;
+  /**
+   * Keys reconciled at the start of every leadership term even when no such object exists yet:
+   * for a controller that creates its own primary (the webhook configuration).
+   */
+  startKeys?: string[];
   /** Kinds we create; events map to the owner through ownerReferences (controller: true). */
   owns?: KubeResource[];
   watches?: WatchSpec[];
@@ -126,6 +144,7 @@ export class ControllerRunner {
     for (const obj of this.deps.cache(this.definition.forResource).list()) {
       queue.add(objectKey(obj.metadata?.namespace, obj.metadata?.name ?? ''));
     }
+    for (const key of this.definition.startKeys ?? []) queue.add(key);
     const count = this.definition.workers ?? 2;
     this.workers = Array.from({ length: count }, () => this.work(queue));
     this.log.info({ workers: count }, 'Started controller');

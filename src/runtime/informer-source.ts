@@ -8,6 +8,12 @@ export interface ApiListerWatcherOptions {
   namespace?: string;
   /** Server-side label selector, e.g. MANAGED_BY_SELECTOR for owned kinds. */
   labelSelector?: string;
+  /**
+   * Server-side field selector, e.g. `metadata.name=<name>` to watch ONE object: RBAC can then
+   * scope list and watch with `resourceNames`, because the apiserver authorizes a collection
+   * request against resourceNames only when it carries that field selector.
+   */
+  fieldSelector?: string;
   /** Items per list page (client-go pages at 500). */
   pageSize?: number;
   /** Server-side watch timeout; the server closes the watch after it and we re-watch (client-go: 5–10 min). */
@@ -43,6 +49,7 @@ export function createApiListerWatcher<T extends KubernetesObject>(
       const page = await clients.requestJson<RawList<T>>('GET', path, {
         query: {
           labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
           limit: limit === undefined ? undefined : String(limit),
           continue: continueToken,
         },
@@ -80,6 +87,7 @@ export function createApiListerWatcher<T extends KubernetesObject>(
         timeoutSeconds: options.watchTimeoutSeconds ?? Math.round(300 * (1 + Math.random())),
       };
       if (options.labelSelector) query.labelSelector = options.labelSelector;
+      if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
       let startError: unknown;
       const controller = await watcher.watch(
         path,

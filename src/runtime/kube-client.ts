@@ -227,6 +227,19 @@ export function apiErrorStatus(err: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * The result of a read, or undefined when the object does not exist (404): controller-runtime's
+ * IgnoreNotFound for a get. Every other error is thrown as it came.
+ */
+export async function getOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (apiErrorStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
 /** The body of a failed API request as the apiserver sent it: client-node keeps it as text or as parsed JSON. */
 function apiErrorBody(err: unknown): { raw: unknown; parsed: unknown } {
   const raw = typeof err === 'object' && err !== null ? (err as { body?: unknown }).body : undefined;

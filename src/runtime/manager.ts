@@ -4,7 +4,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { DockmasterError } from '../errors.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
-import { ControllerRunner, ownerKeys, type CacheReader, type ControllerDefinition } from './controller.js';
+import { ControllerRunner, ownerKeys, type CacheReader, type ControllerDefinition, type InformerSelection } from './controller.js';
 import { KubeEventRecorder, type EventRecorder } from './events.js';
 import { Informer, stripManagedFields, type InformerHandlers } from './informer.js';
 import { createApiListerWatcher } from './informer-source.js';
@@ -15,6 +15,8 @@ import { MANAGED_BY_SELECTOR, objectKey, type KubeResource } from './resources.j
 
 export interface ManagerOptions {
   kubeConfig: KubeConfig;
+  /** Clients to use instead of new ones from kubeConfig (a component that already has them). */
+  clients?: KubeClients;
   logger: Logger;
   controllers: ControllerDefinition[];
   /** Watch one namespace only; all namespaces when absent. */
@@ -58,7 +60,7 @@ export class Manager {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger;
     this.metrics = options.metrics ?? new RuntimeMetrics();
-    this.clients = createKubeClients(options.kubeConfig, this.metrics.observeApiRequest);
+    this.clients = options.clients ?? createKubeClients(options.kubeConfig, this.metrics.observeApiRequest);
     const le = options.leaderElection;
     this.identity = (le && le.identity) || `${hostname()}-${randomBytes(4).toString('hex')}`;
     this.events = new KubeEventRecorder(this.clients, {
@@ -114,6 +116,21 @@ export class Manager {
     return this.synced;
   }
 
+  /**
+   * Handlers on a shared informer that run on every replica, leader or not (a webhook's allow
+   * list, its serving certificate). Its cache counts for isReady like the controllers' ones.
+   */
+  watch<T extends KubernetesObject>(resource: KubeResource, selection: InformerSelection, handlers: InformerHandlers<T>): void {
+    const informer = this.informerFor(resource, selection);
+    informer.addHandlers(handlers as InformerHandlers<KubernetesObject>);
+    if (this.started) informer.start();
+  }
+
+  /** Queues a key for a controller (an imperative request such as "rotate now"); a no-op while not leading. */
+  enqueue(controllerName: string, key: string): void {
+    this.runners.find((r) => r.definition.name === controllerName)?.enqueue(key);
+  }
+
   isLeader(): boolean {
     return this.leading;
   }
@@ -140,7 +157,7 @@ export class Manager {
     const enqueue = (keys: string[]): void => keys.forEach((key) => runner.enqueue(key));
     const primaryKey = (obj: KubernetesObject): string[] => [objectKey(obj.metadata?.namespace, obj.metadata?.name ?? '')];
     const primaryHandlers = handlersFor(primaryKey, enqueue);
-    this.informerFor(definition.forResource, undefined).addHandlers({
+    this.informerFor(definition.forResource, definition.forSelection ?? {}).addHandlers({
       ...primaryHandlers,
       onDelete: (obj) => {
         for (const key of primaryKey(obj)) runner.cancelDelayed(key);
@@ -150,21 +167,24 @@ export class Manager {
     const ownedSelector = this.options.ownedLabelSelector ?? MANAGED_BY_SELECTOR;
     for (const owned of definition.owns ?? []) {
       const toOwner = (obj: KubernetesObject): string[] => ownerKeys(obj, definition.forResource);
-      this.informerFor(owned, ownedSelector).addHandlers(handlersFor(toOwner, enqueue));
+      this.informerFor(owned, { labelSelector: ownedSelector }).addHandlers(handlersFor(toOwner, enqueue));
     }
     for (const watch of definition.watches ?? []) {
-      this.informerFor(watch.resource, watch.labelSelector).addHandlers(handlersFor((obj) => watch.mapToKeys(obj), enqueue));
+      this.informerFor(watch.resource, watch).addHandlers(handlersFor((obj) => watch.mapToKeys(obj), enqueue));
     }
   }
 
-  /** One shared informer per (resource, selector); the first registration defines what `cache()` reads. */
-  private informerFor(resource: KubeResource, labelSelector: string | undefined): Informer<KubernetesObject> {
-    const id = `${resourceId(resource)}?${labelSelector ?? ''}`;
+  /** One shared informer per (resource, selection); the first registration defines what `cache()` reads. */
+  private informerFor(resource: KubeResource, selection: InformerSelection): Informer<KubernetesObject> {
+    const { labelSelector, fieldSelector } = selection;
+    const namespace = selection.namespace ?? this.options.namespace;
+    const id = `${resourceId(resource)}?ns=${namespace ?? ''}&l=${labelSelector ?? ''}&f=${fieldSelector ?? ''}`;
     let informer = this.informers.get(id);
     if (!informer) {
       const source = createApiListerWatcher<KubernetesObject>(this.clients, resource, {
-        namespace: this.options.namespace,
-        labelSelector,
+        ...(namespace !== undefined && { namespace }),
+        ...(labelSelector !== undefined && { labelSelector }),
+        ...(fieldSelector !== undefined && { fieldSelector }),
         observe: this.metrics.observeApiRequest,
       });
       informer = new Informer(source, {
@@ -178,7 +198,8 @@ export class Manager {
     }
     // cache() reads the widest informer of a kind: an unselected one (say, every Secret, to find a
     // user's htpasswd Secret) holds everything a label-selected one (our own children) does.
-    if (!this.cacheByResource.has(resourceId(resource)) || labelSelector === undefined) {
+    const unselected = labelSelector === undefined && fieldSelector === undefined && selection.namespace === undefined;
+    if (!this.cacheByResource.has(resourceId(resource)) || unselected) {
       this.cacheByResource.set(resourceId(resource), informer);
     }
     return informer;

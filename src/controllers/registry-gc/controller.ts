@@ -4,7 +4,7 @@ import type { RetentionPolicy } from '../../api/retention-policy.js';
 import { DEFAULT_WINDOW_TIMING, type WindowTiming } from '../../gc/window-decision.js';
 import { defineController, ownerKeys, type ControllerDefinition } from '../../runtime/controller.js';
 import { MANAGED_BY_SELECTOR, RESOURCES } from '../../runtime/resources.js';
-import type { RegistryMaintenanceLocks } from '../registry-maintenance.js';
+import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { readJobPodLogs, resolveReplicasByPodIp, type JobOutputReader, type ReplicaResolver } from './cluster-reads.js';
 import { GarbageCollectionMetrics } from './metrics.js';
 import { reconcileGarbageCollection } from './reconcile.js';

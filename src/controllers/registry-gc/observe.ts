@@ -10,7 +10,8 @@ import { decideWindowTrigger, GC_NOW_ANNOTATION } from '../../gc/window-schedule
 import type { ReconcileContext } from '../../runtime/controller.js';
 import { apiErrorStatus } from '../../runtime/kube-client.js';
 import { collectionPath, RESOURCES } from '../../runtime/resources.js';
-import { RETENTION_RUNNING_CONDITION, type RegistryMaintenanceLocks } from '../registry-maintenance.js';
+import { CONDITION_RUNNING } from '../../api/retention-policy-conditions.js';
+import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { CA_KEY, PASSWORD_KEY, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
 import type { JobOutputReader, RegistryObject, ReplicaResolver } from './cluster-reads.js';
 import { checkReplicaWrites, type ProbeAccess, type WriteExpectation } from './write-probe.js';
@@ -76,12 +77,12 @@ async function retentionBlocker(registry: RegistryObject, ctx: ReconcileContext,
     if (apiErrorStatus(error) !== 404) throw error;
   }
   const running = policies.filter(
-    (p) => p.spec?.registryRef?.name === registry.metadata?.name && p.status?.conditions?.some((c) => c.type === RETENTION_RUNNING_CONDITION && c.status === 'True'),
+    (p) => p.spec?.registryRef?.name === registry.metadata?.name && p.status?.conditions?.some((c) => c.type === CONDITION_RUNNING && c.status === 'True'),
   );
   if (running.length > 0) {
     // Holding the lock while waiting could keep a stale Running=True from being cleared.
     locks.releaseGarbageCollection(key);
-    return `RetentionPolicy ${running.map((p) => p.metadata?.name).join(', ')} (${RETENTION_RUNNING_CONDITION}=True)`;
+    return `RetentionPolicy ${running.map((p) => p.metadata?.name).join(', ')} (${CONDITION_RUNNING}=True)`;
   }
   if (!locks.tryAcquireGarbageCollection(key)) {
     const holder = locks.holderOf(key);

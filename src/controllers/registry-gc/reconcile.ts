@@ -10,7 +10,7 @@ import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorStatus } from '../../runtime/kube-client.js';
 import { collectionPath, objectPath, RESOURCES } from '../../runtime/resources.js';
-import type { RegistryMaintenanceLocks } from '../registry-maintenance.js';
+import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { registryPodNode, type JobOutputReader, type RegistryObject, type ReplicaResolver } from './cluster-reads.js';
 import type { GarbageCollectionMetrics } from './metrics.js';
 import { observeWindow, scheduleOf } from './observe.js';

@@ -1,10 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import { runRetention } from '../../retention/run.js';
+import { runRetention } from '../../retention/run-retention.js';
 import type { Clock } from '../../runtime/clock.js';
 import { defineController, type ControllerDefinition } from '../../runtime/controller.js';
 import { RESOURCES } from '../../runtime/resources.js';
-import type { RegistryMaintenanceLocks } from '../registry-maintenance.js';
+import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { RetentionMetrics } from './metrics.js';
 import { reconcileRetentionPolicy, type RegistryUrlResolver } from './reconcile.js';
 import { PolicyReferenceIndex } from './references.js';

@@ -6,8 +6,8 @@
  * overlap, even across operator restarts.
  */
 import type { Registry } from '../../api/registry.js';
-import type { RegistryKey, RegistryMaintenanceLocks } from '../registry-maintenance.js';
-import type { RetentionRunReport } from '../../retention/run.js';
+import type { RegistryKey, RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
+import type { RetentionRunReport } from '../../retention/report.js';
 
 /** The window phase that blocks retention, or undefined when none does (no window, or Idle). */
 export function blockingWindowPhase(registry: Pick<Registry, 'status'> | undefined): string | undefined {

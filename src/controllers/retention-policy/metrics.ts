@@ -4,7 +4,7 @@
  * one registry (tests run several managers in one process) share the same collectors.
  */
 import { Counter, Histogram, Registry, type Metric } from 'prom-client';
-import type { RetentionRunReport } from '../../retention/run.js';
+import type { RetentionRunReport } from '../../retention/report.js';
 
 export class RetentionMetrics {
   readonly tagsEvaluated: Counter<'policy'>;

@@ -10,7 +10,7 @@ import type { RegistryCredentials } from '../../registry/client/index.js';
 import { credentialsForRegistry, parseDockerConfigJson } from '../../registry/client/index.js';
 import { CA_KEY, PASSWORD_KEY, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
 import { registryEndpoint, registryUrl } from '../../managed-registry/service.js';
-import * as C from './conditions.js';
+import * as C from '../../api/retention-policy-conditions.js';
 
 /** Key of a `kubernetes.io/dockerconfigjson` Secret (spec.external.credentialsSecret). */
 export const DOCKER_CONFIG_KEY = '.dockerconfigjson';

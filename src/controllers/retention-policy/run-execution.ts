@@ -6,7 +6,8 @@
 import type { RetentionPolicySpec } from '../../api/retention-policy.js';
 import type { Logger } from '../../logging/logger.js';
 import { RegistryV2Client } from '../../registry/client/index.js';
-import type { RetentionRunOptions, RetentionRunReport } from '../../retention/run.js';
+import type { RetentionRunOptions } from '../../retention/run-retention.js';
+import type { RetentionRunReport } from '../../retention/report.js';
 import type { RegistryAccess } from './registry-access.js';
 import { failedReport, runErrors } from './run-summary.js';
 

@@ -6,8 +6,8 @@
  */
 import type { RetentionPlanSummary as StatusPlanSummary, RetentionRun } from '../../api/retention-policy.js';
 import type { RetentionPlan } from '../../retention/plan.js';
-import type { RetentionRunReport } from '../../retention/run.js';
-import * as C from './conditions.js';
+import type { RetentionRunReport } from '../../retention/report.js';
+import * as C from '../../api/retention-policy-conditions.js';
 import type { RunTrigger } from './schedule.js';
 
 /** The CRD's bounds (src/api/retention-policy.ts): at most 50 deletions, 20 tags each. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InputValidationError } from '../../errors.js';
-import { parseWithSchema } from '../../config/validate.js';
+import { parseWithSchema } from '../../api/schema-parse.js';
 import type { RegistryCredentials } from './auth.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { formatIssuePath } from '../../config/validate.js';
+import { formatIssuePath } from '../../api/schema-parse.js';
 import { REGISTRY_ERROR_CODES, RegistryApiError } from './errors.js';
 import type { HttpResponse } from './http.js';
 import { errorBodySchema } from './schemas.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { deleteWebhookConfiguration } from '../../../src/controllers/webhook/webhook-registrar.js';
+import { deleteWebhookConfiguration } from '../../../src/admission/webhook/webhook-registration.js';
 import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { kubectl, kubectlOk } from '../../controlplane/kubectl.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { deleteWebhookConfiguration } from '../../../src/controllers/webhook/webhook-registrar.js';
+import { deleteWebhookConfiguration } from '../../../src/admission/webhook/webhook-registration.js';
 import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { kubectl } from '../../controlplane/kubectl.js';

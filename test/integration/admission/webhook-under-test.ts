@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { CertificateLifetimes } from '../../../src/admission/certs/rotation-plan.js';
 import { parseOperatorConfig, type OperatorConfigInput } from '../../../src/config/operator-config.js';
-import { AdmissionWebhook } from '../../../src/controllers/webhook/admission-webhook.js';
-import { deleteWebhookConfiguration } from '../../../src/controllers/webhook/webhook-registrar.js';
+import { AdmissionWebhook } from '../../../src/admission/webhook/admission-webhook.js';
+import { deleteWebhookConfiguration } from '../../../src/admission/webhook/webhook-registration.js';
 import { createRootLogger } from '../../../src/logging/logger.js';
 import { createKubeClients, loadKubeConfig, type KubeClients } from '../../../src/runtime/kube-client.js';
 import { kubectl, type KubectlResult } from '../../controlplane/kubectl.js';
@@ -62,9 +62,8 @@ export async function startWebhookUnderTest(
   await ensureNamespace(clients, operatorNamespace);
   const logger = createRootLogger({ level: process.env.DOCKMASTER_TEST_LOG_LEVEL ?? 'silent' });
   const webhook = new AdmissionWebhook({ config, clients: webhookClients, logger, ...(options.lifetimes && { lifetimes: options.lifetimes }) });
-  const started = webhook.start();
-  webhook.startLeading();
-  await started;
+  // No Lease: this process keeps the Secret and the configuration at once.
+  await webhook.start();
   const namespaces: string[] = options.operatorNamespace ? [] : [operatorNamespace];
   return {
     id,

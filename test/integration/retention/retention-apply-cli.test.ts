@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RetentionRunReportJson } from '../../../src/retention/run-report.js';
+import type { RetentionRunReportJson } from '../../../src/retention/report-output.js';
 import { startRegistry, type RunningRegistry } from '../../harness/registry.js';
 import { plainClient, POLICY_YAML, pushScenario, resolveNow, type Scenario } from './retention-scenario.js';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryV2Client } from '../../../src/registry/client/index.js';
-import { runRetention } from '../../../src/retention/run.js';
-import type { RetentionRunReport } from '../../../src/retention/run.js';
+import { runRetention } from '../../../src/retention/run-retention.js';
+import type { RetentionRunReport } from '../../../src/retention/report.js';
 import { startRegistry, type RunningRegistry } from '../../harness/registry.js';
 import { manifestExists, plainClient, pullCompletely, pushScenario, resolveNow, scenarioSpec, splitRepoTag, type Scenario } from './retention-scenario.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryV2Client } from '../../../src/registry/client/index.js';
-import { runRetention } from '../../../src/retention/run.js';
+import { runRetention } from '../../../src/retention/run-retention.js';
 import { pushImage, tagManifest } from '../../harness/fixtures.js';
 import { startRegistry, type RunningRegistry } from '../../harness/registry.js';
 import { manifestExists, pullCompletely, pushScenario, resolveNow, scenarioSpec } from './retention-scenario.js';

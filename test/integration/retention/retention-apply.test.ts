@@ -4,7 +4,7 @@
  * second run has nothing left to do. Invariants 1-4 of issue 3 on the real system.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runRetention } from '../../../src/retention/run.js';
+import { runRetention } from '../../../src/retention/run-retention.js';
 import { startRegistry, type RunningRegistry } from '../../harness/registry.js';
 import { manifestExists, plainClient, pullCompletely, pushScenario, resolveNow, scenarioSpec, splitRepoTag } from './retention-scenario.js';
 

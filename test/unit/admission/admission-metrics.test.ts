@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { AdmissionPolicyHolder } from '../../../src/admission/policy.js';
 import { buildWebhookServer } from '../../../src/admission/webhook-server.js';
-import { AdmissionMetrics } from '../../../src/controllers/webhook/admission-metrics.js';
+import { AdmissionMetrics } from '../../../src/admission/webhook/admission-metrics.js';
 import { ALLOWED_IMAGE, DISALLOWED_IMAGE, admissionReview, deployment, pod, podSpec } from './fixtures.js';
 
 describe('dockmaster_admission_reviews_total', () => {

@@ -8,7 +8,7 @@ import {
   type WebhookConfigurationSpec,
 } from '../../../src/admission/webhook-configuration.js';
 import { parseOperatorConfig } from '../../../src/config/operator-config.js';
-import { webhookConfigurationSpecFor, webhookEnabledInOperator } from '../../../src/controllers/webhook/webhook-configuration-spec.js';
+import { webhookConfigurationSpecFor, webhookEnabledInOperator } from '../../../src/admission/webhook/webhook-configuration-spec.js';
 
 const PEM_A = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
 const PEM_B = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';

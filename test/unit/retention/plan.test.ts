@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDeleteStillValid } from '../../../src/retention/planner.js';
-import { renderPlanTable } from '../../../src/retention/render.js';
+import { renderPlanTable } from '../../../src/retention/plan-output.js';
 import { planRetention } from '../../../src/retention/planner.js';
 import { daysAgo, digestOf, image, index, NOW, policy, registry } from './fixtures.js';
 

@@ -7,7 +7,7 @@
 import { createRegistryController } from '../../../../src/controllers/registry/controller.js';
 import { probeRegistryV2 } from '../../../../src/controllers/registry/endpoint-probe.js';
 import { createRegistryGcController } from '../../../../src/controllers/registry-gc/controller.js';
-import { RegistryMaintenanceLocks } from '../../../../src/controllers/registry-maintenance.js';
+import { RegistryMaintenanceLocks } from '../../../../src/managed-registry/maintenance-locks.js';
 import { createRootLogger } from '../../../../src/logging/logger.js';
 import { loadKubeConfig } from '../../../../src/runtime/kube-client.js';
 import { Manager } from '../../../../src/runtime/manager.js';

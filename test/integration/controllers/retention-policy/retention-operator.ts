@@ -6,7 +6,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createRegistryController } from '../../../../src/controllers/registry/controller.js';
 import { probeRegistryV2 } from '../../../../src/controllers/registry/endpoint-probe.js';
-import { RegistryMaintenanceLocks } from '../../../../src/controllers/registry-maintenance.js';
+import { RegistryMaintenanceLocks } from '../../../../src/managed-registry/maintenance-locks.js';
 import { createRetentionPolicyController } from '../../../../src/controllers/retention-policy/controller.js';
 import { silentLogger } from '../../../../src/logging/logger.js';
 import { createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';

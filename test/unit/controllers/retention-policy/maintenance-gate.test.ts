@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryMaintenanceLocks } from '../../../../src/controllers/registry-maintenance.js';
+import { RegistryMaintenanceLocks } from '../../../../src/managed-registry/maintenance-locks.js';
 import { blockingWindowPhase, runUnderMaintenanceLock, type GuardedRunSteps } from '../../../../src/controllers/retention-policy/maintenance-gate.js';
 import { failedReport } from '../../../../src/controllers/retention-policy/run-summary.js';
 import type { GarbageCollectionPhase } from '../../../../src/api/registry-gc-status.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planSummarySchema, retentionRunSchema } from '../../../../src/api/retention-policy.js';
 import { boundedPlanSummary, failedReport, lastRunFromReport, runEvent } from '../../../../src/controllers/retention-policy/run-summary.js';
 import type { RetentionPlan } from '../../../../src/retention/plan.js';
-import type { RetentionRunReport } from '../../../../src/retention/run.js';
+import type { RetentionRunReport } from '../../../../src/retention/report.js';
 
 const digest = (i: number): string => `sha256:${i.toString(16).padStart(64, '0')}`;
 

@@ -3,7 +3,7 @@
  * of `--output json` (documented in docs/retention.md) and a table for people.
  */
 import type { RetentionPlan } from './plan.js';
-import type { DeletedManifest, FailedDelete, RetentionOutcome, RetentionRunReport, SkippedDelete } from './run.js';
+import type { DeletedManifest, FailedDelete, RetentionOutcome, RetentionRunReport, SkippedDelete } from './report.js';
 
 export interface RetentionRunReportJson {
   outcome: RetentionOutcome;

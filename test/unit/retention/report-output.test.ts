@@ -1,7 +1,7 @@
 /** The apply report: stable JSON shape and the table people read. */
 import { describe, expect, it } from 'vitest';
-import { renderRunReportTable, runReportToJson } from '../../../src/retention/run-report.js';
-import type { RetentionRunReport } from '../../../src/retention/run.js';
+import { renderRunReportTable, runReportToJson } from '../../../src/retention/report-output.js';
+import type { RetentionRunReport } from '../../../src/retention/report.js';
 import { digestOf } from './fixtures.js';
 
 const report: RetentionRunReport = {

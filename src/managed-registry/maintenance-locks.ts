@@ -6,7 +6,7 @@
  * - In process, this lock: the leader runs both controllers, so a synchronous try-acquire
  *   decides races between them without waiting for informer caches to catch up.
  * - Across operator restarts, the API objects: a retention run marks its RetentionPolicy with
- *   the condition `Running=True` before it starts, and a window records its phase in
+ *   the condition `Running=True` (CONDITION_RUNNING in api/retention-policy-conditions.ts) before it starts, and a window records its phase in
  *   `Registry.status.garbageCollectionWindow`. A new leader reads those (a window in any phase
  *   other than Idle blocks retention; a `Running` policy makes the window wait) and
  *   re-acquires the lock before acting.
@@ -56,6 +56,3 @@ export class RegistryMaintenanceLocks {
     return policy === undefined ? undefined : { kind: 'retention', policy };
   }
 }
-
-/** The condition type a RetentionPolicy carries while a run is in progress. */
-export const RETENTION_RUNNING_CONDITION = 'Running';

@@ -1,6 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { decodeCertificateSecret, encodeCertificateSecret, type StoredCertificates } from '../../admission/certs/certificate-secret.js';
-import { apiErrorStatus, objectPath, collectionPath, RESOURCES, type KubeClients } from '../../runtime/index.js';
+import { apiErrorStatus, type KubeClients } from '../../runtime/kube-client.js';
+import { objectPath, collectionPath, RESOURCES } from '../../runtime/resources.js';
 
 /** The certificate Secret as read for a write: its content and the resourceVersion to write against. */
 export interface StoredCertificatesVersion {

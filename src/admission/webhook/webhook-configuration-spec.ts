@@ -1,16 +1,16 @@
-import type { WebhookConfigurationSpec } from '../../admission/webhook-configuration.js';
-import type { OperatorConfig } from '../../config/operator-config.js';
+import type { AdmissionSettings } from '../admission-config.js';
+import { exemptNamespacesOf } from '../policy.js';
+import type { WebhookConfigurationSettings } from './webhook-registration.js';
 
-/** The ValidatingWebhookConfiguration's settings from the operator configuration (without its caBundle). */
-export function webhookConfigurationSpecFor(config: OperatorConfig): Omit<WebhookConfigurationSpec, 'caBundlePems' | 'caBundlePublishedAt'> {
+/** The ValidatingWebhookConfiguration's settings from the admin's configuration (without its caBundle). */
+export function webhookConfigurationSpecFor(config: AdmissionSettings): WebhookConfigurationSettings {
   const webhook = config.admission.webhook;
   return {
     name: webhook.configurationName,
     ...(webhook.url ? { url: webhook.url } : { service: { namespace: config.namespace, name: webhook.serviceName, port: webhook.servicePort } }),
     failurePolicy: webhook.failurePolicy,
     timeoutSeconds: webhook.timeoutSeconds,
-    // The operator's own namespace is always exempt so the webhook's own pods can start.
-    exemptNamespaces: [...new Set([...config.admission.exemptNamespaces, config.namespace])],
+    exemptNamespaces: exemptNamespacesOf(config.admission.exemptNamespaces, config.namespace),
     ...(webhook.matchNamespaceLabels && { matchNamespaceLabels: webhook.matchNamespaceLabels }),
   };
 }
@@ -22,6 +22,6 @@ export function webhookConfigurationSpecFor(config: OperatorConfig): Omit<Webhoo
  * would block every Pod in the cluster. An explicit --kubeconfig counts as out of cluster, even
  * in a pod (a CI runner driving a test apiserver).
  */
-export function webhookEnabledInOperator(config: OperatorConfig, runtime: { kubeconfigFlag: boolean; env: NodeJS.ProcessEnv }): boolean {
+export function webhookEnabledInOperator(config: AdmissionSettings, runtime: { kubeconfigFlag: boolean; env: NodeJS.ProcessEnv }): boolean {
   return config.admission.webhook.enabled ?? (!runtime.kubeconfigFlag && Boolean(runtime.env.KUBERNETES_SERVICE_HOST));
 }

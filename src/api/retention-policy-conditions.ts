@@ -3,11 +3,9 @@
  * constants (tests, alerts and `kubectl wait --for=condition=...` match on them); messages are
  * for people and say what to do.
  */
-import { RETENTION_RUNNING_CONDITION } from '../registry-maintenance.js';
-
 export const CONDITION_READY = 'Ready';
-/** True while a run is in progress; garbage-collection windows wait for it (see registry-maintenance.ts). */
-export const CONDITION_RUNNING = RETENTION_RUNNING_CONDITION;
+/** True while a run is in progress; garbage-collection windows wait for it (see managed-registry/maintenance-locks.ts). */
+export const CONDITION_RUNNING = 'Running';
 
 // Ready
 export const REASON_CONFIGURED = 'Configured';

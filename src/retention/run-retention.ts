@@ -1,22 +1,48 @@
 /**
  * runRetention: list the registry (scope from the policy), plan (pure planRetention), and unless
- * dry-run, delete by digest with the re-checks of delete-execution.ts. Never throws for registry
+ * dry-run, delete by digest with the re-checks of execute-deletes.ts. Never throws for registry
  * trouble: a run that cannot list reports outcome Failed with the error.
  */
 import { createScopeMatcher } from '../api/glob.js';
-import { silentLogger } from '../logging/logger.js';
+import { silentLogger, type Logger } from '../logging/logger.js';
 import type { RegistryV2Client } from '../registry/client/index.js';
 import type { RetentionPolicySpec } from '../api/retention-policy.js';
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, runOutcome } from './delete-failures.js';
-import { executeDeletes } from './delete-execution.js';
+import { executeDeletes } from './execute-deletes.js';
 import { orderRepositoryDeletes } from './delete-order.js';
 import type { RetentionPlan } from './plan.js';
 import { planRetention } from './planner.js';
 import { takeRegistrySnapshot } from './registry-snapshot.js';
-import type { DeletedManifest, RetentionProgress, RetentionRunOptions, RetentionRunReport } from './run.js';
+import type { DeletedManifest, RetentionRunReport } from './report.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
-/** Knobs of the executor beyond the shared contract; the defaults suit the CLI and the controller. */
+/** What a run reports while it goes (the CLI's progress bar). */
+export interface RetentionProgress {
+  phase: 'listing' | 'resolving' | 'deleting' | 'done';
+  repositoriesScanned: number;
+  repositoriesTotal: number;
+  tagsResolved: number;
+  deletesDone: number;
+  deletesTotal: number;
+}
+
+export interface RetentionRunOptions {
+  client: RegistryV2Client;
+  /** Shown in the plan, e.g. the registry URL. */
+  registry: string;
+  /** `namespace/name` of the policy, shown in the plan and logs. */
+  policyName: string;
+  spec: RetentionPolicySpec;
+  /** Compute the plan only; no DELETE is sent. */
+  dryRun: boolean;
+  now?: Date;
+  logger?: Logger;
+  onProgress?: (progress: RetentionProgress) => void;
+  /** Aborting stops before the next DELETE; what was done is reported. */
+  signal?: AbortSignal;
+}
+
+/** Knobs of the engine beyond the shared contract; the defaults suit the CLI and the controller. */
 export interface RetentionExecutorTuning {
   /** Failed deletes in a row (after the client's retries) that stop the run. Default 5. */
   maxConsecutiveFailures?: number;

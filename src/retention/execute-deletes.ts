@@ -10,10 +10,10 @@ import { classifyDeleteError, nextFailureState, type DeleteAttemptResult, type F
 import type { RepositoryDeleteOrder } from './delete-order.js';
 import { blockedByReferrer, skipsAfterRecheck } from './delete-recheck.js';
 import type { PlannedDelete } from './plan.js';
-import type { DeletedManifest, FailedDelete, SkippedDelete } from './run.js';
+import type { DeletedManifest, FailedDelete, SkippedDelete } from './report.js';
 import type { RepositorySnapshot } from './snapshot.js';
-import { recheckRepository, TASKS_PER_REPOSITORY } from './tag-recheck.js';
-import { mapBounded } from './bounded-work.js';
+import { recheckRepository } from './tag-recheck.js';
+import { mapBounded, TASKS_PER_REPOSITORY } from './bounded-work.js';
 
 export interface DeleteLedger {
   deleted: DeletedManifest[];

@@ -1,27 +1,36 @@
 import { isIP } from 'node:net';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from 'pino';
-import { FileCertificateSource, type CertificateSource } from '../../admission/certificate-source.js';
-import { webhookServiceDnsNames } from '../../admission/certs/issue-certificates.js';
-import type { CertificateLifetimes } from '../../admission/certs/rotation-plan.js';
-import { AdmissionPolicyHolder } from '../../admission/policy.js';
-import { buildWebhookServer, type WebhookServer } from '../../admission/webhook-server.js';
-import { loadOperatorConfigFile, type OperatorConfig } from '../../config/operator-config.js';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { KubeClients } from '../../runtime/index.js';
+import type { AdmissionSettings } from '../admission-config.js';
+import { FileCertificateSource, type CertificateSource } from '../certificate-source.js';
+import { webhookServiceDnsNames } from '../certs/issue-certificates.js';
+import type { CertificateLifetimes } from '../certs/rotation-plan.js';
+import { CertificateSecretStore } from '../certs/certificate-secret-store.js';
+import { CertificateSecretWatch } from '../certs/certificate-secret-watch.js';
+import { AdmissionPolicyHolder } from '../policy.js';
+import { buildWebhookServer, type WebhookServer } from '../webhook-server.js';
+import type { KubeClients } from '../../runtime/kube-client.js';
+import type { LeaderElectionConfig } from '../../runtime/leader-election.js';
+import { Manager } from '../../runtime/manager.js';
 import { AdmissionMetrics } from './admission-metrics.js';
-import { CertificateSecretStore } from './certificate-secret-store.js';
-import { CertificateSecretWatch } from './certificate-secret-watch.js';
-import { RegistryAllowListFeed } from './registry-allow-list.js';
+import { RegistryAllowListFeed } from './registry-allow-list-feed.js';
 import { webhookConfigurationSpecFor } from './webhook-configuration-spec.js';
-import { WebhookRegistrar, type RegistrarCertificates, type RegistrarOutcome } from './webhook-registrar.js';
+import { WEBHOOK_REGISTRATION_CONTROLLER, WebhookRegistration, type RegistrarCertificates, type RegistrarOutcome } from './webhook-registration.js';
 
 export interface AdmissionWebhookOptions {
-  config: OperatorConfig;
+  config: AdmissionSettings;
   clients: KubeClients;
   logger: Logger;
+  /**
+   * Who keeps the Secret and the webhook configuration: `false` (the default) makes this process
+   * do it at once; a Lease makes only the leader of the replicas do it.
+   */
+  leaderElection?: (Omit<LeaderElectionConfig, 'identity'> & { identity?: string }) | false;
   /** Re-read on change: mode, allowed registries and exemptions apply without a restart. */
   configFile?: string;
+  /** How to read configFile (the configuration layer's loader; admission does not parse the whole file). */
+  loadConfigFile?: (path: string) => Promise<AdmissionSettings>;
   /** Watch Registries in this namespace only (the operator's --watch-namespace). */
   watchNamespace?: string;
   /** Shorter certificate lifetimes (tests); the defaults otherwise. */
@@ -32,37 +41,57 @@ export interface AdmissionWebhookOptions {
 }
 
 /**
- * The admission webhook as a component of a process: every replica serves (allow list fed by
- * Registries, certificate loaded from the Secret or files); the leader also runs the
- * WebhookRegistrar (certificate Secret and ValidatingWebhookConfiguration).
+ * The admission webhook as a component of a process. Every replica serves (allow list fed by
+ * Registries, certificate loaded from the Secret or files); the leader of the webhook's own
+ * Lease also runs the webhook-registration controller (certificate Secret and
+ * ValidatingWebhookConfiguration). All of it runs on one runtime Manager: shared informers,
+ * the shared work queue and leader election, separate from the controllers' Manager.
  */
 export class AdmissionWebhook {
   readonly policy: AdmissionPolicyHolder;
-  private config: OperatorConfig;
+  private config: AdmissionSettings;
   private readonly log: Logger;
-  private readonly feed: RegistryAllowListFeed;
+  private readonly manager: Manager;
   private readonly secretWatch: CertificateSecretWatch | undefined;
+  private readonly registration: WebhookRegistration | undefined;
   private fileSource: FileCertificateSource | undefined;
   private server: WebhookServer | undefined;
-  private registrar: WebhookRegistrar | undefined;
   private stopped = false;
 
   constructor(private readonly options: AdmissionWebhookOptions) {
     this.config = options.config;
     this.log = options.logger.child({ component: 'admission-webhook' });
     this.policy = new AdmissionPolicyHolder(this.config.admission, this.config.namespace);
-    this.feed = new RegistryAllowListFeed(options.clients, this.policy, this.log, options.watchNamespace ? { namespace: options.watchNamespace } : {});
     const webhook = this.config.admission.webhook;
-    if (!webhook.certFile) {
-      this.secretWatch = new CertificateSecretWatch(options.clients, this.config.namespace, webhook.certificate.secretName, this.log);
+    if (webhook.register) {
+      this.registration = new WebhookRegistration({
+        configuration: webhookConfigurationSpecFor(this.config),
+        certificates: { source: 'files' },
+        ...(!webhook.certFile && { secret: { namespace: this.config.namespace, name: webhook.certificate.secretName } }),
+        isServing: () => this.isReady(),
+      });
     }
+    const manager: Manager = new Manager({
+      kubeConfig: options.clients.kubeConfig,
+      clients: options.clients,
+      logger: this.log,
+      ...(options.watchNamespace && { namespace: options.watchNamespace }),
+      controllers: this.registration ? [this.registration.controller(() => manager.enqueue(WEBHOOK_REGISTRATION_CONTROLLER, webhook.configurationName))] : [],
+      leaderElection: options.leaderElection ?? false,
+      eventComponent: 'dockmaster-webhook',
+    });
+    this.manager = manager;
+    new RegistryAllowListFeed(manager, this.policy, this.log);
+    if (!webhook.certFile) {
+      this.secretWatch = new CertificateSecretWatch(manager, this.config.namespace, webhook.certificate.secretName, this.log);
+    }
+    this.registration?.setCertificates(this.registrarCertificates());
   }
 
-  /** Starts the watches, waits for a certificate, and listens. Resolves once serving. */
+  /** Starts the watches (and, when leading, the registration), waits for a certificate, and listens. Resolves once serving. */
   async start(): Promise<void> {
-    this.feed.start();
-    this.secretWatch?.start();
     if (this.options.configFile) watchFile(this.options.configFile, { interval: this.options.configFilePollMs ?? 5_000, persistent: false }, this.reloadConfig);
+    await this.manager.start();
     const webhook = this.config.admission.webhook;
     let source: CertificateSource;
     if (webhook.certFile && webhook.keyFile) {
@@ -72,16 +101,15 @@ export class AdmissionWebhook {
       this.log.info({ secret: `${this.config.namespace}/${webhook.certificate.secretName}` }, 'Waiting for the serving certificate in the Secret');
       source = await this.secretWatch!.waitForCertificate();
     }
-    await this.feed.waitForSync();
     if (this.stopped) return;
-    this.server = buildWebhookServer({ policy: this.policy, certificateSource: source, logger: this.log, bodyLimitBytes: webhook.bodyLimitBytes, isReady: () => this.feed.hasSynced(), onReviewed: new AdmissionMetrics(this.options.metricsRegistry).record });
+    this.server = buildWebhookServer({ policy: this.policy, certificateSource: source, logger: this.log, bodyLimitBytes: webhook.bodyLimitBytes, isReady: () => this.manager.isReady(), onReviewed: new AdmissionMetrics(this.options.metricsRegistry).record });
     await this.server.listen({ host: webhook.host, port: webhook.port });
     this.log.info({ address: this.server.server.address() }, 'Serving admission reviews on /validate');
   }
 
   /** Serving, with the Registry allow list loaded. */
   isReady(): boolean {
-    return this.server !== undefined && this.server.server.listening && this.feed.hasSynced();
+    return this.server !== undefined && this.server.server.listening && this.manager.isReady();
   }
 
   /** The bound port (after start). */
@@ -90,48 +118,27 @@ export class AdmissionWebhook {
     return address && typeof address === 'object' ? address.port : undefined;
   }
 
-  /** Leader only: keep the Secret and the ValidatingWebhookConfiguration. */
-  startLeading(): void {
-    if (!this.config.admission.webhook.register || this.registrar || this.stopped) return;
-    this.registrar = new WebhookRegistrar({
-      clients: this.options.clients,
-      logger: this.log.child({ component: 'webhook-registrar' }),
-      configuration: webhookConfigurationSpecFor(this.config),
-      certificates: this.registrarCertificates(),
-      ...(this.secretWatch && { secretWatch: this.secretWatch }),
-      isServing: () => this.isReady(),
-    });
-    this.registrar.start();
-  }
-
-  async stopLeading(): Promise<void> {
-    const registrar = this.registrar;
-    this.registrar = undefined;
-    await registrar?.stop();
-  }
-
   /** Leader only: a new serving certificate now. */
   async rotateServingCertificate(): Promise<RegistrarOutcome | undefined> {
-    return this.registrar?.rotateServingCertificate();
+    return this.manager.isLeader() ? this.registration?.rotateServingCertificate() : undefined;
   }
 
   /** Leader only: start a CA rotation now. */
   async rotateCertificateAuthority(): Promise<RegistrarOutcome | undefined> {
-    return this.registrar?.rotateCertificateAuthority();
+    return this.manager.isLeader() ? this.registration?.rotateCertificateAuthority() : undefined;
   }
 
   /** Leader only: one reconcile of Secret and configuration, awaited (tests). */
   async reconcileRegistration(): Promise<RegistrarOutcome | undefined> {
-    return this.registrar?.reconcileNow();
+    return this.manager.isLeader() ? this.registration?.reconcileNow() : undefined;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.options.configFile) unwatchFile(this.options.configFile, this.reloadConfig);
-    await this.stopLeading();
+    await this.manager.stop();
     await this.server?.close();
     this.fileSource?.close();
-    await Promise.all([this.feed.stop(), this.secretWatch?.stop()]);
   }
 
   private registrarCertificates(): RegistrarCertificates {
@@ -156,12 +163,13 @@ export class AdmissionWebhook {
 
   private readonly reloadConfig = (): void => {
     const file = this.options.configFile;
-    if (!file) return;
-    loadOperatorConfigFile(file).then(
+    const load = this.options.loadConfigFile;
+    if (!file || !load) return;
+    load(file).then(
       (config) => {
         this.config = { ...config, admission: { ...config.admission, webhook: this.config.admission.webhook } };
         this.policy.setConfig(config.admission, config.namespace);
-        this.registrar?.setConfiguration(webhookConfigurationSpecFor(this.config));
+        this.registration?.setConfiguration(webhookConfigurationSpecFor(this.config));
         this.log.info({ file, mode: config.admission.mode }, 'Reloaded the admission configuration');
       },
       (err: unknown) => this.log.error({ err, file }, 'Failed to reload the configuration; keeping the previous one'),

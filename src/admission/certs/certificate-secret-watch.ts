@@ -1,47 +1,39 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { MutableCertificateSource } from '../../admission/certificate-source.js';
-import { decodeCertificateSecret, type StoredCertificates } from '../../admission/certs/certificate-secret.js';
-import { Informer, RESOURCES, stripManagedFields, type KubeClients } from '../../runtime/index.js';
-import { createNamedObjectListerWatcher } from './named-object-source.js';
+import { MutableCertificateSource } from '../certificate-source.js';
+import { decodeCertificateSecret, type StoredCertificates } from './certificate-secret.js';
+import type { Manager } from '../../runtime/manager.js';
+import { RESOURCES } from '../../runtime/resources.js';
 
 /**
- * Every replica watches the certificate Secret and loads its serving certificate into a
- * MutableCertificateSource, so the HTTPS server swaps it in without a restart. The Secret is
- * written by the leader (operator-managed) or by cert-manager; this only reads it.
+ * Every replica watches the certificate Secret (by name, through a shared informer of its
+ * Manager) and loads its serving certificate into a MutableCertificateSource, so the HTTPS
+ * server swaps it in without a restart. The Secret is written by the leader (operator-managed)
+ * or by cert-manager; this only reads it.
  */
 export class CertificateSecretWatch {
-  private readonly informer: Informer<V1Secret>;
   private source: MutableCertificateSource | undefined;
   private stored: StoredCertificates | undefined;
   private readonly waiters: Array<(source: MutableCertificateSource) => void> = [];
   private readonly listeners = new Set<(stored: StoredCertificates | undefined) => void>();
 
   constructor(
-    clients: KubeClients,
+    manager: Manager,
     readonly namespace: string,
     readonly secretName: string,
     private readonly log: Logger,
   ) {
-    this.informer = new Informer<V1Secret>(createNamedObjectListerWatcher<V1Secret>(clients, RESOURCES.secret, namespace, secretName), {
-      name: `secret/${secretName}`,
-      logger: log,
-      transform: stripManagedFields,
-    });
     const load = (secret: V1Secret | undefined): void => this.load(secret);
-    this.informer.addHandlers({ onAdd: load, onUpdate: (_old, secret) => load(secret), onDelete: () => load(undefined) });
+    manager.watch<V1Secret>(RESOURCES.secret, CertificateSecretWatch.selection(namespace, secretName), {
+      onAdd: load,
+      onUpdate: (_old, secret) => load(secret),
+      onDelete: () => load(undefined),
+    });
   }
 
-  start(): void {
-    this.informer.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.informer.stop();
-  }
-
-  waitForSync(): Promise<void> {
-    return this.informer.waitForSync();
+  /** The informer selection of the Secret: one object by name, so RBAC can scope it with resourceNames. */
+  static selection(namespace: string, secretName: string): { namespace: string; fieldSelector: string } {
+    return { namespace, fieldSelector: `metadata.name=${secretName}` };
   }
 
   /** What the Secret holds now (undefined: no Secret). */

@@ -1,0 +1,76 @@
+/**
+ * The one wiring place of `dockmaster operator` (kubebuilder's main.go): configuration, logger,
+ * metrics, the controllers' Manager, the admission webhook in single-process mode, and the
+ * health server. cli/operator.ts only parses flags and calls runOperator.
+ */
+import { AdmissionWebhook } from '../admission/webhook/admission-webhook.js';
+import { webhookEnabledInOperator } from '../admission/webhook/webhook-configuration-spec.js';
+import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
+import { createRootLogger } from '../logging/logger.js';
+import { buildHealthServer } from '../runtime/health.js';
+import { loadKubeConfig } from '../runtime/kube-client.js';
+import { Manager } from '../runtime/manager.js';
+import { RuntimeMetrics } from '../runtime/metrics.js';
+import { createOperatorControllers } from './controllers.js';
+
+export interface OperatorRunOptions {
+  kubeconfig?: string;
+  config?: string;
+  watchNamespace?: string;
+  healthAddress: string;
+  healthPort: number;
+  leaderElect: boolean;
+  logLevel?: string;
+}
+
+/** Lease of the controllers' leader; the webhook elects its own (WEBHOOK_LEASE_NAME), so neither waits on the other. */
+export const OPERATOR_LEASE_NAME = 'dockmaster-operator';
+export const WEBHOOK_LEASE_NAME = 'dockmaster-webhook';
+
+/** The identity a replica campaigns with: the pod name when the Deployment passes it. */
+export function leaseIdentity(): { identity: string } | Record<string, never> {
+  return process.env.POD_NAME ? { identity: process.env.POD_NAME } : {};
+}
+
+/**
+ * Runs the controllers until SIGTERM/SIGINT: informers, leader election on a Lease in the
+ * operator's namespace, and /healthz, /readyz, /metrics. With the webhook enabled in this process
+ * (single-process mode, for the demo and small clusters), it runs on a Manager of its own with
+ * its own Lease. Resolves once stopped.
+ */
+export async function runOperator(options: OperatorRunOptions): Promise<void> {
+  const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
+  const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
+  const metrics = new RuntimeMetrics({ defaultMetrics: true });
+  const manager = new Manager({
+    kubeConfig: loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
+    logger,
+    metrics,
+    ...(options.watchNamespace ? { namespace: options.watchNamespace } : {}),
+    controllers: createOperatorControllers({ metricsRegistry: metrics.registry }),
+    leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: OPERATOR_LEASE_NAME, ...leaseIdentity() } : false,
+  });
+  let webhook: AdmissionWebhook | undefined;
+  if (webhookEnabledInOperator(config, { kubeconfigFlag: Boolean(options.kubeconfig), env: process.env })) {
+    webhook = new AdmissionWebhook({
+      config,
+      clients: manager.clients,
+      logger,
+      metricsRegistry: metrics.registry,
+      leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: WEBHOOK_LEASE_NAME, ...leaseIdentity() } : false,
+      ...(options.config && { configFile: options.config, loadConfigFile: loadOperatorConfigFile }),
+      ...(options.watchNamespace && { watchNamespace: options.watchNamespace }),
+    });
+    webhook.start().catch((err: unknown) => logger.error({ err }, 'Failed to start the admission webhook; this replica stays not ready'));
+  }
+  const health = buildHealthServer({ metrics, isReady: () => manager.isReady() && (webhook?.isReady() ?? true) });
+  await health.listen({ host: options.healthAddress, port: options.healthPort });
+  logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
+  const stopped = new Promise<void>((resolve) => manager.stopOnSignals(resolve));
+  await manager.start();
+  logger.info({ identity: manager.identity }, 'Started the operator');
+  await stopped;
+  await webhook?.stop();
+  await health.close();
+  logger.info('Stopped the operator');
+}

@@ -1,0 +1,46 @@
+/**
+ * The wiring of `dockmaster webhook`: the admission webhook alone, as its own Deployment runs
+ * it. cli/webhook.ts only parses flags and calls runWebhook.
+ */
+import { AdmissionWebhook } from '../admission/webhook/admission-webhook.js';
+import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
+import { createRootLogger } from '../logging/logger.js';
+import { createKubeClients, loadKubeConfig } from '../runtime/kube-client.js';
+import { leaseIdentity, WEBHOOK_LEASE_NAME } from './run-operator.js';
+
+export interface WebhookRunOptions {
+  kubeconfig?: string;
+  config?: string;
+  watchNamespace?: string;
+  leaderElect: boolean;
+  logLevel?: string;
+}
+
+/**
+ * Runs the admission webhook alone: the HTTPS server with the Registry-fed allow list, its
+ * certificate from files or the Secret, and (unless `admission.webhook.register` is false) the
+ * Secret and ValidatingWebhookConfiguration, kept by this process or, with --leader-elect, by
+ * the leader of its replicas. Resolves once stopped by SIGTERM/SIGINT.
+ */
+export async function runWebhook(options: WebhookRunOptions): Promise<void> {
+  const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
+  const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
+  const clients = createKubeClients(loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}));
+  const webhook = new AdmissionWebhook({
+    config,
+    clients,
+    logger,
+    leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: WEBHOOK_LEASE_NAME, ...leaseIdentity() } : false,
+    ...(options.config && { configFile: options.config, loadConfigFile: loadOperatorConfigFile }),
+    ...(options.watchNamespace && { watchNamespace: options.watchNamespace }),
+  });
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  await Promise.race([webhook.start(), stopped]);
+  const signal = await stopped;
+  logger.info({ signal }, 'Received signal; stopping');
+  await webhook.stop();
+  logger.info({}, 'Stopped the webhook');
+}
