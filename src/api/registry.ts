@@ -198,6 +198,11 @@ export const registryStatusSchema = z
     lastGarbageCollection: lastGarbageCollectionSchema.optional(),
     nextGarbageCollection: timestampSchema('When the next garbage-collection window is due.').optional(),
     garbageCollectionWindow: garbageCollectionWindowSchema.optional(),
+    handledGcNow: z
+      .string()
+      .max(1024)
+      .optional()
+      .meta({ description: 'The value of the dockmaster.dev/gc-now annotation the last window opened for; set the annotation to a new value to open another.' }),
   })
   .meta({ description: 'Observed state of the registry, written by the operator.' });
 

@@ -1,20 +1,15 @@
 /**
  * When a garbage-collection window opens: on `spec.garbageCollection.schedule` (cron in
- * timeZone) or when asked through the gc-now annotation. Level-based like the retention
- * schedule: the next tick counts from the last window's start (or the Registry's creation), so
- * ticks missed while the operator was down collapse into one window.
+ * timeZone) or when asked through the gc-now annotation. The shared schedule decider
+ * (api/run-schedule.ts) decides; this names its trigger the way the window's messages and events
+ * do. The gc-now value acted on is recorded in `status.handledGcNow`, as retention records
+ * `status.handledRunNow`; the annotation is left in place.
  */
-import { nextScheduledRun } from '../api/cron.js';
+import { decideScheduledRun, GC_NOW_ANNOTATION, MAX_REQUEUE_MS } from '../api/run-schedule.js';
 
-/**
- * Set it (any non-empty value, e.g. a timestamp) to open a window now. The operator removes it
- * when the window opens, only if it still holds the value it acted on (a JSON-patch test), so a
- * request made during a window opens another one afterwards.
- */
-export const GC_NOW_ANNOTATION = 'dockmaster.dev/gc-now';
-
+export { GC_NOW_ANNOTATION };
 /** Node timers overflow past ~24.8 days; looking again hourly also absorbs clock jumps. */
-export const MAX_IDLE_REQUEUE_MS = 60 * 60_000;
+export const MAX_IDLE_REQUEUE_MS = MAX_REQUEUE_MS;
 
 export type WindowTrigger = 'Schedule' | 'GcNow';
 
@@ -27,6 +22,8 @@ export interface WindowScheduleInput {
   lastWindowStart?: Date;
   /** Value of the gc-now annotation, if any. */
   gcNow?: string;
+  /** status.handledGcNow: the gc-now value the last window opened for. */
+  handledGcNow?: string;
   now: Date;
 }
 
@@ -38,21 +35,21 @@ export interface WindowScheduleDecision {
   requeueAfterMs?: number;
 }
 
-export function isGcNowPending(value: string | undefined): value is string {
-  return value !== undefined && value.trim() !== '';
-}
-
 export function decideWindowTrigger(input: WindowScheduleInput): WindowScheduleDecision {
-  const base = input.lastWindowStart ?? input.createdAt ?? input.now;
-  const nextWindow = input.suspend ? undefined : nextScheduledRun(input.schedule, input.timeZone, base);
-  const due = nextWindow !== undefined && nextWindow.getTime() <= input.now.getTime();
-  // suspend stops the schedule only; an explicit gc-now is still honoured.
-  const trigger: WindowTrigger | undefined = isGcNowPending(input.gcNow) ? 'GcNow' : due ? 'Schedule' : undefined;
-  const requeueAfterMs =
-    trigger === undefined && nextWindow !== undefined ? Math.min(MAX_IDLE_REQUEUE_MS, nextWindow.getTime() - input.now.getTime()) : undefined;
+  const decision = decideScheduledRun({
+    schedule: input.schedule,
+    timeZone: input.timeZone,
+    suspend: input.suspend,
+    ...(input.createdAt && { createdAt: input.createdAt }),
+    ...(input.lastWindowStart && { lastRunStart: input.lastWindowStart }),
+    ...(input.gcNow !== undefined && { runNow: input.gcNow }),
+    ...(input.handledGcNow !== undefined && { handledRunNow: input.handledGcNow }),
+    now: input.now,
+  });
+  const trigger: WindowTrigger | undefined = decision.trigger === 'RunNow' ? 'GcNow' : decision.trigger;
   return {
     ...(trigger ? { trigger } : {}),
-    ...(nextWindow ? { nextWindow } : {}),
-    ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+    ...(decision.nextRun ? { nextWindow: decision.nextRun } : {}),
+    ...(decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {}),
   };
 }

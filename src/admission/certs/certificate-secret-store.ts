@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { decodeCertificateSecret, encodeCertificateSecret, type StoredCertificates } from '../../admission/certs/certificate-secret.js';
-import { apiErrorStatus, type KubeClients } from '../../runtime/kube-client.js';
+import { getOrUndefined, type KubeClients } from '../../runtime/kube-client.js';
 import { objectPath, collectionPath, RESOURCES } from '../../runtime/resources.js';
 
 /** The certificate Secret as read for a write: its content and the resourceVersion to write against. */
@@ -23,13 +23,9 @@ export class CertificateSecretStore {
   ) {}
 
   async read(): Promise<StoredCertificatesVersion> {
-    try {
-      const secret = await this.clients.requestJson<V1Secret>('GET', objectPath(RESOURCES.secret, this.namespace, this.secretName));
-      return { stored: decodeCertificateSecret(secret.data), ...(secret.metadata?.resourceVersion && { resourceVersion: secret.metadata.resourceVersion }) };
-    } catch (error) {
-      if (apiErrorStatus(error) === 404) return { stored: { authorities: [] } };
-      throw error;
-    }
+    const secret = await getOrUndefined(() => this.clients.requestJson<V1Secret>('GET', objectPath(RESOURCES.secret, this.namespace, this.secretName)));
+    if (!secret) return { stored: { authorities: [] } };
+    return { stored: decodeCertificateSecret(secret.data), ...(secret.metadata?.resourceVersion && { resourceVersion: secret.metadata.resourceVersion }) };
   }
 
   async write(stored: StoredCertificates, resourceVersion: string | undefined): Promise<void> {

@@ -35,6 +35,7 @@ export function scheduleOf(registry: RegistryObject, now: Date): WindowObservati
     ...(created ? { createdAt: new Date(created) } : {}),
     ...(lastStart ? { lastWindowStart: new Date(lastStart) } : {}),
     ...(gcNow !== undefined ? { gcNow } : {}),
+    ...(registry.status?.handledGcNow !== undefined ? { handledGcNow: registry.status.handledGcNow } : {}),
     now,
   });
 }

@@ -8,7 +8,7 @@ import { buildGarbageCollectJob, gcJobLabels } from '../../managed-registry/gc-j
 import { decideWindowStep, type WindowStep, type WindowTiming } from '../../gc/window-decision.js';
 import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
-import { apiErrorStatus } from '../../runtime/kube-client.js';
+import { apiErrorStatus, getOrUndefined } from '../../runtime/kube-client.js';
 import { collectionPath, objectPath, RESOURCES } from '../../runtime/resources.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { registryPodNode, type JobOutputReader, type RegistryObject, type ReplicaResolver } from './cluster-reads.js';
@@ -53,12 +53,7 @@ function nextWindowOf(registry: RegistryObject, now: Date): string | null {
 }
 
 async function readLiveRegistry(ctx: ReconcileContext, request: ReconcileRequest): Promise<RegistryObject | undefined> {
-  try {
-    return await ctx.kube.requestJson<RegistryObject>('GET', objectPath(RESOURCES.registry, request.namespace, request.name));
-  } catch (error) {
-    if (apiErrorStatus(error) === 404) return undefined;
-    throw error;
-  }
+  return getOrUndefined(() => ctx.kube.requestJson<RegistryObject>('GET', objectPath(RESOURCES.registry, request.namespace, request.name)));
 }
 
 async function carryOut(
@@ -79,6 +74,9 @@ async function carryOut(
     ...(step.window ? { window: step.window } : {}),
     ...(step.last ? { last: step.last } : {}),
     ...(nextGarbageCollection !== undefined && (registry.spec.garbageCollection || registry.status?.nextGarbageCollection) ? { nextGarbageCollection } : {}),
+    // The run-now protocol (api/run-schedule.ts): the value acted on goes into status, in the
+    // same write that opens the window; the user's annotation stays where GitOps put it.
+    ...(step.action === 'open-window' && step.trigger === 'GcNow' && gcNowValue(registry) !== undefined ? { handledGcNow: gcNowValue(registry)! } : {}),
   });
   if (patch) {
     await ctx.kube.requestJson('PATCH', objectPath(RESOURCES.registry, namespace, name, 'status'), {
@@ -87,7 +85,6 @@ async function carryOut(
     });
     ctx.log.info({ action: step.action, phase: step.window?.phase, result: step.last?.result }, 'Updated garbage-collection window');
   }
-  if (step.action === 'open-window' && step.trigger === 'GcNow') await consumeGcNow(ctx, registry);
   if (step.action === 'close' || step.action === 'stay-idle') options.locks.releaseGarbageCollection(key);
   if (step.action === 'close' && step.last) options.metrics.observeClosedWindow(key, step.last);
   if (step.event) ctx.events.record(registry, step.event.type, step.event.reason, step.event.message);
@@ -135,21 +132,6 @@ async function deleteEarlierJobs(ctx: ReconcileContext, registry: RegistryObject
   }
 }
 
-/**
- * Removes the gc-now annotation only if it still holds the value this window answered (a
- * JSON-patch test), so a request made in the meantime opens another window later.
- */
-async function consumeGcNow(ctx: ReconcileContext, registry: RegistryObject): Promise<void> {
-  const value = registry.metadata?.annotations?.[GC_NOW_ANNOTATION];
-  if (value === undefined) return;
-  const path = `/metadata/annotations/${GC_NOW_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-  try {
-    await ctx.kube.requestJson('PATCH', objectPath(RESOURCES.registry, registry.metadata?.namespace, registry.metadata?.name ?? ''), {
-      body: [{ op: 'test', path, value }, { op: 'remove', path }],
-      contentType: 'application/json-patch+json',
-    });
-  } catch (error) {
-    const status = apiErrorStatus(error);
-    if (status !== 422 && status !== 404 && status !== 409) throw error;
-  }
+function gcNowValue(registry: RegistryObject): string | undefined {
+  return registry.metadata?.annotations?.[GC_NOW_ANNOTATION];
 }

@@ -6,6 +6,7 @@
  */
 import type { GarbageCollectionWindow, LastGarbageCollection } from '../../api/registry-gc-status.js';
 import type { RegistryStatus } from '../../api/registry.js';
+import { changedStatusFields } from '../../runtime/status-patch.js';
 
 const WINDOW_KEYS = ['phase', 'readOnly', 'startedAt', 'deadline', 'phaseTransitionTime', 'jobName', 'deleteUntagged', 'message'] as const;
 const LAST_KEYS = ['startTime', 'completionTime', 'result', 'blobsDeleted', 'manifestsDeleted', 'bytesFreed', 'message'] as const;
@@ -16,30 +17,22 @@ function whole<T extends object>(keys: readonly (keyof T)[], value: T): Nullable
   return Object.fromEntries(keys.map((k) => [k, value[k] ?? null])) as Nullable<T>;
 }
 
-function same<T extends object>(keys: readonly (keyof T)[], a: T | undefined, b: T): boolean {
-  return keys.every((k) => (a?.[k] ?? null) === (b[k] ?? null));
-}
-
 export interface GcStatusPatch {
   garbageCollectionWindow?: Nullable<GarbageCollectionWindow>;
   lastGarbageCollection?: Nullable<LastGarbageCollection>;
   nextGarbageCollection?: string | null;
+  handledGcNow?: string;
 }
 
-/** The patch from `current` to the wanted fields, or undefined when nothing would change. */
-export function gcStatusPatch(
-  current: RegistryStatus | undefined,
-  wanted: { window?: GarbageCollectionWindow; last?: LastGarbageCollection; nextGarbageCollection?: string | null },
-): GcStatusPatch | undefined {
-  const patch: GcStatusPatch = {};
-  if (wanted.window && !same(WINDOW_KEYS, current?.garbageCollectionWindow, wanted.window)) {
-    patch.garbageCollectionWindow = whole(WINDOW_KEYS, wanted.window);
-  }
-  if (wanted.last && !same(LAST_KEYS, current?.lastGarbageCollection, wanted.last)) {
-    patch.lastGarbageCollection = whole(LAST_KEYS, wanted.last);
-  }
-  if (wanted.nextGarbageCollection !== undefined && (current?.nextGarbageCollection ?? null) !== wanted.nextGarbageCollection) {
-    patch.nextGarbageCollection = wanted.nextGarbageCollection;
-  }
-  return Object.keys(patch).length > 0 ? patch : undefined;
+type WantedGcStatus = { window?: GarbageCollectionWindow; last?: LastGarbageCollection; nextGarbageCollection?: string | null; handledGcNow?: string };
+
+/** The patch from `current` to the wanted fields (only those given), or undefined when nothing would change. */
+export function gcStatusPatch(current: RegistryStatus | undefined, wanted: WantedGcStatus): GcStatusPatch | undefined {
+  const next: GcStatusPatch = {
+    ...(wanted.window && { garbageCollectionWindow: whole(WINDOW_KEYS, wanted.window) }),
+    ...(wanted.last && { lastGarbageCollection: whole(LAST_KEYS, wanted.last) }),
+    ...(wanted.nextGarbageCollection !== undefined && { nextGarbageCollection: wanted.nextGarbageCollection }),
+    ...(wanted.handledGcNow !== undefined && { handledGcNow: wanted.handledGcNow }),
+  };
+  return changedStatusFields(current, next, Object.keys(next) as (keyof RegistryStatus)[]) as GcStatusPatch | undefined;
 }

@@ -1,35 +1,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { defineController, ownerKeys, type ControllerDefinition } from '../../runtime/controller.js';
+import { ReferenceIndex } from '../../runtime/reference-index.js';
 import { RESOURCES } from '../../runtime/resources.js';
 import { RejectedApplies } from './child-apply.js';
 import { probeRegistryV2, resolveThroughService } from './endpoint-probe.js';
 import { reconcileRegistry, type RegistryReconcilerOptions } from './reconcile.js';
 
 export const REGISTRY_CONTROLLER_NAME = 'registry';
-
-/**
- * Which Registries reference which user Secrets (htpasswd, TLS, S3 credentials). Those Secrets
- * carry no label of ours, so their events are mapped back through this index, which every
- * reconcile refreshes. One per controller instance: no module state.
- */
-export class SecretReferenceIndex {
-  private readonly byRegistry = new Map<string, { namespace: string; names: Set<string> }>();
-
-  set(registryKey: string, secretNames: string[]): void {
-    if (secretNames.length === 0) {
-      this.byRegistry.delete(registryKey);
-      return;
-    }
-    const namespace = registryKey.slice(0, registryKey.indexOf('/'));
-    this.byRegistry.set(registryKey, { namespace, names: new Set(secretNames) });
-  }
-
-  registriesUsing(namespace: string, secretName: string): string[] {
-    const keys: string[] = [];
-    for (const [key, ref] of this.byRegistry) if (ref.namespace === namespace && ref.names.has(secretName)) keys.push(key);
-    return keys;
-  }
-}
 
 export type RegistryControllerOptions = Omit<RegistryReconcilerOptions, 'onSecretsReferenced' | 'rejectedApplies'> & { workers?: number };
 
@@ -39,7 +16,8 @@ export type RegistryControllerOptions = Omit<RegistryReconcilerOptions, 'onSecre
  * running outside the cluster cannot resolve Service names).
  */
 export function createRegistryController(options: RegistryControllerOptions = {}): ControllerDefinition {
-  const index = new SecretReferenceIndex();
+  // User Secrets (htpasswd, TLS, S3 credentials) carry no label of ours: their events find the Registries through this.
+  const index = new ReferenceIndex();
   const reconcilerOptions: RegistryReconcilerOptions = {
     resolveEndpoint: 'resolveEndpoint' in options ? options.resolveEndpoint : resolveThroughService,
     probe: options.probe ?? ((url) => probeRegistryV2(url)),
@@ -59,7 +37,7 @@ export function createRegistryController(options: RegistryControllerOptions = {}
         mapToKeys: (secret: KubernetesObject) => {
           const namespace = secret.metadata?.namespace ?? '';
           const owners = ownerKeys(secret, RESOURCES.registry);
-          return [...new Set([...owners, ...index.registriesUsing(namespace, secret.metadata?.name ?? '')])];
+          return [...new Set([...owners, ...index.referrersOf(namespace, secret.metadata?.name ?? '')])];
         },
       },
     ],

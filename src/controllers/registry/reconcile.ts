@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret } from '@kubernetes/client-node';
 import type { Registry, RegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
-import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
+import { apiErrorDetail, apiErrorStatus, getOrUndefined } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
 import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
 import { registryChildNames, type RegistryIdentity } from '../../managed-registry/children.js';
@@ -15,7 +15,7 @@ import { buildPersistentVolumeClaim } from '../../managed-registry/storage/pvc.j
 import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry-spec.js';
 import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import { findSpecProblems, referencedSecretNames, type SpecProblem } from '../../managed-registry/spec-problems.js';
-import { computeRegistryStatus, ownedStatusFields, statusEquals, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
+import { computeRegistryStatus, registryStatusPatch, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
 import * as C from '../../api/registry-conditions.js';
 
 export interface RegistryReconcilerOptions {
@@ -94,10 +94,11 @@ export async function reconcileRegistry(
     ...(applyError ? { applyError } : {}), ...(applyRetrying ? { applyRetrying } : {}), ...(probe ? { probe } : {}),
   };
   const next = computeRegistryStatus(registry, observed, names.deployment, new Date(ctx.clock.now()));
-  if (!statusEquals(registry.status, next)) {
+  const statusPatch = registryStatusPatch(registry.status, next);
+  if (statusPatch) {
     try {
       await ctx.kube.requestJson('PATCH', objectPath(RESOURCES.registry, request.namespace, request.name, 'status'), {
-        body: { status: ownedStatusFields(next) },
+        body: statusPatch,
         contentType: 'application/merge-patch+json',
       });
       ctx.log.info({ conditions: next.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`) }, 'Updated registry status');
@@ -179,12 +180,7 @@ async function ensureChildren(
  * first creation or a lagging cache, never on an idle reconcile).
  */
 async function readHttpSecretPastCache(ctx: ReconcileContext, namespace: string, name: string): Promise<V1Secret | undefined> {
-  try {
-    return await ctx.kube.core.readNamespacedSecret({ name, namespace });
-  } catch (error) {
-    if (apiErrorStatus(error) === 404) return undefined;
-    throw error;
-  }
+  return getOrUndefined(() => ctx.kube.core.readNamespacedSecret({ name, namespace }));
 }
 
 /** Events only when a condition flips (or Degraded says something new), so a registry that stays broken stops writing. */

@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Registry } from '../../api/registry.js';
-import { hashObject } from '../../runtime/object-hash.js';
+import { mergeConditions, type ConditionInput } from '../../runtime/conditions.js';
+import { changedStatusFields } from '../../runtime/status-patch.js';
 import * as C from '../../api/registry-conditions.js';
 import type { SpecProblem } from '../../managed-registry/spec-problems.js';
 
@@ -20,13 +21,6 @@ export interface ObservedRegistryState {
   probe?: { ok: boolean; message: string };
   readOnly: boolean;
   endpoint: string;
-}
-
-interface ConditionInput {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
 }
 
 function readiness(registry: Registry, observed: ObservedRegistryState, deploymentName: string): ConditionInput {
@@ -104,15 +98,6 @@ function readOnlyCondition(observed: ObservedRegistryState): ConditionInput {
     : { type: C.CONDITION_READ_ONLY, status: 'False', reason: C.REASON_READ_WRITE, message: 'Pushes and pulls are accepted.' };
 }
 
-const OWN_CONDITION_TYPES: readonly string[] = [C.CONDITION_READY, C.CONDITION_PROGRESSING, C.CONDITION_DEGRADED, C.CONDITION_READ_ONLY];
-
-/** Keeps `lastTransitionTime` of a condition whose status did not flip. */
-function withTransitionTime(previous: readonly RegistryCondition[], next: ConditionInput, generation: number, now: Date): RegistryCondition {
-  const before = previous.find((c) => c.type === next.type);
-  const lastTransitionTime = before && before.status === next.status ? before.lastTransitionTime : now.toISOString();
-  return { ...next, observedGeneration: generation, lastTransitionTime } as RegistryCondition;
-}
-
 /**
  * The status the Registry should have, computed on a copy of the current one. Fields owned by
  * the garbage-collection state machine (lastGarbageCollection, garbageCollectionWindow) pass
@@ -126,11 +111,13 @@ export function computeRegistryStatus(
 ): RegistryStatus {
   const generation = registry.metadata?.generation ?? 0;
   const previous = registry.status?.conditions ?? [];
-  const ours = [readiness(registry, observed, deploymentName), progressing(registry, observed), degraded(observed), readOnlyCondition(observed)]
-    .map((c) => withTransitionTime(previous, c, generation, now));
   // Conditions of other types (the garbage-collection state machine's) are kept as they are.
-  const theirs = previous.filter((c) => !OWN_CONDITION_TYPES.includes(c.type));
-  const conditions = [...ours, ...theirs];
+  const conditions = mergeConditions(
+    previous,
+    [readiness(registry, observed, deploymentName), progressing(registry, observed), degraded(observed), readOnlyCondition(observed)],
+    generation,
+    now,
+  );
   return {
     ...(registry.status ?? {}),
     observedGeneration: generation,
@@ -153,7 +140,15 @@ export function ownedStatusFields(status: RegistryStatus): Pick<RegistryStatus, 
   };
 }
 
+const OWNED_STATUS_FIELDS = ['observedGeneration', 'endpoint', 'readOnly', 'conditions'] as const;
+
+/** The merge patch body of the owned fields that changed, or undefined when none did (then no write). */
+export function registryStatusPatch(current: RegistryStatus | undefined, next: RegistryStatus): { status: Record<string, unknown> } | undefined {
+  const changes = changedStatusFields(current, ownedStatusFields(next), OWNED_STATUS_FIELDS);
+  return changes ? { status: changes } : undefined;
+}
+
 /** True when writing `next` would change nothing; reconcile then skips the status write. */
 export function statusEquals(current: RegistryStatus | undefined, next: RegistryStatus): boolean {
-  return hashObject(ownedStatusFields(current ?? {})) === hashObject(ownedStatusFields(next));
+  return registryStatusPatch(current, next) === undefined;
 }

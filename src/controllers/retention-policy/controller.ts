@@ -3,11 +3,11 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { runRetention } from '../../retention/run-retention.js';
 import type { Clock } from '../../runtime/clock.js';
 import { defineController, type ControllerDefinition } from '../../runtime/controller.js';
+import { ReferenceIndex } from '../../runtime/reference-index.js';
 import { RESOURCES } from '../../runtime/resources.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { RetentionMetrics } from './metrics.js';
 import { reconcileRetentionPolicy, type RegistryUrlResolver } from './reconcile.js';
-import { PolicyReferenceIndex } from './references.js';
 import type { RetentionRunner } from './run-execution.js';
 
 export const RETENTION_POLICY_CONTROLLER_NAME = 'retention-policy';
@@ -37,7 +37,7 @@ export const resolveThroughServiceUrl: RegistryUrlResolver = (_registry, service
  * runs it held back); Secret events the policies whose credentials they hold.
  */
 export function createRetentionPolicyController(options: RetentionPolicyControllerOptions): ControllerDefinition {
-  const references = new PolicyReferenceIndex();
+  const references = { registries: new ReferenceIndex(), secrets: new ReferenceIndex() };
   const reconcilerOptions = {
     locks: options.locks,
     runRetention: options.runRetention ?? runRetention,
@@ -52,9 +52,9 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
     name: RETENTION_POLICY_CONTROLLER_NAME,
     forResource: RESOURCES.retentionPolicy,
     watches: [
-      { resource: RESOURCES.registry, mapToKeys: (registry) => references.policiesUsingRegistry(namespaceOf(registry), registry.metadata?.name ?? '') },
+      { resource: RESOURCES.registry, mapToKeys: (registry) => references.registries.referrersOf(namespaceOf(registry), registry.metadata?.name ?? '') },
       // Every Secret, unfiltered (user Secrets carry no label of ours); the informer is shared with the Registry controller's.
-      { resource: RESOURCES.secret, mapToKeys: (secret) => references.policiesUsingSecret(namespaceOf(secret), secret.metadata?.name ?? '') },
+      { resource: RESOURCES.secret, mapToKeys: (secret) => references.secrets.referrersOf(namespaceOf(secret), secret.metadata?.name ?? '') },
     ],
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     reconcile: (request, ctx) => reconcileRetentionPolicy(request, ctx, reconcilerOptions),

@@ -9,18 +9,19 @@ import type { Registry } from '../../api/registry.js';
 import { retentionPolicySpecSchema, type RetentionPolicy, type RetentionPolicySpec } from '../../api/retention-policy.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
-import { apiErrorStatus } from '../../runtime/kube-client.js';
+import { getOrUndefined } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../../runtime/resources.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import * as C from '../../api/retention-policy-conditions.js';
 import { blockingWindowPhase, runUnderMaintenanceLock, waitingForWindowMessage, type GuardedRunResult } from './maintenance-gate.js';
 import type { RetentionMetrics } from './metrics.js';
-import type { PolicyReferenceIndex } from './references.js';
+import type { ReferenceIndex } from '../../runtime/reference-index.js';
 import { policyReferences, resolveRegistryAccess, type AccessResult } from './registry-access.js';
 import { executeRetentionRun, type RetentionRunner } from './run-execution.js';
 import { boundedPlanSummary, lastRunFromReport, runEvent } from './run-summary.js';
-import { decideRun, MAX_REQUEUE_MS, nextTick, RUN_NOW_ANNOTATION, type RunDecision, type RunTrigger } from './schedule.js';
-import { desiredStatus, findCondition, statusPatch, type ConditionInput, type DesiredStatusInput } from './status.js';
+import { decideScheduledRun, MAX_REQUEUE_MS, nextTick, RUN_NOW_ANNOTATION, type ScheduleDecision, type ScheduleTrigger } from '../../api/run-schedule.js';
+import type { ConditionInput } from '../../runtime/conditions.js';
+import { desiredStatus, findCondition, statusPatch, type DesiredStatusInput } from './status.js';
 
 export type PolicyObject = RetentionPolicy & KubernetesObject;
 
@@ -36,7 +37,8 @@ export interface RetentionPolicyReconcilerOptions {
   runRetention: RetentionRunner;
   resolveRegistry: RegistryUrlResolver;
   metrics: RetentionMetrics;
-  references: PolicyReferenceIndex;
+  /** Which policies read which Registry and which Secrets, so their events find the policies. */
+  references: { registries: ReferenceIndex; secrets: ReferenceIndex };
   clock?: Clock;
   /** How soon to look again while a window or another run blocks a due run (Registry events also wake us). */
   blockedRetryMs?: number;
@@ -48,7 +50,7 @@ interface PolicyView {
   spec?: RetentionPolicySpec;
   problem?: { reason: string; message: string };
   access?: AccessResult;
-  decision: RunDecision;
+  decision: ScheduleDecision;
 }
 
 function evaluate(policy: PolicyObject, namespace: string, ctx: ReconcileContext, options: RetentionPolicyReconcilerOptions, now: Date): PolicyView {
@@ -62,12 +64,15 @@ function evaluate(policy: PolicyObject, namespace: string, ctx: ReconcileContext
     registry: (name: string) => ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).get(namespace, name),
     secret: (name: string) => ctx.cache<V1Secret>(RESOURCES.secret).get(namespace, name),
   };
-  options.references.set(`${namespace}/${policy.metadata?.name ?? ''}`, policyReferences(spec, lookups));
+  const policyKey = `${namespace}/${policy.metadata?.name ?? ''}`;
+  const references = policyReferences(spec, lookups);
+  options.references.registries.set(policyKey, references.registryName ? [references.registryName] : []);
+  options.references.secrets.set(policyKey, references.secretNames);
   const access = resolveRegistryAccess(namespace, spec, lookups);
   const created = policy.metadata?.creationTimestamp;
   const lastStart = policy.status?.lastRun?.startTime;
   const runNow = policy.metadata?.annotations?.[RUN_NOW_ANNOTATION];
-  const decision = decideRun({
+  const decision = decideScheduledRun({
     schedule: spec.schedule,
     timeZone: spec.timeZone,
     suspend: spec.suspend,
@@ -102,12 +107,7 @@ function idleCondition(policy: PolicyObject, wasRunning: boolean): ConditionInpu
 }
 
 async function readLivePolicy(ctx: ReconcileContext, request: ReconcileRequest): Promise<PolicyObject | undefined> {
-  try {
-    return await ctx.kube.requestJson<PolicyObject>('GET', objectPath(RESOURCES.retentionPolicy, request.namespace, request.name));
-  } catch (error) {
-    if (apiErrorStatus(error) === 404) return undefined;
-    throw error;
-  }
+  return getOrUndefined(() => ctx.kube.requestJson<PolicyObject>('GET', objectPath(RESOURCES.retentionPolicy, request.namespace, request.name)));
 }
 
 async function writeStatus(ctx: ReconcileContext, request: ReconcileRequest, policy: PolicyObject, next: NonNullable<PolicyObject['status']>): Promise<PolicyObject> {
@@ -126,7 +126,10 @@ export async function reconcileRetentionPolicy(request: ReconcileRequest, ctx: R
   const now = (): Date => new Date(clock.now());
   let policy = ctx.cache<PolicyObject>(RESOURCES.retentionPolicy).get(request.namespace, request.name);
   if (!policy || policy.metadata?.deletionTimestamp) {
-    if (!policy) options.references.delete(request.key);
+    if (!policy) {
+      options.references.registries.delete(request.key);
+      options.references.secrets.delete(request.key);
+    }
     return {};
   }
   let view = evaluate(policy, request.namespace, ctx, options, now());
@@ -180,7 +183,7 @@ interface RunContext {
   spec: RetentionPolicySpec;
   access: NonNullable<Extract<AccessResult, { ok: true }>['access']>;
   url: string;
-  trigger: RunTrigger;
+  trigger: ScheduleTrigger;
   /** The tick that made the run due (undefined for run-now without schedule). */
   dueTick: Date | undefined;
   ready: ConditionInput;

@@ -8,7 +8,7 @@ import type { RetentionPlanSummary as StatusPlanSummary, RetentionRun } from '..
 import type { RetentionPlan } from '../../retention/plan.js';
 import type { RetentionRunReport } from '../../retention/report.js';
 import * as C from '../../api/retention-policy-conditions.js';
-import type { RunTrigger } from './schedule.js';
+import type { ScheduleTrigger } from '../../api/run-schedule.js';
 
 /** The CRD's bounds (src/api/retention-policy.ts): at most 50 deletions, 20 tags each. */
 export const PLAN_SUMMARY_MAX_DELETIONS = 50;
@@ -51,7 +51,7 @@ export function describeRun(report: RetentionRunReport): string {
 }
 
 /** status.lastRun from a report. In a dry run the deleted counts are what would have been deleted. */
-export function lastRunFromReport(report: RetentionRunReport, trigger: RunTrigger): RetentionRun {
+export function lastRunFromReport(report: RetentionRunReport, trigger: ScheduleTrigger): RetentionRun {
   const summary = report.plan.summary;
   const dryRun = report.outcome === 'DryRun';
   return {

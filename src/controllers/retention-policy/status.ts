@@ -6,34 +6,14 @@
  */
 import type { Condition, ObjectMeta } from '../../api/common.js';
 import type { RetentionPolicyStatus } from '../../api/retention-policy.js';
-import { hashObject } from '../../runtime/object-hash.js';
-
-export interface ConditionInput {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-}
+import { findCondition as findStatusCondition, mergeConditions, type ConditionInput } from '../../runtime/conditions.js';
+import { changedStatusFields } from '../../runtime/status-patch.js';
 
 /** Status fields this controller writes (all of them: the policy's status is ours alone). */
 export const OWNED_STATUS_FIELDS = ['observedGeneration', 'conditions', 'lastRun', 'nextRun', 'planSummary', 'handledRunNow'] as const;
 
 export function findCondition(status: RetentionPolicyStatus | undefined, type: string): Condition | undefined {
-  return status?.conditions?.find((c) => c.type === type);
-}
-
-/**
- * `inputs` replace the conditions of their types; `lastTransitionTime` moves only when the status
- * flips. Conditions of other types are kept as they are.
- */
-export function mergeConditions(previous: readonly Condition[], inputs: readonly ConditionInput[], generation: number, now: Date): Condition[] {
-  const replaced = new Set(inputs.map((c) => c.type));
-  const updated = inputs.map((input): Condition => {
-    const before = previous.find((c) => c.type === input.type);
-    const lastTransitionTime = before && before.status === input.status ? before.lastTransitionTime : now.toISOString();
-    return { ...input, observedGeneration: generation, lastTransitionTime };
-  });
-  return [...updated, ...previous.filter((c) => !replaced.has(c.type))];
+  return findStatusCondition(status?.conditions, type);
 }
 
 export interface DesiredStatusInput {
@@ -72,15 +52,6 @@ export function desiredStatus(input: DesiredStatusInput): RetentionPolicyStatus 
  * the ones to remove; undefined when nothing changed (then no write at all).
  */
 export function statusPatch(current: RetentionPolicyStatus | undefined, next: RetentionPolicyStatus): { status: Record<string, unknown> } | undefined {
-  const changes: Record<string, unknown> = {};
-  for (const field of OWNED_STATUS_FIELDS) {
-    const before = current?.[field];
-    const after = next[field];
-    if (after === undefined) {
-      if (before !== undefined) changes[field] = null;
-    } else if (before === undefined || hashObject(before) !== hashObject(after)) {
-      changes[field] = after;
-    }
-  }
-  return Object.keys(changes).length > 0 ? { status: changes } : undefined;
+  const changes = changedStatusFields(current, next, OWNED_STATUS_FIELDS);
+  return changes ? { status: changes } : undefined;
 }

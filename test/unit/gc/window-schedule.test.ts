@@ -24,6 +24,14 @@ describe('decideWindowTrigger', () => {
     expect(decideWindowTrigger({ ...base, gcNow: '  ', now: new Date('2025-03-01T10:00:00Z') }).trigger).toBeUndefined();
   });
 
+  it('opens one window per gc-now value: the value recorded in status.handledGcNow never opens another', () => {
+    const asked = '2025-03-01T10:00:00Z';
+    const now = new Date('2025-03-01T10:00:00Z');
+    expect(decideWindowTrigger({ ...base, gcNow: asked, now }).trigger).toBe('GcNow');
+    expect(decideWindowTrigger({ ...base, gcNow: asked, handledGcNow: asked, now }).trigger).toBeUndefined();
+    expect(decideWindowTrigger({ ...base, gcNow: '2025-03-01T11:00:00Z', handledGcNow: asked, now }).trigger).toBe('GcNow');
+  });
+
   it('looks again at least hourly', () => {
     expect(decideWindowTrigger({ ...base, now: new Date('2025-03-01T00:00:00Z') }).requeueAfterMs).toBe(MAX_IDLE_REQUEUE_MS);
   });

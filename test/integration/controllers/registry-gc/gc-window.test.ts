@@ -175,7 +175,9 @@ describe('garbage-collection windows', () => {
     const during = await readRegistry(name);
     expect(during.status?.readOnly).toBe(true);
     expect(during.status?.garbageCollectionWindow?.readOnly).toBe(true);
-    expect(during.metadata?.annotations?.[GC_NOW_ANNOTATION]).toBeUndefined();
+    // The run-now protocol: the value acted on is recorded in status; the annotation stays (GitOps re-applies it).
+    expect(during.metadata?.annotations?.[GC_NOW_ANNOTATION]).toBeDefined();
+    expect(during.status?.handledGcNow).toBe(during.metadata?.annotations?.[GC_NOW_ANNOTATION]);
     const readOnlyUrl = await registryUrl(name);
     expect(await uploadStatus(readOnlyUrl, 'app')).toBe(405);
     const pull = await fetch(`${readOnlyUrl}/v2/app/manifests/v1`, { headers: { accept: MEDIA_TYPES.oci.manifest } });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreV1EventList, V1Deployment } from '@kubernetes/client-node';
 import type { RetentionPolicy } from '../../../../src/api/retention-policy.js';
 import { registryChildNames } from '../../../../src/managed-registry/children.js';
-import { RUN_NOW_ANNOTATION } from '../../../../src/controllers/retention-policy/schedule.js';
+import { RUN_NOW_ANNOTATION } from '../../../../src/api/run-schedule.js';
 import { RegistryV2Client } from '../../../../src/registry/client/index.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { uniqueNamespaceName } from '../../../controlplane/shared.js';

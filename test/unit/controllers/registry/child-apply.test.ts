@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ChildRejectedError, isUpToDate, refusesTheObject, RejectedApplies, withAppliedHash } from '../../../../src/controllers/registry/child-apply.js';
-import { SecretReferenceIndex } from '../../../../src/controllers/registry/controller.js';
 
 const desired: KubernetesObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n', labels: { a: 'b' } } };
 const HASH = 'dockmaster.dev/applied-hash';
@@ -57,18 +56,4 @@ describe('refusesTheObject', () => {
     { status: 429, detail: 'Too many requests', refuses: false },
   ];
   for (const c of cases) it(`${c.status} ${c.detail.slice(0, 50)}`, () => expect(refusesTheObject(c.status, c.detail)).toBe(c.refuses));
-});
-
-describe('SecretReferenceIndex', () => {
-  it('maps a Secret to the Registries of its namespace that use it', () => {
-    const index = new SecretReferenceIndex();
-    index.set('a/main', ['users', 'cert']);
-    index.set('a/other', ['users']);
-    index.set('b/main', ['users']);
-    expect(index.registriesUsing('a', 'users').sort()).toEqual(['a/main', 'a/other']);
-    expect(index.registriesUsing('a', 'cert')).toEqual(['a/main']);
-    expect(index.registriesUsing('a', 'nothing')).toEqual([]);
-    index.set('a/main', []);
-    expect(index.registriesUsing('a', 'cert')).toEqual([]);
-  });
 });

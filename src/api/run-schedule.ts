@@ -1,13 +1,24 @@
 /**
- * When a RetentionPolicy runs: the pure decision from its spec, its status and the clock.
- * Level-based: the next tick is computed from the last run's start (or the policy's creation), so
- * a decision never depends on which event woke the controller, and ticks missed while the
- * operator was down collapse into one run (the run's start moves the base past all of them).
+ * When scheduled work runs: a RetentionPolicy's runs and a Registry's garbage-collection windows
+ * follow the same contract, decided here once, purely, from the spec, the status and the clock.
+ *
+ * - Level-based: the next tick counts from the last run's start (or the object's creation), so a
+ *   decision never depends on which event woke the controller, and ticks missed while the
+ *   operator was down collapse into one run.
+ * - `suspend` stops the schedule only; an explicit run-now request is still honoured (like
+ *   `kubectl create job --from=cronjob`).
+ * - The run-now protocol (one for both kinds): the user sets an annotation to a new value (a
+ *   timestamp reads well); the operator records the value it acted on in status
+ *   (`status.handledRunNow`, `status.handledGcNow`) and never removes the annotation, because
+ *   removing a user's annotation fights GitOps tools that re-apply it. The same value never runs
+ *   twice; an empty value asks for nothing.
  */
-import { nextScheduledRun } from '../../api/cron.js';
+import { nextScheduledRun } from './cron.js';
 
-/** Set it to a new value (e.g. a timestamp) to ask for a run now; the same value never runs twice. */
+/** Set it to a new value to ask a RetentionPolicy for a run now. */
 export const RUN_NOW_ANNOTATION = 'dockmaster.dev/run-now';
+/** Set it to a new value to ask a Registry for a garbage-collection window now. */
+export const GC_NOW_ANNOTATION = 'dockmaster.dev/gc-now';
 
 /**
  * Longest requeue: Node timers overflow past 2^31-1 ms (about 24.8 days) and then fire at once,
@@ -16,49 +27,48 @@ export const RUN_NOW_ANNOTATION = 'dockmaster.dev/run-now';
  */
 export const MAX_REQUEUE_MS = 60 * 60_000;
 
-export type RunTrigger = 'Schedule' | 'RunNow';
+export type ScheduleTrigger = 'Schedule' | 'RunNow';
 
-export interface RunScheduleInput {
+export interface ScheduleInput {
   schedule?: string;
   timeZone: string;
   suspend: boolean;
   /** metadata.creationTimestamp: the base of the first tick. */
   createdAt?: Date;
-  /** status.lastRun.startTime. */
+  /** Start of the last run (or window). */
   lastRunStart?: Date;
   /** Value of the run-now annotation, if set. */
   runNow?: string;
-  /** status.handledRunNow. */
+  /** The value recorded in status when the operator last acted on the annotation. */
   handledRunNow?: string;
   now: Date;
 }
 
-export interface RunDecision {
+export interface ScheduleDecision {
   /** Set when a run is due now, with what asked for it. */
-  trigger?: RunTrigger;
+  trigger?: ScheduleTrigger;
   /** The first tick after the last run (may be past while a run waits); undefined without schedule or when suspended. */
   nextRun?: Date;
   /** When to look again if nothing else wakes the controller; undefined: no time-driven work. */
   requeueAfterMs?: number;
 }
 
-/** True when the annotation holds a value the operator has not yet run for. */
+/** True when the annotation holds a value the operator has not yet acted on. */
 export function isRunNowPending(runNow: string | undefined, handledRunNow: string | undefined): boolean {
   return runNow !== undefined && runNow.trim() !== '' && runNow !== handledRunNow;
 }
 
 /** The first tick after `base`; undefined when there is no schedule, it is suspended, or it never fires again. */
-export function nextTick(input: Pick<RunScheduleInput, 'schedule' | 'timeZone' | 'suspend'>, base: Date): Date | undefined {
+export function nextTick(input: Pick<ScheduleInput, 'schedule' | 'timeZone' | 'suspend'>, base: Date): Date | undefined {
   if (!input.schedule || input.suspend) return undefined;
   return nextScheduledRun(input.schedule, input.timeZone, base);
 }
 
-export function decideRun(input: RunScheduleInput): RunDecision {
+export function decideScheduledRun(input: ScheduleInput): ScheduleDecision {
   const base = input.lastRunStart ?? input.createdAt ?? input.now;
   const nextRun = nextTick(input, base);
   const scheduledDue = nextRun !== undefined && nextRun.getTime() <= input.now.getTime();
-  // Suspend stops the schedule only: an explicit run-now is still honoured (like `kubectl create job --from=cronjob`).
-  const trigger: RunTrigger | undefined = isRunNowPending(input.runNow, input.handledRunNow)
+  const trigger: ScheduleTrigger | undefined = isRunNowPending(input.runNow, input.handledRunNow)
     ? 'RunNow'
     : scheduledDue
       ? 'Schedule'
