@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerFactoryHandler, type RawServerDefault, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { AdmissionReviewError, answerAdmissionReview } from './admission-review.js';
 import type { CertificateSource, ServingCertificate } from './certificate-source.js';
@@ -150,14 +151,17 @@ function swapCertificate(server: HttpsServer, certificate: ServingCertificate, l
 
 /** Status and message for an error raised while handling a request. */
 function describeRequestError(error: FastifyError, bodyLimit: number): { status: number; code: string; message: string } {
-  if (error instanceof AdmissionReviewError) return { status: 400, code: error.code, message: error.message };
+  // Our own errors answer with the catalogue's HTTP status (errors.ts).
+  if (error instanceof AdmissionReviewError) return { status: error.httpStatus, code: error.code, message: error.message };
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, code: 'DM_ERR_BODY_TOO_LARGE', message: `the request body is larger than the limit of ${bodyLimit} bytes` };
+    return cataloguedError('DM_ERR_BODY_TOO_LARGE', `the request body is larger than the limit of ${bodyLimit} bytes`);
   }
-  if (error.validation) {
-    return { status: 400, code: 'DM_ERR_INVALID_ADMISSION_REVIEW', message: `the body is not an AdmissionReview: ${error.message}` };
-  }
+  if (error.validation) return cataloguedError('DM_ERR_INVALID_ADMISSION_REVIEW', `the body is not an AdmissionReview: ${error.message}`);
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return { status, code: error.code ?? 'DM_ERR_BAD_REQUEST', message: error.message };
-  return { status: 500, code: 'DM_ERR_INTERNAL', message: 'internal error while judging the request' };
+  return cataloguedError('DM_ERR_INTERNAL', 'internal error while judging the request');
+}
+
+function cataloguedError(code: ErrorCode, message: string): { status: number; code: string; message: string } {
+  return { status: ERROR_CATALOGUE[code].httpStatus, code, message };
 }

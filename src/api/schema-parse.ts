@@ -12,6 +12,17 @@ export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /**
+ * The first `max` issues of a failed parse of a CR's spec, as a status message names them:
+ * `spec.keep[0].mostRecent: …; spec.schedule: …`. Controllers put it in a SpecInvalid condition.
+ */
+export function describeSpecIssues(error: z.ZodError, max = 3): string {
+  return error.issues
+    .slice(0, max)
+    .map((issue) => `${formatIssuePath(['spec', ...issue.path])}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
  * Parses `input` with `schema`, or throws an InputValidationError whose message lists every
  * offending field by path, so a user sees all the problems of a file at once.
  */

@@ -1,7 +1,5 @@
-/** Exit codes shared by every subcommand: 0 done, 1 errors (or denials), 2 bad input. */
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_BAD_INPUT = 2;
+/** Exit codes shared by every subcommand: 0 done, 1 errors (or denials), 2 bad input; the error catalogue maps each error to one. */
+export { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from '../errors.js';
 
 /** Thrown by a subcommand's action to end with a given exit code (its output already written). */
 export class CommandExitCode extends Error {

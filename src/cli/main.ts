@@ -5,7 +5,7 @@ import { dockmasterVersion } from '../version.js';
 import { DockmasterError, InputValidationError } from '../errors.js';
 import { registerAdmitCommand } from './admit.js';
 import { registerWebhookCommand } from './webhook.js';
-import { CommandExitCode, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
+import { CommandExitCode, EXIT_BAD_INPUT, EXIT_OK } from './exit-codes.js';
 
 export function buildProgram(): Command {
   const program = new Command('dockmaster')
@@ -43,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof DockmasterError) {
       process.stderr.write(`Error [${error.code}]: ${error.message}\n`);
-      return EXIT_FAILURE;
+      // The catalogue says which: 2 for bad input (a flag, a file), 1 for a failure.
+      return error.exitCode;
     }
     throw error;
   }

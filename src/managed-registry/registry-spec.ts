@@ -1,24 +1,26 @@
-import type { Registry, RegistrySpec } from '../api/registry.js';
+import { registrySpecSchema, type Registry, type RegistrySpec } from '../api/registry.js';
 import { REASON_SPEC_INVALID } from '../api/registry-conditions.js';
+import { describeSpecIssues } from '../api/schema-parse.js';
 import type { SpecProblem } from './spec-problems.js';
 
 /**
- * The spec of a cached Registry, checked again here: the CRD's structural schema admits what
- * zod may still reject (cross-field rules), and a Registry stored before a schema change may not
- * match it. A bad spec is a Degraded condition, never a crash loop.
+ * The spec of a cached Registry, parsed again with the zod schema (the one source of truth, as
+ * the RetentionPolicy controller does): the CRD's structural schema admits what zod may still
+ * reject, and a Registry stored before a schema change may not match it. A bad spec is a
+ * SpecInvalid problem naming the field (Degraded), never a crash loop.
  */
-export function readRegistrySpec(registry: Registry): { spec?: RegistrySpec; problems: SpecProblem[] } {
-  const spec = registry.spec as RegistrySpec | undefined;
-  if (!spec || typeof spec !== 'object' || !spec.storage) {
-    return { problems: [{ reason: REASON_SPEC_INVALID, message: 'spec.storage is required: set one of pvc, emptyDir or s3.' }] };
+export function readRegistrySpec(registry: Pick<Registry, 'spec'>): { spec?: RegistrySpec; problems: SpecProblem[] } {
+  const parsed = registrySpecSchema.safeParse(registry.spec);
+  if (!parsed.success) {
+    return { problems: [{ reason: REASON_SPEC_INVALID, message: `${describeSpecIssues(parsed.error)}. Fix the spec.` }] };
   }
-  return { spec: { ...spec, replicas: spec.replicas ?? 1 }, problems: [] };
+  return { spec: parsed.data, problems: [] };
 }
 
 /**
- * Whether the registry must run read-only now: while the garbage-collection window (issue 6's
+ * Whether the registry must run read-only now: while the garbage-collection window (the GC
  * state machine, recorded in status so it survives a restart) holds it so.
  */
-export function wantsReadOnly(registry: Registry): boolean {
+export function wantsReadOnly(registry: Pick<Registry, 'status'>): boolean {
   return registry.status?.garbageCollectionWindow?.readOnly === true;
 }

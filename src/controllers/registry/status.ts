@@ -2,6 +2,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { Registry } from '../../api/registry.js';
 import { mergeConditions, type ConditionInput } from '../../runtime/conditions.js';
 import { changedStatusFields } from '../../runtime/status-patch.js';
+import { ERROR_CATALOGUE } from '../../errors.js';
 import * as C from '../../api/registry-conditions.js';
 import type { SpecProblem } from '../../managed-registry/spec-problems.js';
 
@@ -78,7 +79,8 @@ function degraded(observed: ObservedRegistryState): ConditionInput {
     return { type, status: 'True', reason: first.reason, message: observed.problems.map((p) => p.message).join(' ') };
   }
   if (observed.applyError) {
-    return { type, status: 'True', reason: C.REASON_APPLY_FAILED, message: observed.applyError };
+    // The catalogue's reason for DM_ERR_CHILD_REJECTED (errors.ts), which is what applyError reports.
+    return { type, status: 'True', reason: ERROR_CATALOGUE.DM_ERR_CHILD_REJECTED.reason, message: observed.applyError };
   }
   if (observed.applyRetrying) {
     return { type, status: 'True', reason: C.REASON_APPLY_RETRYING, message: observed.applyRetrying };

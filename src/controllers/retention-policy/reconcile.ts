@@ -7,6 +7,7 @@
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { Registry } from '../../api/registry.js';
 import { retentionPolicySpecSchema, type RetentionPolicy, type RetentionPolicySpec } from '../../api/retention-policy.js';
+import { describeSpecIssues } from '../../api/schema-parse.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { getOrUndefined } from '../../runtime/kube-client.js';
@@ -56,8 +57,7 @@ interface PolicyView {
 function evaluate(policy: PolicyObject, namespace: string, ctx: ReconcileContext, options: RetentionPolicyReconcilerOptions, now: Date): PolicyView {
   const parsed = retentionPolicySpecSchema.safeParse(policy.spec);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
-    return { problem: { reason: C.REASON_SPEC_INVALID, message: `${issues}. Fix the spec.` }, decision: {} };
+    return { problem: { reason: C.REASON_SPEC_INVALID, message: `${describeSpecIssues(parsed.error)}. Fix the spec.` }, decision: {} };
   }
   const spec = parsed.data;
   const lookups = {
