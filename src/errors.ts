@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE = {
   DM_ERR_MALFORMED_OBJECT: badInput('The %s in the AdmissionReview is malformed: %s', 'MalformedObject'),
   DM_ERR_BODY_TOO_LARGE: { ...badInput('The request body is larger than the limit of %s bytes', 'BodyTooLarge'), httpStatus: 413 },
   DM_ERR_BAD_REQUEST: badInput('Bad request: %s', 'BadRequest'),
+  DM_ERR_TOO_MANY_REVIEWS: failure('More than %s reviews in flight', 'Overloaded', 429),
   DM_ERR_INTERNAL: failure('Internal error while judging the request', 'InternalError'),
   // The Kubernetes API and the controller runtime.
   DM_ERR_APPLY: failure('Server-side apply of %s %s failed: %s', 'ApplyFailed'),

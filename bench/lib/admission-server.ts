@@ -20,7 +20,7 @@ const FIXED_REVIEW = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview
 async function start(): Promise<{ port: number; close(): Promise<void> }> {
   if (mode === 'admission') {
     const policy = new AdmissionPolicyHolder({ mode: 'enforce', allowedRegistries: ['registry.k8s.io', 'docker.io/library', 'ghcr.io/acme/*'], exemptNamespaces: ['kube-system'] }, 'dockmaster-system');
-    policy.setRegistrySources([{ registry: 'apps/main', hostnames: ['registry.example.com'], endpoint: 'main.apps.svc:5000' }]);
+    policy.setRegistrySources([{ registry: 'apps/main', namespace: 'apps', clusterWide: true, hostnames: ['registry.example.com'], endpoint: 'main.apps.svc:5000', ignoredHostnames: [] }]);
     const app = buildWebhookServer({ policy, certificateSource: new MutableCertificateSource({ cert: serving.certPem, key: serving.keyPem }) });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return { port: (app.server.address() as { port: number }).port, close: () => app.close() };

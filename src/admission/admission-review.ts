@@ -129,11 +129,14 @@ export function metadataOf(object: unknown): { name?: string; namespace?: string
 export function answerAdmissionReview(
   policy: AdmissionPolicy,
   body: unknown,
+  namespaceLabels: (namespace: string) => Readonly<Record<string, string>> = () => ({}),
 ): { request: AdmissionRequest; decision: AdmissionDecision; review: AdmissionReviewResponse } {
   const request = parseAdmissionReview(body);
   let decision: AdmissionDecision;
   try {
-    decision = decideAdmission(policy, subjectOfRequest(request));
+    const subject = subjectOfRequest(request);
+    // An AdmissionReview carries no namespace labels: the webhook reads them from its Namespace cache.
+    decision = decideAdmission(policy, subject, namespaceLabels(subject.namespace));
   } catch (error) {
     if (error instanceof MalformedObjectError) throw new AdmissionReviewError(`request.object: ${error.message}`);
     throw error;

@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { DockmasterError } from '../errors.js';
 import {
   DEFAULT_DOMAIN,
+  InvalidImageReferenceError,
   isValidPathComponent,
   isValidRegistryHost,
+  parseImageReference,
   type ImageReference,
 } from '../registry/reference.js';
 
 /**
- * Allow-list entries name image sources, never images. Two forms, both matched against the
+ * Allow-list entries name image sources, or exact images. Three forms, all matched against the
  * normalized reference (`nginx` is `docker.io/library/nginx`):
  *
  * - host entry `registry.example.com`, `registry.example.com:5000`, `localhost:5000`,
@@ -20,6 +22,11 @@ import {
  *   `docker.io/library/nginx` and never `docker.io/library-evil/x`.
  *   A trailing `/*` (`ghcr.io/acme/*`) means strictly below: any depth under `ghcr.io/acme/`,
  *   but not a repository named `ghcr.io/acme` itself. `*` anywhere else is refused.
+ * - image entry `docker.io/library/ubuntu:20.14` or `ghcr.io/acme/base@sha256:…`: exactly that
+ *   image, as Gatekeeper's allowedreposv2 does, so an admin can approve a vetted ("golden") image
+ *   without opening its repository. A tag entry admits that tag written without a digest (with a
+ *   digest the runtime pulls the digest, which the tag does not vouch for); a digest entry admits
+ *   that digest, whatever tag is written beside it.
  *
  * An entry must start with a registry host (a name with `.` or `:port`, `localhost`, or a
  * bracketed IPv6 address): `library/nginx` is refused rather than guessed, and no `library/` is
@@ -27,7 +34,8 @@ import {
  */
 export type AllowEntry =
   | { kind: 'host'; text: string; origin: string; host: string }
-  | { kind: 'path'; text: string; origin: string; host: string; path: string; strictlyBelow: boolean };
+  | { kind: 'path'; text: string; origin: string; host: string; path: string; strictlyBelow: boolean }
+  | { kind: 'image'; text: string; origin: string; host: string; path: string; tag?: string; digest?: string };
 
 /** An entry that cannot be understood; the message says how to write it. */
 export class AllowEntryError extends DockmasterError {
@@ -50,7 +58,6 @@ export function parseAllowEntry(text: string, origin = 'operator configuration')
   if (text === '') bad('is empty');
   if (/\s/.test(text)) bad('contains whitespace');
   if (text.includes('://')) bad('must not have a URL scheme: write the host as in an image reference (registry.example.com:5000)');
-  if (text.includes('@')) bad('names an image by digest: entries name a registry host or repository path, without tag or digest');
   const slash = text.indexOf('/');
   const hostText = slash === -1 ? text : text.slice(0, slash);
   const pathText = slash === -1 ? '' : text.slice(slash + 1);
@@ -66,7 +73,7 @@ export function parseAllowEntry(text: string, origin = 'operator configuration')
   if (pathText === '' && slash !== -1) bad('ends with "/": remove it, or write "/*"');
   if (pathText === '' || pathText === '*') return { kind: 'host', text, origin, host };
 
-  if (pathText.includes(':')) bad('has a tag: entries name a registry host or repository path, without tag or digest');
+  if (pathText.includes(':') || pathText.includes('@')) return parseImageEntry(text, origin, bad);
   const strictlyBelow = pathText.endsWith('/*');
   const path = strictlyBelow ? pathText.slice(0, -2) : pathText;
   for (const component of path.split('/')) {
@@ -76,6 +83,26 @@ export function parseAllowEntry(text: string, origin = 'operator configuration')
     if (!isValidPathComponent(component)) bad(`has an invalid path segment "${component}"`);
   }
   return { kind: 'path', text, origin, host, path, strictlyBelow };
+}
+
+/** An exact-image entry (`repository:tag` or `repository@digest`), parsed as the runtime parses images. */
+function parseImageEntry(text: string, origin: string, bad: (why: string) => never): AllowEntry {
+  if (text.includes('*')) bad('uses "*" in an exact image: name one image, or a repository path without tag or digest');
+  let reference: ImageReference;
+  try {
+    reference = parseImageReference(text);
+  } catch (error) {
+    if (!(error instanceof InvalidImageReferenceError)) throw error;
+    return bad(`is not a valid image reference: ${error.message}`);
+  }
+  return {
+    kind: 'image',
+    text,
+    origin,
+    host: comparableHost(reference),
+    path: reference.path,
+    ...(reference.digest ? { digest: reference.digest } : reference.tag ? { tag: reference.tag } : {}),
+  };
 }
 
 /** A zod string that must be a valid entry; the issue message is the entry error. */
@@ -98,6 +125,10 @@ export function comparableHost(reference: ImageReference): string {
 export function entryAllows(entry: AllowEntry, reference: ImageReference): boolean {
   if (comparableHost(reference) !== entry.host) return false;
   if (entry.kind === 'host') return true;
+  if (entry.kind === 'image') {
+    if (reference.path !== entry.path) return false;
+    return entry.digest !== undefined ? reference.digest === entry.digest : reference.digest === undefined && reference.tag === entry.tag;
+  }
   const below = reference.path.startsWith(`${entry.path}/`);
   return entry.strictlyBelow ? below : below || reference.path === entry.path;
 }

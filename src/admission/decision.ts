@@ -1,6 +1,6 @@
 import { InvalidImageReferenceError, parseImageReference } from '../registry/reference.js';
 import { describeAllowList, findAllowingEntry, type AllowEntry } from './allow-list.js';
-import type { AdmissionPolicy } from './policy.js';
+import { namespacePolicy, type AdmissionPolicy, type NamespacePolicy } from './policy.js';
 import {
   extractContainerImages,
   extractLegacyEphemeralContainerImages,
@@ -35,6 +35,8 @@ export interface ImageJudgement {
   allowedBy?: string;
   /** Why it is not admitted, when it is not. */
   problem?: string;
+  /** Denied in every mode: a string the runtime resolves from the node's images, not from a registry. */
+  alwaysDenied?: boolean;
 }
 
 export interface AdmissionDecision {
@@ -53,21 +55,52 @@ export interface AdmissionDecision {
 /** The audit annotation key (the apiserver prefixes it with the webhook's name). */
 export const AUDIT_ANNOTATION_KEY = 'images-not-allowed';
 
-type ImageVerdict = Omit<ImageJudgement, 'container'>;
+/** Past this many containers in one object, it is denied without judging each (a flood bound). */
+export const MAX_CONTAINERS_PER_OBJECT = 500;
+/** A denial lists this many violations, then "and K more" (the message stays small). */
+export const MAX_VIOLATIONS_LISTED = 20;
+
+interface ImageVerdict extends Omit<ImageJudgement, 'container'> {
+  /** Pinned by digest (`@sha256:…`). */
+  pinned?: boolean;
+  /** Tagged latest, or written without tag or digest (which pulls latest). */
+  latest?: boolean;
+}
+
+/**
+ * Strings a container runtime resolves against the images already on the node instead of
+ * pulling by name: an image ID (`sha256:<hex>`, which would otherwise normalize to the
+ * innocent-looking `docker.io/library/sha256:<hex>`) or a bare hex ID prefix (`3f57d9401f8d`,
+ * which cri-dockerd and containerd's CRI look up as a truncated image ID). Admitting one lets a
+ * pod run whatever image a node happens to hold, whatever the allow list says.
+ */
+const LOCAL_IMAGE_ID = /^(sha256:[a-f0-9]{1,64}|[a-f0-9]{12,64})(@.*)?$/i;
+
+function localResolution(image: string): string | undefined {
+  if (!LOCAL_IMAGE_ID.test(image)) return undefined;
+  return (
+    'is an image ID, which the container runtime resolves from the images already on the node instead of pulling it from a registry; ' +
+    'write the repository with the digest instead, e.g. registry.example.com/app@sha256:…'
+  );
+}
 
 /** The verdict on one image string: a pure function of the allow list and the string. */
 function judgeImageString(allowList: readonly AllowEntry[], image: string): ImageVerdict {
+  const local = localResolution(image);
   let reference;
   try {
     reference = parseImageReference(image);
   } catch (error) {
     if (!(error instanceof InvalidImageReferenceError)) throw error;
-    return { problem: `is not a valid image reference: ${error.message}` };
+    const invalid = `is not a valid image reference: ${error.message}`;
+    return local ? { problem: `${invalid}; it ${local.slice('is '.length)}`, alwaysDenied: true } : { problem: invalid };
   }
+  if (local) return { problem: local, alwaysDenied: true };
   const normalized = reference.toString();
+  const shape = { pinned: reference.digest !== undefined, latest: reference.digest === undefined && (reference.tag === undefined || reference.tag === 'latest') };
   const entry = findAllowingEntry(allowList, reference);
-  if (entry) return { normalized, allowedBy: entry.text };
-  return { normalized, problem: 'is not from an allowed source' };
+  if (entry) return { normalized, allowedBy: entry.text, ...shape };
+  return { normalized, problem: 'is not from an allowed source', ...shape };
 }
 
 /**
@@ -80,8 +113,8 @@ const verdictCache = new WeakMap<readonly AllowEntry[], Map<string, ImageVerdict
 /** Past this many distinct images per allow list, start over (a bound, not an LRU: misses are cheap). */
 const VERDICT_CACHE_MAX = 4096;
 
-/** Judges one image against the allow list. */
-export function judgeImage(allowList: readonly AllowEntry[], container: ContainerImage): ImageJudgement {
+/** Judges one image against the allow list (and, when given, the namespace's digest and latest rules). */
+export function judgeImage(allowList: readonly AllowEntry[], container: ContainerImage, rules?: Pick<NamespacePolicy, 'requireDigest' | 'denyLatest'>): ImageJudgement {
   let verdicts = verdictCache.get(allowList);
   if (!verdicts) {
     verdicts = new Map();
@@ -93,7 +126,14 @@ export function judgeImage(allowList: readonly AllowEntry[], container: Containe
     if (verdicts.size >= VERDICT_CACHE_MAX) verdicts.clear();
     verdicts.set(container.image, verdict);
   }
-  return { container, ...verdict };
+  const { pinned, latest, ...judgement } = verdict;
+  if (judgement.problem === undefined && rules?.requireDigest && !pinned) {
+    return { container, ...judgement, allowedBy: undefined, problem: 'is not pinned by digest; this namespace requires image@sha256:…' } as ImageJudgement;
+  }
+  if (judgement.problem === undefined && rules?.denyLatest && latest) {
+    return { container, ...judgement, allowedBy: undefined, problem: 'uses the latest tag (written or implied by no tag); this namespace requires a version tag or a digest' } as ImageJudgement;
+  }
+  return { container, ...judgement };
 }
 
 /**
@@ -102,7 +142,7 @@ export function judgeImage(allowList: readonly AllowEntry[], container: Containe
  * removed, a label added, a Deployment scaled) of objects created before a policy change must
  * never be blocked, or such objects could not even be deleted cleanly.
  */
-export function decideAdmission(policy: AdmissionPolicy, subject: AdmissionSubject): AdmissionDecision {
+export function decideAdmission(policy: AdmissionPolicy, subject: AdmissionSubject, namespaceLabels: Readonly<Record<string, string>> = {}): AdmissionDecision {
   const display = { kind: subject.kind, namespace: subject.namespace, name: subject.name || '(generated name)' };
   const notChecked = (verdict: 'exempt' | 'not-checked', message: string): AdmissionDecision => ({
     allowed: true, verdict, subject: display, images: [], violations: [], message, warnings: [], auditAnnotations: {},
@@ -120,10 +160,18 @@ export function decideAdmission(policy: AdmissionPolicy, subject: AdmissionSubje
     return notChecked('exempt', `namespace ${subject.namespace} is exempt from image source checks`);
   }
 
-  const unchanged = subject.operation === 'UPDATE' ? imagesOfOldObject(subject) : new Set<string>();
-  const images = containers.filter((c) => !unchanged.has(c.image)).map((c) => judgeImage(policy.allowList, c));
-  const violations = images.filter((j) => j.problem !== undefined);
   const where = `${display.kind} ${display.namespace}/${display.name}`;
+  if (containers.length > MAX_CONTAINERS_PER_OBJECT) {
+    return {
+      allowed: false, verdict: 'denied', subject: display, images: [], violations: [],
+      message: `${where}: ${containers.length} containers, more than the ${MAX_CONTAINERS_PER_OBJECT} dockmaster judges in one object; split the workload.`,
+      warnings: [], auditAnnotations: {},
+    };
+  }
+  const local = namespacePolicy(policy, subject.namespace, namespaceLabels);
+  const unchanged = subject.operation === 'UPDATE' ? imagesOfOldObject(subject) : new Set<string>();
+  const images = containers.filter((c) => !unchanged.has(c.image)).map((c) => judgeImage(local.allowList, c, local));
+  const violations = images.filter((j) => j.problem !== undefined);
   if (violations.length === 0) {
     const checked = images.length === containers.length ? `${images.length}` : `${images.length} new or changed`;
     return {
@@ -132,12 +180,15 @@ export function decideAdmission(policy: AdmissionPolicy, subject: AdmissionSubje
     };
   }
 
-  const allowed = `Allowed sources: ${describeAllowList(policy.allowList)}`;
-  const lines = violations.map((v) => `- ${describeViolation(v)}`);
-  const heading = `${where}: ${violations.length} container image(s) not allowed (dockmaster ${policy.mode} mode):`;
+  const allowed = `Allowed sources: ${describeAllowList(local.allowList)}`;
+  const lines = violations.slice(0, MAX_VIOLATIONS_LISTED).map((v) => `- ${describeViolation(v)}`);
+  if (violations.length > MAX_VIOLATIONS_LISTED) lines.push(`- and ${violations.length - MAX_VIOLATIONS_LISTED} more`);
+  const heading = `${where}: ${violations.length} container image(s) not allowed (dockmaster ${local.mode} mode):`;
   const message = [heading, ...lines, allowed].join('\n');
   const base = { subject: display, images, violations, message };
-  switch (policy.mode) {
+  // An image ID runs whatever the node holds: denied in every mode, warn and audit included.
+  const mode = violations.some((v) => v.alwaysDenied) ? 'enforce' : local.mode;
+  switch (mode) {
     case 'enforce':
       return { ...base, allowed: false, verdict: 'denied', warnings: [], auditAnnotations: {} };
     case 'warn':

@@ -19,6 +19,12 @@ export interface WebhookServerDeps {
   isReady?: () => boolean;
   /** Called once per answered review (metrics); must be cheap, it runs on the request path. */
   onReviewed?: (review: ReviewedObject) => void;
+  /** Labels of a namespace (from the webhook's Namespace cache); an AdmissionReview carries none. */
+  namespaceLabels?: (namespace: string) => Readonly<Record<string, string>>;
+  /** Reviews judged at once; more are answered 429 before their body is read. Default 32. */
+  maxConcurrentReviews?: number;
+  /** The longest a client may take to send a whole request (slow clients are cut off). Default 15 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface ReviewedObject {
@@ -29,7 +35,19 @@ export interface ReviewedObject {
 
 export type WebhookServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>;
 
+/**
+ * The apiserver refuses objects over 3 MiB (its MaxRequestBodyBytes), and an AdmissionReview of
+ * an UPDATE carries the object and the old object: 2 × 3 MiB plus the review's own fields.
+ */
 const DEFAULT_BODY_LIMIT = 7 * 1024 * 1024;
+/**
+ * With at most this many bodies in memory at once, the worst case is bounded: 32 × 7 MiB of JSON
+ * text plus its parsed form stays inside deploy/'s webhook memory limit (docs/security.md has the
+ * flood figures). The apiserver does not retry a 429: under failurePolicy Fail that review is
+ * denied, which is the safe side of an overload.
+ */
+const DEFAULT_MAX_CONCURRENT_REVIEWS = 32;
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 // The response schema lets fastify serialize with fast-json-stringify instead of JSON.stringify.
 const admissionReviewResponseSchema = {
@@ -73,6 +91,10 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
+    // Fastify's requestTimeout is 0 (none) by default: a client trickling its body would hold a
+    // slot for ever. The apiserver sends a whole review at once and gives up after timeoutSeconds.
+    requestTimeout: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    connectionTimeout: deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   };
   let httpsServer: HttpsServer | undefined;
   const app: WebhookServer = Fastify({
@@ -98,6 +120,26 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
     app.addHook('onClose', async () => unsubscribe());
   }
 
+  // Bounded concurrency, decided before the body is read, so a flood of large reviews cannot
+  // hold more than maxConcurrentReviews bodies in memory.
+  const maxConcurrent = deps.maxConcurrentReviews ?? DEFAULT_MAX_CONCURRENT_REVIEWS;
+  let inFlight = 0;
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url !== '/validate') return;
+    if (inFlight >= maxConcurrent) {
+      log.warn({ inFlight }, 'Refused a review: too many in flight');
+      return reply.code(429).header('retry-after', '1').send({ statusCode: 429, code: 'DM_ERR_TOO_MANY_REVIEWS', error: 'Too Many Requests', message: `more than ${maxConcurrent} reviews in flight` });
+    }
+    inFlight++;
+    let released = false;
+    const release = (): void => {
+      if (!released) inFlight--;
+      released = true;
+    };
+    reply.raw.once('close', release);
+    reply.raw.once('finish', release);
+  });
+
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { status, code, message } = describeRequestError(error, options.bodyLimit);
     if (status >= 500) log.error({ err: error, url: request.url }, 'Failed to answer a request');
@@ -114,7 +156,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
       },
     },
     async (request) => {
-      const { request: admission, decision, review } = answerAdmissionReview(deps.policy.current(), request.body);
+      const { request: admission, decision, review } = answerAdmissionReview(deps.policy.current(), request.body, deps.namespaceLabels);
       const fields = {
         uid: admission.uid,
         operation: admission.operation,

@@ -79,17 +79,33 @@ async function policyFor(options: AdmitOptions): Promise<AdmissionPolicy> {
 
 export function evaluateDocuments(policy: AdmissionPolicy, text: string, source: string): AdmitResult[] {
   const documents = parseAllDocuments(text);
-  const results: AdmitResult[] = [];
+  const objects: Array<{ index: number; object: unknown }> = [];
   let index = 0;
   for (const document of documents) {
     index += 1;
     if (document.errors.length > 0) throw new BadInput(`${source}: document ${index} is not valid YAML or JSON: ${document.errors[0]?.message ?? ''}`);
     const value: unknown = document.toJS();
     if (value === null || value === undefined) continue;
-    for (const object of listItems(value)) results.push(evaluateObject(policy, object, index, source));
+    for (const object of listItems(value)) objects.push({ index, object });
   }
-  if (results.length === 0) throw new BadInput(`${source}: no objects to check`);
-  return results;
+  if (objects.length === 0) throw new BadInput(`${source}: no objects to check`);
+  // Rules selected by namespace labels see the labels of Namespace objects in the same input
+  // (offline there is no cluster to ask); a namespace not given has none.
+  const labels = namespaceLabelsOf(objects.map((o) => o.object));
+  const labelsOf = (namespace: string): Record<string, string> => labels.get(namespace) ?? {};
+  return objects.map(({ index: document, object }) => evaluateObject(policy, object, document, source, labelsOf));
+}
+
+function namespaceLabelsOf(objects: readonly unknown[]): Map<string, Record<string, string>> {
+  const labels = new Map<string, Record<string, string>>();
+  for (const object of objects) {
+    if (!isRecord(object) || object.kind !== 'Namespace' || object.apiVersion !== 'v1') continue;
+    const metadata = isRecord(object.metadata) ? object.metadata : {};
+    if (typeof metadata.name !== 'string') continue;
+    const given = isRecord(metadata.labels) ? metadata.labels : {};
+    labels.set(metadata.name, Object.fromEntries(Object.entries(given).filter((e): e is [string, string] => typeof e[1] === 'string')));
+  }
+  return labels;
 }
 
 function listItems(value: unknown): unknown[] {
@@ -97,27 +113,34 @@ function listItems(value: unknown): unknown[] {
   return [value];
 }
 
-function evaluateObject(policy: AdmissionPolicy, object: unknown, document: number, source: string): AdmitResult {
+function evaluateObject(
+  policy: AdmissionPolicy,
+  object: unknown,
+  document: number,
+  source: string,
+  labelsOf: (namespace: string) => Record<string, string>,
+): AdmitResult {
   const where = `${source}: document ${document}`;
   if (!isRecord(object) || typeof object.kind !== 'string' || typeof object.apiVersion !== 'string') {
     throw new BadInput(`${where} is not a Kubernetes object (it needs apiVersion and kind)`);
   }
   try {
     if (object.kind === 'AdmissionReview') {
-      const { decision } = answerAdmissionReview(policy, object);
+      const { decision } = answerAdmissionReview(policy, object, labelsOf);
       return resultOf(document, decision);
     }
     const metadata = metadataOf(object);
     const slash = object.apiVersion.indexOf('/');
+    const namespace = metadata.namespace ?? 'default';
     const decision = decideAdmission(policy, {
       operation: 'CREATE',
       group: slash === -1 ? '' : object.apiVersion.slice(0, slash),
       kind: object.kind,
       // kubectl applies an object without a namespace to "default".
-      namespace: metadata.namespace ?? 'default',
+      namespace,
       name: metadata.name ?? (metadata.generateName ? `${metadata.generateName}*` : ''),
       object,
-    });
+    }, labelsOf(namespace));
     return resultOf(document, decision);
   } catch (error) {
     if (error instanceof AdmissionReviewError || error instanceof MalformedObjectError) throw new BadInput(`${where}: ${error.message}`);

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AdmissionPolicyHolder } from '../policy.js';
-import { registryAdmissionSources, type RegistryForAdmission } from '../registry-sources.js';
+import type { RegistryForAdmission } from '../registry-sources.js';
 import type { Manager } from '../../runtime/manager.js';
 import { RESOURCES } from '../../runtime/resources.js';
 
@@ -24,13 +24,12 @@ export class RegistryAllowListFeed {
   }
 
   private refresh(): void {
-    const sources = registryAdmissionSources(this.manager.cache<KubernetesObject>(RESOURCES.registry).list() as RegistryForAdmission[]);
-    const problems = this.policy.setRegistrySources(sources);
+    const { sources, problems } = this.policy.setRegistries(this.manager.cache<KubernetesObject>(RESOURCES.registry).list() as RegistryForAdmission[]);
     // Resyncs re-deliver every Registry; log only when the allowed set changes.
     const summary = JSON.stringify(sources);
     if (summary === this.lastSummary) return;
     this.lastSummary = summary;
-    this.log.info({ registries: sources.map((s) => s.registry) }, 'Updated the allow list from Registries');
+    this.log.info({ registries: sources.map((s) => s.registry), clusterWide: sources.filter((s) => s.clusterWide).map((s) => s.registry) }, 'Updated the allow list from Registries');
     for (const problem of problems) this.log.warn({ origin: problem.origin, entry: problem.entry, reason: problem.message }, 'Skipped an allow-list entry of a Registry');
   }
 }

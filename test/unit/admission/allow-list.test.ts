@@ -158,6 +158,10 @@ describe('parseAllowEntry', () => {
     ['docker.io/library', { kind: 'path', host: 'docker.io', path: 'library', strictlyBelow: false }],
     ['ghcr.io/acme/*', { kind: 'path', host: 'ghcr.io', path: 'acme', strictlyBelow: true }],
     ['index.docker.io/bitnami', { kind: 'path', host: 'docker.io', path: 'bitnami', strictlyBelow: false }],
+    // Exact images ("golden images"): a tag or a digest makes the entry name one image.
+    ['ghcr.io/acme/app:v1', { kind: 'image', host: 'ghcr.io', path: 'acme/app', tag: 'v1' }],
+    ['docker.io/library/ubuntu:20.14', { kind: 'image', host: 'docker.io', path: 'library/ubuntu', tag: '20.14' }],
+    [`ghcr.io/acme/app@sha256:${HEX}`, { kind: 'image', host: 'ghcr.io', path: 'acme/app', digest: `sha256:${HEX}` }],
   ])('%s', (text, expected) => {
     expect(parseAllowEntry(text)).toMatchObject(expected);
   });
@@ -167,8 +171,9 @@ describe('parseAllowEntry', () => {
     ['library/nginx', 'does not start with a registry host'],
     ['nginx', 'for Docker Hub write "docker.io/nginx"'],
     ['https://ghcr.io', 'URL scheme'],
-    ['ghcr.io/acme/app:v1', 'has a tag'],
-    [`ghcr.io/acme/app@sha256:${HEX}`, 'by digest'],
+    ['ghcr.io/acme/*:v1', 'uses "*" in an exact image'],
+    ['ghcr.io/Acme/app:v1', 'is not a valid image reference'],
+    [`ghcr.io/acme/app@sha256:${'a'.repeat(63)}`, 'is not a valid image reference'],
     ['ghcr.io/*/app', 'uses "*"'],
     ['ghcr.io/ac*', 'uses "*"'],
     ['*.example.com', 'invalid registry host'],
@@ -237,5 +242,23 @@ describe('allow-list properties', () => {
         expect(findAllowingEntry(entries, byDigest)).toBe(findAllowingEntry(entries, byTag));
       }),
     );
+  });
+});
+
+describe('exact image entries', () => {
+  const judge = (entry: string, image: string): boolean => entryAllows(parseAllowEntry(entry), parseImageReference(image));
+  it('a tag entry admits that tag without a digest, and nothing else of the repository', () => {
+    expect(judge('docker.io/library/ubuntu:20.14', 'ubuntu:20.14')).toBe(true);
+    expect(judge('docker.io/library/ubuntu:20.14', 'docker.io/library/ubuntu:20.14')).toBe(true);
+    expect(judge('docker.io/library/ubuntu:20.14', 'ubuntu:22.04')).toBe(false);
+    expect(judge('docker.io/library/ubuntu:20.14', 'ubuntu')).toBe(false);
+    expect(judge('docker.io/library/ubuntu:20.14', `ubuntu:20.14@sha256:${HEX}`)).toBe(false);
+    expect(judge('docker.io/library/ubuntu:20.14', 'ubuntu-evil:20.14')).toBe(false);
+  });
+  it('a digest entry admits that digest, with or without a tag beside it', () => {
+    expect(judge(`ghcr.io/acme/base@sha256:${HEX}`, `ghcr.io/acme/base@sha256:${HEX}`)).toBe(true);
+    expect(judge(`ghcr.io/acme/base@sha256:${HEX}`, `ghcr.io/acme/base:v1@sha256:${HEX}`)).toBe(true);
+    expect(judge(`ghcr.io/acme/base@sha256:${HEX}`, 'ghcr.io/acme/base:v1')).toBe(false);
+    expect(judge(`ghcr.io/acme/base@sha256:${HEX}`, `ghcr.io/acme/other@sha256:${HEX}`)).toBe(false);
   });
 });

@@ -140,8 +140,9 @@ describe('decideAdmission', () => {
 describe('allow list from configuration and Registries', () => {
   it('is the union of both, and a bad Registry hostname is reported, not fatal', () => {
     const { entries, problems } = buildAllowList(['docker.io/library'], [
-      { registry: 'registries/main', hostnames: ['registry.example.com'], endpoint: 'main.registries.svc:5000' },
-      { registry: 'registries/bad', hostnames: ['not a host'] },
+      { registry: 'registries/main', namespace: 'registries', clusterWide: true, hostnames: ['registry.example.com'], endpoint: 'main.registries.svc:5000', ignoredHostnames: [] },
+      // Not cluster-wide: its entries go to its own namespace's list, its problems are reported all the same.
+      { registry: 'registries/bad', namespace: 'registries', clusterWide: false, hostnames: ['not a host'], endpoint: 'bad.registries.svc:5000', ignoredHostnames: [] },
     ]);
     expect(entries.map((e) => [e.text, e.origin])).toEqual([
       ['docker.io/library', 'operator configuration'],
@@ -156,7 +157,7 @@ describe('allow list from configuration and Registries', () => {
     const object = pod('team-a', 'p', podSpec({ containers: ['main.registries.svc:5000/app:v1'] }));
     const judge = () => decideAdmission(holder.current(), subject({ kind: 'Pod', object })).verdict;
     expect(judge()).toBe('denied');
-    holder.setRegistrySources([{ registry: 'registries/main', hostnames: [], endpoint: 'main.registries.svc:5000' }]);
+    holder.setRegistrySources([{ registry: 'registries/main', namespace: 'registries', clusterWide: true, hostnames: [], endpoint: 'main.registries.svc:5000', ignoredHostnames: [] }]);
     expect(judge()).toBe('allowed');
     holder.setRegistrySources([]);
     expect(judge()).toBe('denied');
@@ -175,7 +176,7 @@ describe('verdicts cached per allow list', () => {
     expect(second).toEqual(first);
     expect(first.images.map((i) => i.allowedBy ?? i.problem)).toEqual(['docker.io/library', 'is not from an allowed source', expect.stringContaining('is not a valid image reference')]);
     // The Registry becomes allowed: the cache of the old list must not answer.
-    holder.setRegistrySources([{ registry: 'apps/main', hostnames: ['registry.example.com'], endpoint: 'main.apps.svc:5000' }]);
+    holder.setRegistrySources([{ registry: 'apps/main', namespace: 'apps', clusterWide: true, hostnames: ['registry.example.com'], endpoint: 'main.apps.svc:5000', ignoredHostnames: [] }]);
     expect(review().images.map((i) => i.allowedBy ?? i.problem)).toEqual(['docker.io/library', 'registry.example.com', expect.stringContaining('is not a valid image reference')]);
   });
 

@@ -13,13 +13,15 @@ function issuesOf(input: unknown): Array<{ path: string; message: string }> {
 }
 
 describe('operator configuration', () => {
-  it('has safe defaults: enforce, nothing allowed, kube-system exempt, webhook on 9443, fail closed, operator-managed certificate', () => {
+  it('has safe defaults: enforce, nothing allowed, kube-system exempt, Registries scoped to their namespace, webhook on 9443, fail closed, operator-managed certificate', () => {
     expect(parseOperatorConfig({})).toEqual({
       namespace: 'dockmaster-system',
       admission: {
         mode: 'enforce',
         allowedRegistries: [],
         exemptNamespaces: ['kube-system'],
+        registries: { clusterWideNamespaces: [], hostnames: [] },
+        namespaces: [],
         webhook: {
           host: '0.0.0.0',
           port: 9443,
@@ -65,5 +67,39 @@ describe('operator configuration', () => {
   it('refuses text that is not one YAML document', () => {
     expect(() => parseOperatorConfigText('a: 1\n---\nb: 2\n')).toThrow('expected one YAML or JSON document');
     expect(() => parseOperatorConfigText('admission: [')).toThrow('not valid YAML or JSON');
+  });
+});
+
+describe('per-namespace rules and Registry scoping in the configuration', () => {
+  const issuePaths = (admission: unknown): string[] => {
+    try {
+      parseOperatorConfig({ admission });
+      return [];
+    } catch (error) {
+      return (error as { issues: Array<{ path: string }> }).issues.map((i) => i.path);
+    }
+  };
+  it('accepts rules by names that loosen and rules by labels that tighten', () => {
+    const config = parseOperatorConfig({
+      admission: {
+        mode: 'warn',
+        namespaces: [
+          { names: ['team-a'], allowedRegistries: ['ghcr.io/team-a/*', 'docker.io/library/ubuntu:20.14'], mode: 'audit' },
+          { matchLabels: { tier: 'prod' }, mode: 'enforce', requireDigest: true, denyLatest: true },
+        ],
+        registries: { clusterWideNamespaces: ['registries'], hostnames: [{ pattern: '*.registry.example.com', namespace: 'registries' }] },
+      },
+    });
+    expect(config.admission.namespaces[1]).toMatchObject({ requireDigest: true, denyLatest: true, allowedRegistries: [] });
+  });
+  it('refuses a label-selected rule that loosens, naming the field and the fix', () => {
+    expect(issuePaths({ namespaces: [{ matchLabels: { team: 'a' }, allowedRegistries: ['ghcr.io'] }] })).toEqual(['admission.namespaces[0].allowedRegistries']);
+    expect(issuePaths({ mode: 'enforce', namespaces: [{ matchLabels: { team: 'a' }, mode: 'warn' }] })).toEqual(['admission.namespaces[0].mode']);
+    expect(issuePaths({ namespaces: [{ allowedRegistries: ['ghcr.io'] }] })).toEqual(['admission.namespaces[0]']);
+    expect(() => parseOperatorConfig({ admission: { namespaces: [{ matchLabels: { team: 'a' }, allowedRegistries: ['ghcr.io'] }] } })).toThrow(/select the namespaces by names/i);
+  });
+  it('refuses a host pattern that is not a host or *.domain', () => {
+    expect(issuePaths({ registries: { hostnames: [{ pattern: 'ghcr.io/acme', namespace: 'a' }] } })).toEqual(['admission.registries.hostnames[0].pattern']);
+    expect(issuePaths({ registries: { hostnames: [{ pattern: '*', namespace: 'a' }] } })).toEqual(['admission.registries.hostnames[0].pattern']);
   });
 });

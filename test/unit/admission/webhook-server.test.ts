@@ -93,7 +93,7 @@ describe('POST /validate', () => {
     const app = server({ policy });
     const review = admissionReview({ object: pod('team-a', 'web', podSpec({ containers: ['main.registries.svc:5000/app'] })) });
     expect((await validate(app, review)).body.response.allowed).toBe(false);
-    policy.setRegistrySources([{ registry: 'registries/main', hostnames: [], endpoint: 'main.registries.svc:5000' }]);
+    policy.setRegistrySources([{ registry: 'registries/main', namespace: 'registries', clusterWide: true, hostnames: [], endpoint: 'main.registries.svc:5000', ignoredHostnames: [] }]);
     expect((await validate(app, review)).body.response.allowed).toBe(true);
   });
 
