@@ -31,6 +31,7 @@ export const RESOURCES = {
   deployment: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   job: { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
   lease: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true },
+  namespace: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
 } as const satisfies Record<string, KubeResource>;
 
 /** Label every child we create carries; owned-kind informers select on it to keep memory small. */

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { unwatchFile, watchFile } from 'node:fs';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { AdmissionSettings } from '../admission-config.js';
@@ -13,6 +14,7 @@ import { buildWebhookServer, type WebhookServer } from '../webhook-server.js';
 import type { KubeClients } from '../../runtime/kube-client.js';
 import type { LeaderElectionConfig } from '../../runtime/leader-election.js';
 import { Manager } from '../../runtime/manager.js';
+import { RESOURCES } from '../../runtime/resources.js';
 import { AdmissionMetrics } from './admission-metrics.js';
 import { RegistryAllowListFeed } from './registry-allow-list-feed.js';
 import { webhookConfigurationSpecFor } from './webhook-configuration-spec.js';
@@ -82,6 +84,8 @@ export class AdmissionWebhook {
     });
     this.manager = manager;
     new RegistryAllowListFeed(manager, this.policy, this.log);
+    // An AdmissionReview carries no namespace labels; rules selected by labels read them here.
+    manager.watch(RESOURCES.namespace, {}, {});
     if (!webhook.certFile) {
       this.secretWatch = new CertificateSecretWatch(manager, this.config.namespace, webhook.certificate.secretName, this.log);
     }
@@ -102,7 +106,16 @@ export class AdmissionWebhook {
       source = await this.secretWatch!.waitForCertificate();
     }
     if (this.stopped) return;
-    this.server = buildWebhookServer({ policy: this.policy, certificateSource: source, logger: this.log, bodyLimitBytes: webhook.bodyLimitBytes, isReady: () => this.manager.isReady(), onReviewed: new AdmissionMetrics(this.options.metricsRegistry).record });
+    const namespaces = this.manager.cache<KubernetesObject>(RESOURCES.namespace);
+    this.server = buildWebhookServer({
+      policy: this.policy,
+      certificateSource: source,
+      logger: this.log,
+      bodyLimitBytes: webhook.bodyLimitBytes,
+      isReady: () => this.manager.isReady(),
+      onReviewed: new AdmissionMetrics(this.options.metricsRegistry).record,
+      namespaceLabels: (namespace) => namespaces.get(undefined, namespace)?.metadata?.labels ?? {},
+    });
     await this.server.listen({ host: webhook.host, port: webhook.port });
     this.log.info({ address: this.server.server.address() }, 'Serving admission reviews on /validate');
   }

@@ -43,6 +43,8 @@ describe('admission webhook on the real apiserver', () => {
         mode: 'enforce',
         allowedRegistries: ['registry.k8s.io'],
         exemptNamespaces: ['kube-system', exemptNs],
+        // The admin maps the test's hostname to its namespace: a Registry's hostnames count for admission only so.
+        registries: { hostnames: [{ pattern: `images-${id}.example.com`, namespace: ns }] },
         webhook: { configurationName: 'dockmaster-image-sources', certificate: { secretName: `dockmaster-webhook-tls-${id}` } },
       },
       { webhookKubeconfig, operatorNamespace: OPERATOR_NAMESPACE },
