@@ -99,6 +99,9 @@ async function main(): Promise<void> {
     step('Starting the operator (Registry, RetentionPolicy and GC-window controllers + admission webhook) and the stand-in kubelet');
     const { kubeconfigPath: operatorKc } = await plane.mintServiceAccountToken(OPERATOR_NS, 'dockmaster', { expirationSeconds: 3600 });
     const operatorConfig = loadKubeConfig({ kubeconfigPath: operatorKc });
+    const deployedConfig = await kubectlOk(kc, ['-n', OPERATOR_NS, 'get', 'configmap', 'dockmaster-config', '-o', 'jsonpath={.data.config\\.yaml}']);
+    const { parse } = await import('yaml');
+    const fromDeploy = parse(deployedConfig) as { admission: Record<string, unknown> };
     const metrics = new RuntimeMetrics();
     const manager = new Manager({
       kubeConfig: operatorConfig,
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
       leaderElection: false,
       controllers: createOperatorControllers({
         metricsRegistry: metrics.registry,
+        admissionSources: parseOperatorConfig(fromDeploy).admission.registries,
         // Demo-only, as in the tests: the stand-in kubelet runs each registry on a loopback port
         // and records it on the Deployment; Service DNS, pod IPs and pods/log do not exist here.
         seams: {
@@ -122,10 +126,7 @@ async function main(): Promise<void> {
     });
     await manager.start();
     cleanups.unshift(() => manager.stop());
-    const deployedConfig = await kubectlOk(kc, ['-n', OPERATOR_NS, 'get', 'configmap', 'dockmaster-config', '-o', 'jsonpath={.data.config\\.yaml}']);
     const port = await freeLoopbackPort();
-    const { parse } = await import('yaml');
-    const fromDeploy = parse(deployedConfig) as { admission: Record<string, unknown> };
     // deploy/'s configuration, served on loopback: the apiserver calls it by URL instead of the Service.
     const config = parseOperatorConfig({
       ...fromDeploy,

@@ -6,6 +6,7 @@ import { AdmissionReviewError, answerAdmissionReview, metadataOf } from '../admi
 import { AllowEntryError, describeAllowList, parseAllowEntry } from '../admission/allow-list.js';
 import { decideAdmission, describeViolation, type AdmissionDecision } from '../admission/decision.js';
 import { buildAdmissionPolicy, type AdmissionPolicy } from '../admission/policy.js';
+import { registryAdmissionSources, type RegistryForAdmission } from '../admission/registry-sources.js';
 import { MalformedObjectError } from '../admission/workload-images.js';
 import { loadOperatorConfigFile, parseOperatorConfig } from '../config/operator-config.js';
 import { InputValidationError } from '../errors.js';
@@ -20,7 +21,10 @@ import { CommandExitCode, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './exit-c
 export interface AdmitOptions {
   config?: string;
   allow: string[];
-  file: string;
+  file?: string;
+  /** Judge what runs in the cluster now (Pods and pod controllers), e.g. before enforcing a new configuration. */
+  fromCluster?: boolean;
+  kubeconfig?: string;
   output: 'table' | 'json';
 }
 
@@ -48,9 +52,12 @@ class BadInput extends Error {}
 /** Runs the command; returns the exit code (0 all allowed, 1 any denied, 2 bad input). */
 export async function runAdmit(options: AdmitOptions, io: AdmitIo): Promise<number> {
   try {
-    const policy = await policyFor(options);
-    const text = options.file === '-' ? await readAll(io.stdin) : await readInput(options.file);
-    const results = evaluateDocuments(policy, text, options.file);
+    if (Boolean(options.file) === Boolean(options.fromCluster)) throw new BadInput('give exactly one of -f FILE or --from-cluster');
+    const input = options.fromCluster ? await readCluster(options) : await readFileInput(options.file!, io.stdin);
+    const policy = await policyFor(options, input.objects.filter(isRegistry));
+    const judged = evaluateObjects(policy, input.objects, input.source);
+    // From the cluster, the Namespaces and Registries read for labels and sources are not findings.
+    const results = options.fromCluster ? judged.filter((r) => r.kind !== 'Namespace' && r.kind !== 'Registry') : judged;
     io.stdout.write(options.output === 'json' ? `${JSON.stringify({ results, summary: summarize(results) }, null, 2)}\n` : renderTable(results, policy));
     return results.some((r) => !r.allowed) ? EXIT_FAILURE : EXIT_OK;
   } catch (error) {
@@ -62,8 +69,32 @@ export async function runAdmit(options: AdmitOptions, io: AdmitIo): Promise<numb
   }
 }
 
-/** The policy of the configuration file (or the defaults), plus every `--allow` entry. */
-async function policyFor(options: AdmitOptions): Promise<AdmissionPolicy> {
+interface AdmitInput {
+  source: string;
+  objects: Array<{ document: number; object: unknown }>;
+}
+
+async function readFileInput(file: string, stdin: Readable): Promise<AdmitInput> {
+  const text = file === '-' ? await readAll(stdin) : await readInput(file);
+  return { source: file, objects: parseDocuments(text, file) };
+}
+
+/** The cluster's workloads, read with the Kubernetes client (loaded only for this mode). */
+async function readCluster(options: AdmitOptions): Promise<AdmitInput> {
+  const { readClusterWorkloads } = await import('./admit-cluster.js');
+  const objects = await readClusterWorkloads(options.kubeconfig);
+  return { source: 'the cluster', objects: objects.map((object, i) => ({ document: i + 1, object })) };
+}
+
+function isRegistry(entry: { object: unknown }): boolean {
+  return isRecord(entry.object) && entry.object.kind === 'Registry' && entry.object.apiVersion === 'dockmaster.dev/v1alpha1';
+}
+
+/**
+ * The policy of the configuration file (or the defaults), plus every `--allow` entry, and the
+ * Registries of the input (from the file or the cluster), scoped as the webhook scopes them.
+ */
+async function policyFor(options: AdmitOptions, registries: ReadonlyArray<{ object: unknown }>): Promise<AdmissionPolicy> {
   const config = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
   for (const entry of options.allow) {
     try {
@@ -74,26 +105,34 @@ async function policyFor(options: AdmitOptions): Promise<AdmissionPolicy> {
     }
   }
   const admission = { ...config.admission, allowedRegistries: [...config.admission.allowedRegistries, ...options.allow] };
-  return buildAdmissionPolicy(admission, config.namespace).policy;
+  const sources = registryAdmissionSources(registries.map((r) => r.object as RegistryForAdmission), admission.registries);
+  return buildAdmissionPolicy(admission, config.namespace, sources).policy;
 }
 
-export function evaluateDocuments(policy: AdmissionPolicy, text: string, source: string): AdmitResult[] {
-  const documents = parseAllDocuments(text);
-  const objects: Array<{ index: number; object: unknown }> = [];
+function parseDocuments(text: string, source: string): Array<{ document: number; object: unknown }> {
+  const objects: Array<{ document: number; object: unknown }> = [];
   let index = 0;
-  for (const document of documents) {
+  for (const document of parseAllDocuments(text)) {
     index += 1;
     if (document.errors.length > 0) throw new BadInput(`${source}: document ${index} is not valid YAML or JSON: ${document.errors[0]?.message ?? ''}`);
     const value: unknown = document.toJS();
     if (value === null || value === undefined) continue;
-    for (const object of listItems(value)) objects.push({ index, object });
+    for (const object of listItems(value)) objects.push({ document: index, object });
   }
+  return objects;
+}
+
+export function evaluateDocuments(policy: AdmissionPolicy, text: string, source: string): AdmitResult[] {
+  return evaluateObjects(policy, parseDocuments(text, source), source);
+}
+
+function evaluateObjects(policy: AdmissionPolicy, objects: ReadonlyArray<{ document: number; object: unknown }>, source: string): AdmitResult[] {
   if (objects.length === 0) throw new BadInput(`${source}: no objects to check`);
-  // Rules selected by namespace labels see the labels of Namespace objects in the same input
-  // (offline there is no cluster to ask); a namespace not given has none.
+  // Rules selected by namespace labels see the labels of the Namespace objects of the input
+  // (a file has no cluster to ask; --from-cluster reads every Namespace); one not given has none.
   const labels = namespaceLabelsOf(objects.map((o) => o.object));
   const labelsOf = (namespace: string): Record<string, string> => labels.get(namespace) ?? {};
-  return objects.map(({ index: document, object }) => evaluateObject(policy, object, document, source, labelsOf));
+  return objects.map(({ document, object }) => evaluateObject(policy, object, document, source, labelsOf));
 }
 
 function namespaceLabelsOf(objects: readonly unknown[]): Map<string, Record<string, string>> {
@@ -232,7 +271,9 @@ export function registerAdmitCommand(program: Command): void {
   program
     .command('admit')
     .description('Check Pods, pod controllers or AdmissionReviews offline, as the admission webhook would.')
-    .requiredOption('-f, --file <file>', 'YAML or JSON file, several documents allowed; "-" reads stdin')
+    .option('-f, --file <file>', 'YAML or JSON file, several documents allowed; "-" reads stdin')
+    .option('--from-cluster', 'judge the Pods and pod controllers running in the cluster now (e.g. a new configuration before enforcing it)')
+    .option('--kubeconfig <path>', 'kubeconfig for --from-cluster (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
     .option('--config <file>', 'operator configuration file (admission mode, allowed registries, exempt namespaces)')
     .option('--allow <entry>', 'allow a registry host or repository path (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))

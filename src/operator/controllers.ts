@@ -8,6 +8,7 @@ import { createRegistryController, type RegistryControllerOptions } from '../con
 import { createRegistryGcController, type RegistryGcControllerOptions } from '../controllers/registry-gc/controller.js';
 import { RegistryMaintenanceLocks } from '../managed-registry/maintenance-locks.js';
 import { createRetentionPolicyController, type RetentionPolicyControllerOptions } from '../controllers/retention-policy/controller.js';
+import type { RegistrySourcesConfig } from '../admission/admission-config.js';
 import type { ControllerDefinition } from '../runtime/controller.js';
 
 /**
@@ -21,12 +22,17 @@ export interface RegistryAccessSeams {
   garbageCollection?: Pick<RegistryGcControllerOptions, 'resolveReplicas' | 'readJobOutput' | 'timing'>;
 }
 
-export function createOperatorControllers(options: { metricsRegistry: MetricsRegistry; seams?: RegistryAccessSeams }): ControllerDefinition[] {
+export function createOperatorControllers(options: {
+  metricsRegistry: MetricsRegistry;
+  seams?: RegistryAccessSeams;
+  /** The admin's admission.registries section, for the Registries' AdmissionSources condition. */
+  admissionSources?: RegistrySourcesConfig;
+}): ControllerDefinition[] {
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const locks = new RegistryMaintenanceLocks();
   const { metricsRegistry, seams = {} } = options;
   return [
-    createRegistryController(seams.registry ?? {}),
+    createRegistryController({ ...seams.registry, ...(options.admissionSources && { admissionSources: options.admissionSources }) }),
     createRetentionPolicyController({ locks, metricsRegistry, ...seams.retention }),
     createRegistryGcController({ locks, metricsRegistry, ...seams.garbageCollection }),
   ];

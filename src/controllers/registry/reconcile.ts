@@ -11,12 +11,14 @@ import { computeConfigHash } from '../../managed-registry/config-hash.js';
 import { buildDeployment } from '../../managed-registry/deployment.js';
 import type { EndpointResolver, ProbeResult } from './endpoint-probe.js';
 import { buildHttpSecret, HTTP_SECRET_KEY } from '../../managed-registry/http-secret.js';
-import { buildPersistentVolumeClaim } from '../../managed-registry/storage/pvc.js';
+import { storageDriverFor } from '../../managed-registry/storage/index.js';
 import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry-spec.js';
 import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import { findSpecProblems, referencedSecretNames, type SpecProblem } from '../../managed-registry/spec-problems.js';
 import { computeRegistryStatus, registryStatusPatch, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
 import * as C from '../../api/registry-conditions.js';
+import type { RegistrySourcesConfig } from '../../admission/admission-config.js';
+import { admissionSourcesCondition, type HostnameClaims } from './admission-sources.js';
 
 export interface RegistryReconcilerOptions {
   /** Where the `/v2/` check goes; undefined disables the check (Ready then rests on availability). */
@@ -28,6 +30,10 @@ export interface RegistryReconcilerOptions {
   onSecretsReferenced?: (registryKey: string, secretNames: string[]) => void;
   /** Memory of refused applies, one per controller instance. */
   rejectedApplies: RejectedApplies;
+  /** The admin's `admission.registries` section: how Registries feed the allow list (AdmissionSources condition). */
+  admissionSources?: RegistrySourcesConfig;
+  /** Which Registries claim which hostnames, so a conflict wakes every claimant. */
+  hostnameClaims?: HostnameClaims;
 }
 
 const DEFAULT_PROBE_INTERVAL_MS = 60_000;
@@ -43,6 +49,7 @@ export async function reconcileRegistry(
   const registry = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).get(request.namespace, request.name);
   if (!registry) {
     options.onSecretsReferenced?.(request.key, []);
+    options.hostnameClaims?.set(request.key, []);
     return {};
   }
   const names = registryChildNames(request.name);
@@ -89,8 +96,11 @@ export async function reconcileRegistry(
     const target = options.resolveEndpoint(registryUrl(endpoint, spec), deployment);
     probe = target ? await options.probe(target) : { ok: false, message: 'no address to reach the registry' };
   }
+  options.hostnameClaims?.set(request.key, registry.spec?.hostnames);
+  const allRegistries = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).list();
+  const admission = admissionSourcesCondition(registry, allRegistries, options.admissionSources);
   const observed: ObservedRegistryState = {
-    deployment, problems, readOnly, endpoint,
+    deployment, problems, readOnly, endpoint, admission,
     ...(applyError ? { applyError } : {}), ...(applyRetrying ? { applyRetrying } : {}), ...(probe ? { probe } : {}),
   };
   const next = computeRegistryStatus(registry, observed, names.deployment, new Date(ctx.clock.now()));
@@ -160,7 +170,7 @@ async function ensureChildren(
   const configText = buildRegistryConfig(spec, { realm: owner.name, readOnly });
   await apply(RESOURCES.configMap, buildConfigMap(owner, names.configMap, configText), cached(RESOURCES.configMap, names.configMap));
 
-  const pvc = buildPersistentVolumeClaim(owner, names.pvc, spec);
+  const pvc = storageDriverFor(spec).buildChild?.(owner, names, spec);
   if (pvc) await apply(RESOURCES.persistentVolumeClaim, pvc, cached(RESOURCES.persistentVolumeClaim, names.pvc));
 
   await apply(RESOURCES.service, buildService(owner, names.service, spec), cached(RESOURCES.service, names.service));

@@ -22,6 +22,8 @@ export interface ObservedRegistryState {
   probe?: { ok: boolean; message: string };
   readOnly: boolean;
   endpoint: string;
+  /** The AdmissionSources condition (admission-sources.ts), when the controller computed it. */
+  admission?: ConditionInput;
 }
 
 function readiness(registry: Registry, observed: ObservedRegistryState, deploymentName: string): ConditionInput {
@@ -116,7 +118,13 @@ export function computeRegistryStatus(
   // Conditions of other types (the garbage-collection state machine's) are kept as they are.
   const conditions = mergeConditions(
     previous,
-    [readiness(registry, observed, deploymentName), progressing(registry, observed), degraded(observed), readOnlyCondition(observed)],
+    [
+      readiness(registry, observed, deploymentName),
+      progressing(registry, observed),
+      degraded(observed),
+      readOnlyCondition(observed),
+      ...(observed.admission ? [observed.admission] : []),
+    ],
     generation,
     now,
   );
