@@ -94,14 +94,26 @@ async function main(): Promise<void> {
     step('Installing dockmaster as users do: kubectl apply -k deploy/ (CRDs, ServiceAccount, least-privilege RBAC, config)');
     await show(kc, ['apply', '-k', path.join(root, 'deploy')]);
     await kubectlOk(kc, ['wait', '--for=condition=Established', 'crd/registries.dockmaster.dev', 'crd/retentionpolicies.dockmaster.dev', '--timeout=60s']);
-    console.log('(No node runs the operator Deployment here: the operator runs in this process, as the same ServiceAccount.)');
-
-    step('Starting the operator (Registry, RetentionPolicy and GC-window controllers + admission webhook) and the stand-in kubelet');
-    const { kubeconfigPath: operatorKc } = await plane.mintServiceAccountToken(OPERATOR_NS, 'dockmaster', { expirationSeconds: 3600 });
-    const operatorConfig = loadKubeConfig({ kubeconfigPath: operatorKc });
+    console.log('(No node runs the operator and webhook Deployments here: they run in this process, as the same ServiceAccounts.)');
     const deployedConfig = await kubectlOk(kc, ['-n', OPERATOR_NS, 'get', 'configmap', 'dockmaster-config', '-o', 'jsonpath={.data.config\\.yaml}']);
     const { parse } = await import('yaml');
-    const fromDeploy = parse(deployedConfig) as { admission: Record<string, unknown> };
+    const fromDeploy = parse(deployedConfig) as { admission: { webhook?: Record<string, unknown> } & Record<string, unknown> };
+
+    step('Starting the admission webhook apart from the controllers, as ServiceAccount dockmaster-webhook (it patches only the caBundle of the shipped configuration)');
+    const port = await freeLoopbackPort();
+    const url = `https://127.0.0.1:${port}/validate`;
+    // The apiserver calls the webhook by URL here instead of the Service (no pod runs it): the one
+    // edit of the shipped configuration a cluster without a container runtime needs.
+    await kubectlOk(kc, ['patch', 'validatingwebhookconfiguration', 'dockmaster-image-sources', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/webhooks/0/clientConfig', value: { url } }])]);
+    const { kubeconfigPath: webhookKc } = await plane.mintServiceAccountToken(OPERATOR_NS, 'dockmaster-webhook', { expirationSeconds: 3600 });
+    const config = parseOperatorConfig({ ...fromDeploy, admission: { ...fromDeploy.admission, webhook: { ...fromDeploy.admission.webhook, host: '127.0.0.1', port, url } } });
+    const webhook = new AdmissionWebhook({ config, clients: createKubeClients(loadKubeConfig({ kubeconfigPath: webhookKc })), logger: createRootLogger({ level: 'silent' }) });
+    await webhook.start();
+    cleanups.unshift(() => webhook.stop());
+
+    step('Starting the operator (Registry, RetentionPolicy and GC-window controllers) and the stand-in kubelet');
+    const { kubeconfigPath: operatorKc } = await plane.mintServiceAccountToken(OPERATOR_NS, 'dockmaster', { expirationSeconds: 3600 });
+    const operatorConfig = loadKubeConfig({ kubeconfigPath: operatorKc });
     const metrics = new RuntimeMetrics();
     const manager = new Manager({
       kubeConfig: operatorConfig,
@@ -126,15 +138,6 @@ async function main(): Promise<void> {
     });
     await manager.start();
     cleanups.unshift(() => manager.stop());
-    const port = await freeLoopbackPort();
-    // deploy/'s configuration, served on loopback: the apiserver calls it by URL instead of the Service.
-    const config = parseOperatorConfig({
-      ...fromDeploy,
-      admission: { ...fromDeploy.admission, webhook: { host: '127.0.0.1', port, url: `https://127.0.0.1:${port}/validate` } },
-    });
-    const webhook = new AdmissionWebhook({ config, clients: createKubeClients(operatorConfig), logger: createRootLogger({ level: 'silent' }) });
-    await webhook.start();
-    cleanups.unshift(() => webhook.stop());
     const kubeConfig = loadKubeConfig({ kubeconfigPath: kc });
     const kubelet = await startStandInKubelet({ kubeConfig, pollIntervalMs: 250 });
     cleanups.unshift(() => kubelet.stop());
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
     await show(kc, ['-n', NS, 'get', 'registry', 'main', '-o', 'jsonpath={.status.lastGarbageCollection}']);
     console.log(`\nblob bytes on the registry's volume: ${before} before, ${blobBytes(storage)} after`);
 
-    step('Admission: the kube-apiserver calls the operator\'s webhook over TLS (Secret, caBundle and configuration managed by the operator)');
+    step('Admission: the kube-apiserver calls the webhook over TLS (its own Secret and CA; the configuration shipped in deploy/, its caBundle patched by the webhook)');
     await show(kc, ['get', 'validatingwebhookconfiguration', 'dockmaster-image-sources']);
     // The apiserver picks up new webhook configurations asynchronously: wait until it denies.
     await waitFor('the webhook to be active', async () => {

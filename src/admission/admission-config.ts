@@ -93,6 +93,11 @@ export const webhookServerConfigSchema = z.strictObject({
     description: 'Run the webhook inside `dockmaster operator`. Default: only in a cluster with in-cluster credentials (KUBERNETES_SERVICE_HOST set, no --kubeconfig).',
   }),
   register: z.boolean().default(true).meta({ description: 'Manage the ValidatingWebhookConfiguration (the leader applies it with the current caBundle).' }),
+  patchCaBundleOnly: z.boolean().default(false).meta({
+    description:
+      'The ValidatingWebhookConfiguration is installed as a manifest (deploy/, the Helm chart): the leader only patches its caBundle by name and never creates it, ' +
+      'so RBAC needs no create on validatingwebhookconfigurations.',
+  }),
   configurationName: z.string().min(1).default('dockmaster-image-sources').meta({ description: 'Name of the ValidatingWebhookConfiguration.' }),
   url: z.url({ protocol: /^https$/ }).optional().meta({
     description: 'clientConfig.url (https://host:port/validate) for a webhook outside the cluster; default: clientConfig.service with serviceName.',

@@ -1,8 +1,10 @@
-import type { V1ValidatingWebhookConfiguration, V1RuleWithOperations } from '@kubernetes/client-node';
+import type { V1RuleWithOperations, V1ValidatingWebhook, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 
 /**
- * The ValidatingWebhookConfiguration the operator applies. It is built at run time, not shipped
- * in deploy/, because its caBundle is only known then: the operator creates (and rotates) the CA.
+ * The ValidatingWebhookConfiguration. deploy/ ships it as a manifest (deploy/webhook-configuration.yaml,
+ * kept equal to what this builds by a unit test) and the webhook patches only its caBundle, which
+ * is known only at run time (the webhook creates and rotates the CA). Outside deploy/ (the demo,
+ * tests, `register: true` without `patchCaBundleOnly`) the webhook applies it whole.
  */
 
 export const WEBHOOK_NAME = 'image-sources.dockmaster.dev';
@@ -73,6 +75,22 @@ export function buildValidatingWebhookConfiguration(spec: WebhookConfigurationSp
         },
       },
     ],
+  };
+}
+
+/**
+ * The part of the configuration the webhook owns when the configuration itself is shipped as a
+ * manifest (deploy/, the Helm chart): only the caBundle of our webhook, by name, and the
+ * annotation saying when it was published. Applied with its own field manager, so server-side
+ * apply gives the webhook ownership of exactly these fields and nothing else.
+ */
+export function caBundlePatch(name: string, caBundlePems: readonly string[], publishedAt: string | undefined): V1ValidatingWebhookConfiguration {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name, ...(publishedAt && { annotations: { [CA_BUNDLE_PUBLISHED_AT_ANNOTATION]: publishedAt } }) },
+    // A partial webhook on purpose: server-side apply merges it into the shipped one by name.
+    webhooks: [{ name: WEBHOOK_NAME, clientConfig: { caBundle: Buffer.from(joinPems(caBundlePems)).toString('base64') } } as V1ValidatingWebhook],
   };
 }
 

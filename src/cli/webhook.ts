@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { portNumber } from './operator.js';
 import type { WebhookRunOptions } from '../operator/run-webhook.js';
 
 export function registerWebhookCommand(program: Command): void {
@@ -10,6 +11,8 @@ export function registerWebhookCommand(program: Command): void {
     .option('--watch-namespace <namespace>', 'read Registries of this namespace only (default: all)')
     .option('--leader-elect', 'several replicas: only the leader writes the Secret and the webhook configuration', false)
     .option('--log-level <level>', 'pino log level (default info, or $DOCKMASTER_LOG_LEVEL)')
+    .option('--health-address <address>', 'address of the health and metrics server', '0.0.0.0')
+    .addOption(new Option('--health-port <port>', 'serve /healthz, /readyz and /metrics on this port (plain HTTP)').argParser(portNumber))
     .action(async (options: WebhookRunOptions) => {
       const { runWebhook } = await import('../operator/run-webhook.js');
       await runWebhook(options);

@@ -5,7 +5,9 @@
 import { AdmissionWebhook } from '../admission/webhook/admission-webhook.js';
 import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
 import { createRootLogger } from '../logging/logger.js';
+import { buildHealthServer } from '../runtime/health.js';
 import { createKubeClients, loadKubeConfig } from '../runtime/kube-client.js';
+import { RuntimeMetrics } from '../runtime/metrics.js';
 import { leaseIdentity, WEBHOOK_LEASE_NAME } from './run-operator.js';
 
 export interface WebhookRunOptions {
@@ -14,6 +16,9 @@ export interface WebhookRunOptions {
   watchNamespace?: string;
   leaderElect: boolean;
   logLevel?: string;
+  /** /healthz, /readyz and /metrics on plain HTTP (the kubelet's probes, Prometheus); none when absent. */
+  healthPort?: number;
+  healthAddress?: string;
 }
 
 /**
@@ -25,11 +30,13 @@ export interface WebhookRunOptions {
 export async function runWebhook(options: WebhookRunOptions): Promise<void> {
   const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
   const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
-  const clients = createKubeClients(loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}));
+  const metrics = new RuntimeMetrics({ defaultMetrics: true });
+  const clients = createKubeClients(loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}), metrics.observeApiRequest);
   const webhook = new AdmissionWebhook({
     config,
     clients,
     logger,
+    metricsRegistry: metrics.registry,
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: WEBHOOK_LEASE_NAME, ...leaseIdentity() } : false,
     ...(options.config && { configFile: options.config, loadConfigFile: loadOperatorConfigFile }),
     ...(options.watchNamespace && { watchNamespace: options.watchNamespace }),
@@ -38,9 +45,14 @@ export async function runWebhook(options: WebhookRunOptions): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  // Ready only once the webhook serves with its caches synced (Registries, Namespaces, its Secret).
+  const health = options.healthPort === undefined ? undefined : buildHealthServer({ metrics, isReady: () => webhook.isReady() });
+  await health?.listen({ host: options.healthAddress ?? '0.0.0.0', port: options.healthPort ?? 0 });
+  if (health) logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
   await Promise.race([webhook.start(), stopped]);
   const signal = await stopped;
   logger.info({ signal }, 'Received signal; stopping');
   await webhook.stop();
+  await health?.close();
   logger.info({}, 'Stopped the webhook');
 }

@@ -71,6 +71,7 @@ export class AdmissionWebhook {
         certificates: { source: 'files' },
         ...(!webhook.certFile && { secret: { namespace: this.config.namespace, name: webhook.certificate.secretName } }),
         isServing: () => this.isReady(),
+        caBundleOnly: webhook.patchCaBundleOnly,
       });
     }
     const manager: Manager = new Manager({

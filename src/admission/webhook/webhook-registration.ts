@@ -13,9 +13,11 @@ import type { CertificateSecretStore } from '../certs/certificate-secret-store.j
 import type { CertificateSecretWatch } from '../certs/certificate-secret-watch.js';
 import {
   buildValidatingWebhookConfiguration,
+  caBundlePatch,
   CA_BUNDLE_PUBLISHED_AT_ANNOTATION,
   caBundlePems,
   isAppliedIn,
+  WEBHOOK_NAME,
   type WebhookConfigurationSpec,
 } from '../webhook-configuration.js';
 import { defineController, type ControllerDefinition, type ReconcileContext } from '../../runtime/controller.js';
@@ -30,6 +32,10 @@ export const VALIDATING_WEBHOOK_CONFIGURATION: KubeResource = {
 };
 export const WEBHOOK_REGISTRATION_CONTROLLER = 'webhook-registration';
 const FIELD_MANAGER = 'dockmaster';
+/** The field manager of the caBundle patch: it owns the caBundle and its published-at annotation only. */
+const CA_BUNDLE_FIELD_MANAGER = 'dockmaster-webhook-cabundle';
+/** How often a shipped configuration that is not there yet is looked for. */
+const MISSING_CONFIGURATION_RECHECK_MS = 10_000;
 /** Re-check at least this often even when no certificate is due (an edit we missed, a lost watch). */
 const MAX_RECHECK_MS = 10 * 60_000;
 /** Never re-run sooner than this on schedule: certificates shorter-lived than the planner's margins must not spin. */
@@ -54,6 +60,12 @@ export interface WebhookRegistrationOptions {
   secret?: { namespace: string; name: string };
   /** A new configuration is created only once this is true, so the apiserver never calls a server without a certificate. */
   isServing?: () => boolean;
+  /**
+   * The configuration is shipped as a manifest (deploy/, the Helm chart): patch only its caBundle,
+   * by name, never create it or touch anything else. RBAC can then grant `patch` on that one name
+   * and no `create`, which cannot be scoped by name.
+   */
+  caBundleOnly?: boolean;
 }
 
 type RotationRequest = { forceServingRotation?: boolean; forceAuthorityRotation?: boolean };
@@ -192,6 +204,7 @@ export class WebhookRegistration {
       if (authorities.length > 0) published = { pems: authorities };
     }
 
+    if (this.options.caBundleOnly) return this.patchCaBundle(actual, published, changes, recheckAt, ctx);
     const desired = buildValidatingWebhookConfiguration({
       ...configuration,
       ...(published && { caBundlePems: published.pems }),
@@ -205,6 +218,30 @@ export class WebhookRegistration {
       await serverSideApply(ctx.kube, VALIDATING_WEBHOOK_CONFIGURATION, desired, { fieldManager: FIELD_MANAGER, force: true });
       ctx.log.info({ name: configuration.name, created: !actual }, 'Applied the ValidatingWebhookConfiguration');
       changes.push('webhook-configuration');
+    }
+    return { changes, recheckAt };
+  }
+
+  /** caBundle-only mode: the shipped configuration gets our caBundle; a missing one is waited for, never created. */
+  private async patchCaBundle(
+    actual: V1ValidatingWebhookConfiguration | undefined,
+    published: PublishedBundle | undefined,
+    changes: string[],
+    recheckAt: Date,
+    ctx: ReconcileContext,
+  ): Promise<RegistrarOutcome> {
+    const name = this.options.configuration.name;
+    if (!actual) {
+      ctx.log.warn({ name }, 'The ValidatingWebhookConfiguration is not installed; apply it from deploy/ (or the Helm chart): this webhook only patches its caBundle');
+      return { changes, recheckAt: new Date(ctx.clock.now() + MISSING_CONFIGURATION_RECHECK_MS) };
+    }
+    if (!published || published.pems.length === 0) return { changes, recheckAt };
+    const publishedAt = published.publishedAt?.toISOString();
+    const patch = caBundlePatch(name, published.pems, publishedAt);
+    if (!isAppliedIn(patch.webhooks, actual.webhooks?.filter((w) => w.name === WEBHOOK_NAME)) || (publishedAt !== undefined && !isAppliedIn(patch.metadata, actual.metadata))) {
+      await serverSideApply(ctx.kube, VALIDATING_WEBHOOK_CONFIGURATION, patch, { fieldManager: CA_BUNDLE_FIELD_MANAGER, force: true });
+      ctx.log.info({ name }, 'Patched the caBundle of the ValidatingWebhookConfiguration');
+      changes.push('ca-bundle');
     }
     return { changes, recheckAt };
   }

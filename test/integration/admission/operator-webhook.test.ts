@@ -1,3 +1,4 @@
+import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { deleteWebhookConfiguration } from '../../../src/admission/webhook/webhook-registration.js';
@@ -72,5 +73,17 @@ describe('dockmaster operator with the admission webhook', () => {
   it('the operator namespace is exempt', async () => {
     const result = await kubectl(kc, ['-n', ns, 'run', 'own', `--image=${DISALLOWED}`, '--dry-run=server']);
     expect(result.exitCode, result.stderr).toBe(0);
+  });
+
+  it('re-applies the configuration when someone edits it (it applies the whole configuration here)', async () => {
+    const path = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${configurationName}`;
+    await clients.requestJson('PATCH', path, {
+      body: [{ op: 'replace', path: '/webhooks/0/failurePolicy', value: 'Ignore' }],
+      contentType: 'application/json-patch+json',
+    });
+    await eventually(async () => {
+      const vwc = await clients.requestJson<V1ValidatingWebhookConfiguration>('GET', path);
+      expect(vwc.webhooks?.[0]?.failurePolicy).toBe('Fail');
+    }, 15_000, 200);
   });
 });

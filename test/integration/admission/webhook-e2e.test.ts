@@ -4,7 +4,7 @@ import { readCertificateFacts } from '../../../src/admission/certs/issue-certifi
 import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { kubectl } from '../../controlplane/kubectl.js';
-import { OPERATOR_NAMESPACE, operatorKubeconfigUnderDeployRbac } from '../least-privilege.js';
+import { OPERATOR_NAMESPACE, webhookKubeconfigUnderDeployRbac } from '../least-privilege.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
 import { eventually } from '../runtime/wait.js';
 import { servedCertificateFingerprint, startWebhookUnderTest, waitUntilActive, type WebhookUnderTest } from './webhook-under-test.js';
@@ -34,8 +34,10 @@ describe('admission webhook on the real apiserver', () => {
 
   beforeAll(async () => {
     await installRegistryCrd(createKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
-    // Under deploy/'s ServiceAccount and RBAC (which names the configuration `dockmaster-image-sources`).
-    const webhookKubeconfig = await operatorKubeconfigUnderDeployRbac(sharedControlPlane());
+    // Under deploy/'s webhook ServiceAccount and RBAC, as deploy/ runs it: the configuration
+    // (`dockmaster-image-sources`, the one name RBAC lets it patch) is installed first, and the
+    // webhook patches only its caBundle; its Secret is `dockmaster-webhook-tls`, the one name it may update.
+    const webhookKubeconfig = await webhookKubeconfigUnderDeployRbac(sharedControlPlane());
     under = await startWebhookUnderTest(
       kc,
       id,
@@ -45,7 +47,7 @@ describe('admission webhook on the real apiserver', () => {
         exemptNamespaces: ['kube-system', exemptNs],
         // The admin maps the test's hostname to its namespace: a Registry's hostnames count for admission only so.
         registries: { hostnames: [{ pattern: `images-${id}.example.com`, namespace: ns }] },
-        webhook: { configurationName: 'dockmaster-image-sources', certificate: { secretName: `dockmaster-webhook-tls-${id}` } },
+        webhook: { configurationName: 'dockmaster-image-sources', patchCaBundleOnly: true, certificate: { secretName: 'dockmaster-webhook-tls' } },
       },
       { webhookKubeconfig, operatorNamespace: OPERATOR_NAMESPACE },
     );
@@ -59,7 +61,7 @@ describe('admission webhook on the real apiserver', () => {
   }, 60_000);
 
   it('keeps CA and serving certificate in a kubernetes.io/tls Secret and publishes the CA as caBundle', async () => {
-    const secret = await under.clients.requestJson<V1Secret>('GET', `/api/v1/namespaces/${under.operatorNamespace}/secrets/dockmaster-webhook-tls-${id}`);
+    const secret = await under.clients.requestJson<V1Secret>('GET', `/api/v1/namespaces/${under.operatorNamespace}/secrets/dockmaster-webhook-tls`);
     expect(secret.type).toBe('kubernetes.io/tls');
     const data = secret.data ?? {};
     expect(Object.keys(data).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
@@ -130,15 +132,26 @@ describe('admission webhook on the real apiserver', () => {
     expect(denied.stderr).toContain('not allowed');
   });
 
-  it('re-applies the configuration when someone edits it', async () => {
+  it('restores its caBundle when someone edits it, and leaves every other field to whoever installed the configuration', async () => {
     const path = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${under.configurationName}`;
+    const before = await under.clients.requestJson<V1ValidatingWebhookConfiguration>('GET', path);
     await under.clients.requestJson('PATCH', path, {
-      body: [{ op: 'replace', path: '/webhooks/0/failurePolicy', value: 'Ignore' }],
+      body: [
+        { op: 'replace', path: '/webhooks/0/clientConfig/caBundle', value: Buffer.from('not a CA').toString('base64') },
+        { op: 'replace', path: '/webhooks/0/timeoutSeconds', value: 7 },
+      ],
       contentType: 'application/json-patch+json',
     });
     await eventually(async () => {
       const vwc = await under.clients.requestJson<V1ValidatingWebhookConfiguration>('GET', path);
-      expect(vwc.webhooks?.[0]?.failurePolicy).toBe('Fail');
+      expect(vwc.webhooks?.[0]?.clientConfig.caBundle).toBe(before.webhooks?.[0]?.clientConfig.caBundle);
     }, 15_000, 200);
+    const after = await under.clients.requestJson<V1ValidatingWebhookConfiguration>('GET', path);
+    expect(after.webhooks?.[0]?.timeoutSeconds).toBe(7);
+    // Server-side apply shows what the webhook owns: the caBundle, by name, and nothing else of the webhook.
+    const owned = after.metadata?.managedFields?.find((f) => f.manager === 'dockmaster-webhook-cabundle')?.fieldsV1 as Record<string, unknown> | undefined;
+    expect(JSON.stringify(owned)).toContain('f:caBundle');
+    expect(JSON.stringify(owned)).not.toContain('f:timeoutSeconds');
+    expect(JSON.stringify(owned)).not.toContain('f:rules');
   });
 });

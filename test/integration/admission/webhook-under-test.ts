@@ -2,6 +2,8 @@ import { connect } from 'node:tls';
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { CertificateLifetimes } from '../../../src/admission/certs/rotation-plan.js';
+import { buildValidatingWebhookConfiguration } from '../../../src/admission/webhook-configuration.js';
+import { webhookConfigurationSpecFor } from '../../../src/admission/webhook/webhook-configuration-spec.js';
 import { parseOperatorConfig, type OperatorConfigInput } from '../../../src/config/operator-config.js';
 import { AdmissionWebhook } from '../../../src/admission/webhook/admission-webhook.js';
 import { deleteWebhookConfiguration } from '../../../src/admission/webhook/webhook-registration.js';
@@ -60,6 +62,12 @@ export async function startWebhookUnderTest(
     },
   });
   await ensureNamespace(clients, operatorNamespace);
+  if (config.admission.webhook.patchCaBundleOnly) {
+    // As deploy/ ships it: the configuration exists before the webhook, which patches only its caBundle.
+    await clients.requestJson('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+      body: buildValidatingWebhookConfiguration(webhookConfigurationSpecFor(config)),
+    });
+  }
   const logger = createRootLogger({ level: process.env.DOCKMASTER_TEST_LOG_LEVEL ?? 'silent' });
   const webhook = new AdmissionWebhook({ config, clients: webhookClients, logger, ...(options.lifetimes && { lifetimes: options.lifetimes }) });
   // No Lease: this process keeps the Secret and the configuration at once.

@@ -1,42 +1,118 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { startControlPlane, type ControlPlane } from '../../controlplane/control-plane.js';
 import { kubectl, kubectlOk } from '../../controlplane/kubectl.js';
+import { uniqueNamespaceName } from '../../controlplane/shared.js';
 import { eventually } from '../runtime/wait.js';
-import { startOperatorProcess, type OperatorProcess } from '../cli/operator-process.js';
+import { freePort, startOperatorProcess, type OperatorProcess } from '../cli/operator-process.js';
 
-// deploy/ applied for real (not a dry run), then the operator run under exactly its
-// ServiceAccount and RBAC: a verb the manifests lack fails this test.
+const DISALLOWED = 'evil.example.com/miner:1.0';
+const ALLOWED = 'registry.k8s.io/pause:3.10';
+
+// deploy/ applied whole and for real (not a dry run) on an apiserver of its own (its
+// failurePolicy Fail webhook configuration would otherwise judge every other test's Pods), then
+// the webhook and the operator run under exactly its ServiceAccounts and RBAC: a verb the
+// manifests lack fails this test.
 describe('deploy/', () => {
+  let plane: ControlPlane;
+  let webhook: { child: ChildProcess; stderr: () => string } | undefined;
   let operator: OperatorProcess | undefined;
-  afterAll(() => operator?.kill());
+
+  beforeAll(async () => {
+    plane = await startControlPlane();
+  }, 120_000);
+
+  afterAll(async () => {
+    operator?.kill();
+    webhook?.child.kill('SIGKILL');
+    await plane?.stop();
+  }, 60_000);
+
+  async function deployedConfig(): Promise<Record<string, unknown>> {
+    const text = await kubectlOk(plane.kubeconfigPath, ['-n', 'dockmaster-system', 'get', 'configmap', 'dockmaster-config', '-o', 'jsonpath={.data.config\\.yaml}']);
+    return parse(text) as Record<string, unknown>;
+  }
 
   it('applies with kubectl apply -k and every object is accepted', async () => {
-    const kc = sharedControlPlane().kubeconfigPath;
-    const out = await kubectlOk(kc, ['apply', '-k', 'deploy/']);
+    const out = await kubectlOk(plane.kubeconfigPath, ['apply', '-k', 'deploy/']);
     for (const object of [
       'namespace/dockmaster-system',
       'customresourcedefinition.apiextensions.k8s.io/registries.dockmaster.dev',
       'serviceaccount/dockmaster',
+      'serviceaccount/dockmaster-webhook',
       'clusterrole.rbac.authorization.k8s.io/dockmaster-operator',
+      'clusterrole.rbac.authorization.k8s.io/dockmaster-webhook',
       'deployment.apps/dockmaster-operator',
+      'deployment.apps/dockmaster-webhook',
+      'validatingwebhookconfiguration.admissionregistration.k8s.io/dockmaster-image-sources',
       'service/dockmaster-webhook',
       'poddisruptionbudget.policy/dockmaster-operator',
+      'poddisruptionbudget.policy/dockmaster-webhook',
+      'networkpolicy.networking.k8s.io/dockmaster-webhook',
       'configmap/dockmaster-config',
     ]) {
       expect(out).toContain(object);
     }
   });
 
-  it('runs the Registry controller under the deploy/ ServiceAccount (least privilege)', async () => {
-    const plane = sharedControlPlane();
+  it('admission keeps answering while the operator is SIGKILLed: the webhook runs apart, as its own ServiceAccount, and patches only the caBundle', async () => {
     const admin = plane.kubeconfigPath;
-    await kubectlOk(admin, ['apply', '-k', 'deploy/']);
+    // No pod runs here: the webhook is a local process the apiserver calls by URL instead of the
+    // Service (the admin's only edit of the shipped configuration).
+    const port = await freePort();
+    const url = `https://127.0.0.1:${port}/validate`;
+    await kubectlOk(admin, ['patch', 'validatingwebhookconfiguration', 'dockmaster-image-sources', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/webhooks/0/clientConfig', value: { url } }])]);
+    const deployed = await deployedConfig();
+    const admission = deployed.admission as { webhook?: Record<string, unknown> };
+    const configFile = `${plane.dir}/webhook.yaml`;
+    await writeFile(configFile, stringify({ ...deployed, admission: { ...admission, webhook: { ...admission.webhook, host: '127.0.0.1', port, url } } }));
+    const { kubeconfigPath: webhookKc } = await plane.mintServiceAccountToken('dockmaster-system', 'dockmaster-webhook');
+    const healthPort = await freePort();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/entry.ts', 'webhook', '--kubeconfig', webhookKc, '--config', configFile, '--leader-elect', '--health-address', '127.0.0.1', '--health-port', String(healthPort)],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCKMASTER_LOG_LEVEL: 'warn', POD_NAME: 'webhook-0' } },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    webhook = { child, stderr: () => stderr };
+    await eventually(async () => expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status, stderr).toBe(200), 60_000, 250);
+
+    const ns = uniqueNamespaceName('apps');
+    await kubectlOk(admin, ['create', 'namespace', ns]);
+    const judged = async (image: string) => kubectl(admin, ['-n', ns, 'run', `p-${Math.random().toString(36).slice(2, 8)}`, `--image=${image}`, '--dry-run=server']);
+    await eventually(async () => expect((await judged(DISALLOWED)).stderr, stderr).toContain('not allowed'), 60_000, 250);
+    expect((await judged(ALLOWED)).exitCode).toBe(0);
+
+    const { kubeconfigPath: operatorKc } = await plane.mintServiceAccountToken('dockmaster-system', 'dockmaster');
+    operator = await startOperatorProcess({ kubeconfig: operatorKc, configYaml: stringify(deployed), configFile: `${plane.dir}/operator.yaml` });
+    operator.kill();
+    for (let i = 0; i < 5; i++) {
+      expect((await judged(DISALLOWED)).stderr).toContain('not allowed');
+      expect((await judged(ALLOWED)).exitCode).toBe(0);
+    }
+    operator = undefined;
+    // The webhook owns the caBundle only; its RBAC has no create on webhook configurations.
+    const vwc = JSON.parse(await kubectlOk(admin, ['get', 'validatingwebhookconfiguration', 'dockmaster-image-sources', '-o', 'json', '--show-managed-fields'])) as {
+      metadata: { managedFields: Array<{ manager: string; fieldsV1: unknown }> };
+    };
+    const owned = JSON.stringify(vwc.metadata.managedFields.find((f) => f.manager === 'dockmaster-webhook-cabundle')?.fieldsV1);
+    expect(owned).toContain('f:caBundle');
+    expect(owned).not.toContain('f:failurePolicy');
+    const canCreate = await kubectl(admin, ['auth', 'can-i', 'create', 'validatingwebhookconfigurations', '--as=system:serviceaccount:dockmaster-system:dockmaster-webhook']);
+    expect(canCreate.stdout.trim()).toBe('no');
+    expect(stderr).not.toMatch(/system:serviceaccount:dockmaster-system:dockmaster-webhook\W* cannot /);
+  }, 180_000);
+
+  it('runs the Registry controller under the deploy/ ServiceAccount (least privilege)', async () => {
+    const admin = plane.kubeconfigPath;
     const ns = uniqueNamespaceName('least-privilege');
     await kubectlOk(admin, ['create', 'namespace', ns]);
     const { kubeconfigPath } = await plane.mintServiceAccountToken('dockmaster-system', 'dockmaster');
-    const config = await kubectlOk(admin, ['-n', 'dockmaster-system', 'get', 'configmap', 'dockmaster-config', '-o', 'jsonpath={.data.config\\.yaml}']);
     // Watches every namespace, as deployed; the Lease goes to dockmaster-system.
-    operator = await startOperatorProcess({ kubeconfig: kubeconfigPath, configYaml: config, configFile: `${plane.dir}/operator-least-privilege.yaml` });
+    operator = await startOperatorProcess({ kubeconfig: kubeconfigPath, configYaml: stringify(await deployedConfig()), configFile: `${plane.dir}/operator-least-privilege.yaml` });
 
     await kubectlOk(admin, ['-n', ns, 'apply', '-f', '-'], 'apiVersion: v1\nkind: Secret\nmetadata: {name: users}\nstringData: {htpasswd: "a:b"}\n');
     await kubectlOk(admin, ['-n', ns, 'apply', '-f', '-'], [
@@ -59,8 +135,9 @@ describe('deploy/', () => {
     // Deletion runs the finalizer's cleanup under the same RBAC.
     await kubectlOk(admin, ['-n', ns, 'delete', 'registry', 'lp', '--wait=true', '--timeout=60s']);
     // An RBAC denial names the user and the verb. Other 403s are not about our RBAC: the operator
-    // watches every namespace, and another test's namespace being deleted refuses new Events.
+    // watches every namespace, and another namespace being deleted refuses new Events.
     expect(operator.stderr()).not.toMatch(/system:serviceaccount:dockmaster-system:dockmaster\W* cannot /);
     expect(await operator.stop()).toBe(0);
-  });
+    operator = undefined;
+  }, 180_000);
 });

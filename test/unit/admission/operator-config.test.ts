@@ -29,6 +29,7 @@ describe('operator configuration', () => {
           serviceName: 'dockmaster-webhook',
           servicePort: 443,
           register: true,
+          patchCaBundleOnly: false,
           configurationName: 'dockmaster-image-sources',
           failurePolicy: 'Fail',
           timeoutSeconds: 5,

@@ -1,0 +1,44 @@
+/**
+ * deploy/ as shipped agrees with the code: its configuration parses, and the
+ * ValidatingWebhookConfiguration it ships is exactly what the webhook would build for that
+ * configuration (the webhook then patches only the caBundle).
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { buildValidatingWebhookConfiguration } from '../../../src/admission/webhook-configuration.js';
+import { webhookConfigurationSpecFor } from '../../../src/admission/webhook/webhook-configuration-spec.js';
+import { parseOperatorConfigText } from '../../../src/config/operator-config.js';
+
+const deploy = resolve(import.meta.dirname, '../../../deploy');
+
+async function deployedConfig() {
+  const configMap = parse(await readFile(`${deploy}/config.yaml`, 'utf8')) as { data: { 'config.yaml': string } };
+  return parseOperatorConfigText(configMap.data['config.yaml'], 'deploy/config.yaml');
+}
+
+describe('deploy/', () => {
+  it('ships a configuration that runs the webhook apart and patches only the caBundle', async () => {
+    const config = await deployedConfig();
+    expect(config.admission.webhook).toMatchObject({ enabled: false, register: true, patchCaBundleOnly: true });
+  });
+
+  it('ships the ValidatingWebhookConfiguration the webhook builds for that configuration (without its caBundle)', async () => {
+    const shipped = parse(await readFile(`${deploy}/webhook-configuration.yaml`, 'utf8')) as unknown;
+    const built = buildValidatingWebhookConfiguration(webhookConfigurationSpecFor(await deployedConfig()));
+    expect(shipped).toEqual(JSON.parse(JSON.stringify(built)));
+  });
+
+  it('runs the webhook as its own ServiceAccount, which may not create webhook configurations', async () => {
+    const rbac = parseAllDocuments(await readFile(`${deploy}/rbac.yaml`, 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: Array<{ resources?: string[]; verbs: string[]; resourceNames?: string[] }> });
+    const webhookRole = rbac.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'dockmaster-webhook');
+    const operatorRole = rbac.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'dockmaster-operator');
+    const vwcRules = (role: typeof webhookRole) => role?.rules?.filter((r) => r.resources?.includes('validatingwebhookconfigurations')) ?? [];
+    expect(vwcRules(webhookRole)).toEqual([{ apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations'], resourceNames: ['dockmaster-image-sources'], verbs: ['get', 'list', 'watch', 'patch'] }]);
+    expect(vwcRules(operatorRole)).toEqual([]);
+    const deployment = parse(await readFile(`${deploy}/webhook-deployment.yaml`, 'utf8').then((t) => t.split('\n---\n')[0]!)) as { spec: { template: { spec: { serviceAccountName: string; containers: Array<{ args: string[] }> } } } };
+    expect(deployment.spec.template.spec.serviceAccountName).toBe('dockmaster-webhook');
+    expect(deployment.spec.template.spec.containers[0]?.args.slice(0, 1)).toEqual(['webhook']);
+  });
+});
