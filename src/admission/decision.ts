@@ -2,6 +2,7 @@ import { InvalidImageReferenceError, parseImageReference } from '../registry/ref
 import { describeAllowList, findAllowingEntry, type AllowEntry } from './allow-list.js';
 import { namespacePolicy, type AdmissionPolicy, type NamespacePolicy } from './policy.js';
 import {
+  countContainers,
   extractContainerImages,
   extractLegacyEphemeralContainerImages,
   MalformedObjectError,
@@ -151,6 +152,9 @@ export function decideAdmission(policy: AdmissionPolicy, subject: AdmissionSubje
   if (subject.operation !== 'CREATE' && subject.operation !== 'UPDATE') {
     return notChecked('not-checked', `${subject.operation} does not start containers`);
   }
+  const where = `${display.kind} ${display.namespace}/${display.name}`;
+  const declared = (subject.subResource ?? '') === '' ? countContainers(subject.group, subject.kind, subject.object) : undefined;
+  if (declared !== undefined && declared > MAX_CONTAINERS_PER_OBJECT && !policy.exemptNamespaces.has(subject.namespace)) return tooManyContainers(where, display, declared);
   const containers = containersOf(subject, subject.object);
   if (containers === undefined) {
     const what = subject.subResource ? `${subject.kind} (subresource ${subject.subResource})` : subject.kind;
@@ -160,14 +164,7 @@ export function decideAdmission(policy: AdmissionPolicy, subject: AdmissionSubje
     return notChecked('exempt', `namespace ${subject.namespace} is exempt from image source checks`);
   }
 
-  const where = `${display.kind} ${display.namespace}/${display.name}`;
-  if (containers.length > MAX_CONTAINERS_PER_OBJECT) {
-    return {
-      allowed: false, verdict: 'denied', subject: display, images: [], violations: [],
-      message: `${where}: ${containers.length} containers, more than the ${MAX_CONTAINERS_PER_OBJECT} dockmaster judges in one object; split the workload.`,
-      warnings: [], auditAnnotations: {},
-    };
-  }
+  if (containers.length > MAX_CONTAINERS_PER_OBJECT) return tooManyContainers(where, display, containers.length);
   const local = namespacePolicy(policy, subject.namespace, namespaceLabels);
   const unchanged = subject.operation === 'UPDATE' ? imagesOfOldObject(subject) : new Set<string>();
   const images = containers.filter((c) => !unchanged.has(c.image)).map((c) => judgeImage(local.allowList, c, local));
@@ -200,6 +197,14 @@ export function decideAdmission(policy: AdmissionPolicy, subject: AdmissionSubje
     case 'audit':
       return { ...base, allowed: true, verdict: 'audited', warnings: [], auditAnnotations: { [AUDIT_ANNOTATION_KEY]: auditValue(violations) } };
   }
+}
+
+function tooManyContainers(where: string, subject: AdmissionDecision['subject'], count: number): AdmissionDecision {
+  return {
+    allowed: false, verdict: 'denied', subject, images: [], violations: [],
+    message: `${where}: ${count} containers, more than the ${MAX_CONTAINERS_PER_OBJECT} dockmaster judges in one object; split the workload.`,
+    warnings: [], auditAnnotations: {},
+  };
 }
 
 /** `spec.containers[0] "web": image "evil.io/x:1" (evil.io/x:1) is not from an allowed source`. */

@@ -23,6 +23,8 @@ export interface WebhookServerDeps {
   namespaceLabels?: (namespace: string) => Readonly<Record<string, string>>;
   /** Reviews judged at once; more are answered 429 before their body is read. Default 32. */
   maxConcurrentReviews?: number;
+  /** Declared body bytes (Content-Length) of the reviews in flight; past it, 429 before reading. Default 2 × the body limit. */
+  maxBytesInFlight?: number;
   /** The longest a client may take to send a whole request (slow clients are cut off). Default 15 s. */
   requestTimeoutMs?: number;
 }
@@ -41,12 +43,14 @@ export type WebhookServer = FastifyInstance<RawServerDefault, IncomingMessage, S
  */
 const DEFAULT_BODY_LIMIT = 7 * 1024 * 1024;
 /**
- * With at most this many bodies in memory at once, the worst case is bounded: 32 × 7 MiB of JSON
- * text plus its parsed form stays inside deploy/'s webhook memory limit (docs/security.md has the
- * flood figures). The apiserver does not retry a 429: under failurePolicy Fail that review is
- * denied, which is the safe side of an overload.
+ * Work in flight is bounded twice, before a body is read: by count (typical reviews are a few KiB)
+ * and by declared bytes (a maximal review of 7 MiB costs about 30 MB while it is parsed), so a
+ * flood of maximal reviews holds at most two at once and stays inside deploy/'s webhook memory
+ * limit (docs/security.md has the flood figures). The apiserver does not retry a 429: under
+ * failurePolicy Fail that review is denied, which is the safe side of an overload.
  */
 const DEFAULT_MAX_CONCURRENT_REVIEWS = 32;
+const BODY_LIMITS_IN_FLIGHT = 2;
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 // The response schema lets fastify serialize with fast-json-stringify instead of JSON.stringify.
@@ -123,17 +127,29 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
   // Bounded concurrency, decided before the body is read, so a flood of large reviews cannot
   // hold more than maxConcurrentReviews bodies in memory.
   const maxConcurrent = deps.maxConcurrentReviews ?? DEFAULT_MAX_CONCURRENT_REVIEWS;
+  const maxBytes = deps.maxBytesInFlight ?? BODY_LIMITS_IN_FLIGHT * options.bodyLimit;
   let inFlight = 0;
+  let bytesInFlight = 0;
   app.addHook('onRequest', async (request, reply) => {
     if (request.url !== '/validate') return;
-    if (inFlight >= maxConcurrent) {
-      log.warn({ inFlight }, 'Refused a review: too many in flight');
-      return reply.code(429).header('retry-after', '1').send({ statusCode: 429, code: 'DM_ERR_TOO_MANY_REVIEWS', error: 'Too Many Requests', message: `more than ${maxConcurrent} reviews in flight` });
+    // A body without Content-Length (chunked) counts as large as the limit allows.
+    const declared = Math.min(Number(request.headers['content-length'] ?? options.bodyLimit) || options.bodyLimit, options.bodyLimit);
+    if (inFlight >= maxConcurrent || (inFlight > 0 && bytesInFlight + declared > maxBytes)) {
+      log.warn({ inFlight, bytesInFlight }, 'Refused a review: too much in flight');
+      // Drained unparsed (no memory held), so the client reads a 429 rather than a broken pipe.
+      await new Promise<void>((resolve) => {
+        request.raw.once('end', resolve).once('error', () => resolve()).once('close', resolve).resume();
+      });
+      return reply.code(429).header('retry-after', '1').send({ statusCode: 429, code: 'DM_ERR_TOO_MANY_REVIEWS', error: 'Too Many Requests', message: `more than ${maxConcurrent} reviews or ${maxBytes} bytes in flight` });
     }
     inFlight++;
+    bytesInFlight += declared;
     let released = false;
     const release = (): void => {
-      if (!released) inFlight--;
+      if (!released) {
+        inFlight--;
+        bytesInFlight -= declared;
+      }
       released = true;
     };
     reply.raw.once('close', release);

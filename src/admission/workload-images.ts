@@ -72,6 +72,21 @@ export function extractContainerImages(group: string, kind: string, object: unkn
 }
 
 /**
+ * How many containers an object of a checked kind declares, read from the list lengths alone:
+ * the bound on work per object is checked before a single container is looked at (an
+ * AdmissionReview can carry 150,000 of them). Undefined for kinds we do not check or odd shapes,
+ * which extraction then reports.
+ */
+export function countContainers(group: string, kind: string, object: unknown): number | undefined {
+  const location = POD_SPEC_LOCATIONS[kind];
+  if (!location || location.group !== group || !isRecord(object)) return undefined;
+  const spec = location.read(object);
+  if (!isRecord(spec)) return undefined;
+  const length = (list: unknown): number => (Array.isArray(list) ? list.length : 0);
+  return length(spec.containers) + length(spec.initContainers) + length(spec.ephemeralContainers);
+}
+
+/**
  * The legacy `EphemeralContainers` object of the `pods/ephemeralcontainers` subresource
  * (Kubernetes before 1.22 sent this kind; later versions send the whole Pod).
  */
