@@ -31,6 +31,7 @@ describe('admission trust boundaries with tenants (impersonated users, real RBAC
   const teamA = `ten-a-${id}`;
   const teamB = `ten-b-${id}`;
   const shared = `ten-reg-${id}`;
+  const relaxed = `ten-c-${id}`;
   const tenant = `tenant-b-${id}`;
   const domain = `reg-${id}.example.com`;
   let under: WebhookUnderTest;
@@ -41,7 +42,10 @@ describe('admission trust boundaries with tenants (impersonated users, real RBAC
     mode: 'enforce' as const,
     allowedRegistries: ['registry.k8s.io'],
     registries: { clusterWideNamespaces: [shared], hostnames: [{ pattern: `*.${domain}`, namespace: shared }] },
-    namespaces: [{ matchLabels: { [`tier-${id}`]: 'prod' }, requireDigest: true }],
+    namespaces: [
+      { matchLabels: { [`tier-${id}`]: 'prod' }, requireDigest: true },
+      { names: [relaxed], mode: 'warn' as const, allowedRegistries: [`golden-${id}.example.com/base:1.0`] },
+    ],
   };
 
   /** Whether the apiserver, calling the webhook, would admit a Pod with `image` in `namespace`. */
@@ -58,7 +62,7 @@ describe('admission trust boundaries with tenants (impersonated users, real RBAC
     const admin = createKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
     await installRegistryCrd(admin);
     under = await startWebhookUnderTest(kc, id, admission);
-    for (const ns of [teamA, teamB, shared]) await under.namespace(ns);
+    for (const ns of [teamA, teamB, shared, relaxed]) await under.namespace(ns);
     // The tenant: every verb on dockmaster.dev resources in team-b, nothing else anywhere.
     const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'dockmaster-tenant' }, rules: [{ apiGroups: ['dockmaster.dev'], resources: ['registries', 'retentionpolicies'], verbs: ['*'] }] };
     await kubectlOk(kc, ['-n', teamB, 'apply', '-f', '-'], stringify(role));
@@ -120,6 +124,16 @@ describe('admission trust boundaries with tenants (impersonated users, real RBAC
     await kubectlOk(kc, ['--as', tenant, '-n', teamB, 'apply', '-f', '-'], registry('evil', [`evil.${domain}`]));
     await eventually(async () => expect(await admitted(teamB, `evil.${teamB}.svc:5000/app:2`)).toBe(true), 15_000, 200);
     expect(await admitted(teamB, `evil.${domain}/app:1`)).toBe(false);
+  });
+
+  it('a rule selected by name sets that namespace\'s mode and extra entries (an exact image) there only', async () => {
+    const warned = await kubectl(kc, ['-n', relaxed, 'run', 'warned', '--image=evil.example.com/x:1', '--dry-run=server']);
+    expect(warned.exitCode, warned.stderr).toBe(0);
+    expect(warned.stderr).toContain('Warning: dockmaster:');
+    expect(await admitted(teamA, 'evil.example.com/x:1')).toBe(false);
+    const golden = await kubectl(kc, ['-n', relaxed, 'run', 'golden', `--image=golden-${id}.example.com/base:1.0`, '--dry-run=server']);
+    expect(golden.stderr).toBe('');
+    expect(await admitted(teamA, `golden-${id}.example.com/base:1.0`)).toBe(false);
   });
 
   it('a rule selected by namespace labels tightens (requireDigest); image IDs are denied', async () => {
