@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseWithSchema } from './schema-parse.js';
 import { conditionsSchema, countSchema, DNS_LABEL_PATTERN, resourceSchema, secretNameSchema, timestampSchema } from './common.js';
 import { cronScheduleSchema, timeZoneSchema } from './cron.js';
-import { durationSchema } from './duration.js';
+import { durationSchema, positiveDurationSchema } from './duration.js';
 import { globListSchema } from './glob.js';
 
 export const RETENTION_POLICY_KIND = 'RetentionPolicy';
@@ -123,6 +123,21 @@ export const keepRuleSchema = z
       '(a union within the rule). A rule with none of the three keeps every tag it selects.',
   });
 
+/** Bounds on what a run may read from the registry; every limit reached ends the run Failed with its name. */
+export const retentionLimitsSchema = z
+  .strictObject({
+    maxRepositories: z.int().min(1).max(10_000_000).optional().meta({ description: 'Repositories the catalog may list. Default 10000.' }),
+    maxTagsPerRepository: z.int().min(1).max(100_000_000).optional().meta({ description: 'Tags one repository may list. Default 100000.' }),
+    maxPages: z.int().min(1).max(10_000_000).optional().meta({ description: 'Pages one listing may follow. Default 10000.' }),
+    requestDeadline: positiveDurationSchema('Total time of one request to the registry, body included. Default 2m.').optional(),
+    maxBytesRead: z.int().min(1).optional().meta({ description: 'Response bytes a run may read. Default 8 GiB.', format: 'int64' }),
+  })
+  .meta({
+    description:
+      'Bounds on what a run reads from the registry, so a registry that answers endless or huge listings, or trickles its answers, cannot ' +
+      'exhaust the operator. A limit reached ends the run Failed with the limit named, and nothing is deleted from a listing that was cut short.',
+  });
+
 export const retentionPolicySpecSchema = z
   .strictObject({
     registryRef: registryRefSchema.optional(),
@@ -141,6 +156,11 @@ export const retentionPolicySpecSchema = z
       .boolean()
       .default(false)
       .meta({ description: 'Compute and report the plan (status.planSummary, events, logs) without deleting anything. Default false.' }),
+    maxDuration: positiveDurationSchema(
+      'Longest a run may take, listing and deletes included, e.g. 1h. Default 1h. Past it the run stops: a listing not finished deletes nothing, ' +
+        'deletes not yet sent are reported as not attempted, and the run ends Failed.',
+    ).default('1h'),
+    limits: retentionLimitsSchema.optional(),
     repositories: globListSchema(
       'repository',
       'Scope: repository path globs the policy applies to. "*" matches within one path segment, "**" any number of segments ' +

@@ -5,6 +5,7 @@ import { parseRetentionPolicy, type RetentionPolicy } from '../api/retention-pol
 import { InputValidationError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { credentialsForRegistry, parseDockerConfigJson, RegistryV2Client, type RegistryRequestEvent } from '../registry/client/index.js';
+import { clientLimitsOf } from '../retention/read-limits.js';
 
 export interface RetentionTargetOptions {
   file: string;
@@ -75,6 +76,9 @@ export async function openRetentionTarget(
     ...(options.caFile ? { caPem: await readText(options.caFile, '--ca-file') } : {}),
     ...(options.insecure ? { insecureSkipTlsVerify: true } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    // The policy's read limits bound a CLI run as they bound the controller's (its deadline does
+    // not: apply waits for a person to confirm; Ctrl-C stops a run).
+    limits: clientLimitsOf(policy.spec),
     ...(hooks.logger ? { logger: hooks.logger } : {}),
     ...(hooks.onRequest ? { onRequest: hooks.onRequest } : {}),
   });

@@ -1,8 +1,9 @@
 /**
  * The partial-failure rule of a retention run (pure), invariant 6:
  * - a DELETE answered 404 means the manifest is already gone: the goal is reached, not an error;
- * - read-only mode (405 + Allow), deletes disabled (405 UNSUPPORTED) and refused credentials
- *   (401/403) stop the run at once: every other DELETE would be refused the same way;
+ * - read-only mode (405 + Allow), deletes disabled (405 UNSUPPORTED), refused credentials
+ *   (401/403) and a read limit reached stop the run at once: every other request would be
+ *   refused the same way;
  * - any other failure (5xx, 429 or no answer, after the client's retries) is recorded and the
  *   run goes on; `maxConsecutiveFailures` of them in a row (no success in between) stop it, so a
  *   registry that went away is not hammered with one doomed request per planned delete.
@@ -16,7 +17,8 @@ export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 
 export type DeleteErrorClass = 'gone' | 'stop' | 'failure';
 
-const STOPPING_CODES: ReadonlySet<string> = new Set([REGISTRY_ERROR_CODES.readOnly, REGISTRY_ERROR_CODES.deleteDisabled, REGISTRY_ERROR_CODES.auth]);
+// A read limit reached (the run's byte budget) refuses every further read the same way.
+const STOPPING_CODES: ReadonlySet<string> = new Set([REGISTRY_ERROR_CODES.readOnly, REGISTRY_ERROR_CODES.deleteDisabled, REGISTRY_ERROR_CODES.auth, REGISTRY_ERROR_CODES.limit]);
 
 export function classifyDeleteError(error: unknown): DeleteErrorClass {
   if (!(error instanceof RegistryApiError)) return 'failure';

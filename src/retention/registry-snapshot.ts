@@ -1,4 +1,4 @@
-import type { RegistryV2Client } from '../registry/client/index.js';
+import { REGISTRY_ERROR_CODES, RegistryApiError, type RegistryV2Client } from '../registry/client/index.js';
 import type { ManifestSnapshot, RegistrySnapshot, RepositorySnapshot } from './snapshot.js';
 import { mapBounded, TASKS_PER_REPOSITORY } from './bounded-work.js';
 import { subjectOfAttachedArtifactTag } from './planner.js';
@@ -48,7 +48,10 @@ async function snapshotRepository(client: RegistryV2Client, name: string, progre
   });
   const artifactDigests = new Set(Object.entries(tags).filter(([tag]) => subjectOfAttachedArtifactTag(tag) !== undefined).map(([, d]) => d));
   const manifests: Record<string, ManifestSnapshot> = {};
+  // Every manifest is fetched once; an index schedules its children instead of waiting on them,
+  // so no visit ever waits on another and a registry sending cyclic indexes cannot hang the run.
   const pending = new Map<string, Promise<void>>();
+  const scheduled: Array<Promise<void>> = [];
   const visit = (digest: string, needsAge: boolean): Promise<void> => {
     const existing = pending.get(digest);
     if (existing) return existing;
@@ -59,15 +62,44 @@ async function snapshotRepository(client: RegistryV2Client, name: string, progre
       if (fetched.kind === 'index') {
         const children = fetched.manifest.manifests.map((d) => d.digest);
         manifests[digest] = { mediaType: fetched.mediaType, children };
-        await Promise.all(children.map((child) => visit(child, needsAge)));
+        for (const child of children) void visit(child, needsAge);
       } else {
         const created = needsAge ? (await client.getImageConfig(name, fetched.manifest.config.digest)).created : undefined;
         manifests[digest] = { mediaType: fetched.mediaType, ...(created !== undefined ? { created } : {}) };
       }
     })();
+    // Awaited below; marked handled here so a failure among many is reported once, not as unhandled.
+    work.catch(() => undefined);
     pending.set(digest, work);
+    scheduled.push(work);
     return work;
   };
   await mapBounded([...new Set(Object.values(tags))], TASKS_PER_REPOSITORY, (digest) => visit(digest, !artifactDigests.has(digest)));
+  // Children scheduled while waiting join the list: drain it to the end.
+  for (let i = 0; i < scheduled.length; i++) await scheduled[i];
+  refuseIndexCycles(client, name, manifests);
   return { name, tags, manifests };
+}
+
+/**
+ * An index that refers back to itself through its children is no image a registry can serve; a
+ * planner following children would never end. The listing is refused, and the run deletes nothing.
+ */
+function refuseIndexCycles(client: RegistryV2Client, repository: string, manifests: Record<string, ManifestSnapshot>): void {
+  const state = new Map<string, 'open' | 'done'>();
+  const walk = (digest: string): void => {
+    if (state.get(digest) === 'done') return;
+    if (state.get(digest) === 'open') {
+      throw new RegistryApiError({
+        code: REGISTRY_ERROR_CODES.invalidResponse,
+        method: 'GET',
+        url: `${client.baseUrl}/v2/${repository}/manifests/${digest}`,
+        message: `${repository}@${digest}: an index refers back to itself through its children; refusing to plan on a cyclic listing.`,
+      });
+    }
+    state.set(digest, 'open');
+    for (const child of manifests[digest]?.children ?? []) walk(child);
+    state.set(digest, 'done');
+  };
+  for (const digest of Object.keys(manifests)) walk(digest);
 }

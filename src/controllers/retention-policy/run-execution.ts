@@ -6,6 +6,7 @@
 import type { RetentionPolicySpec } from '../../api/retention-policy.js';
 import type { Logger } from '../../logging/logger.js';
 import { RegistryV2Client } from '../../registry/client/index.js';
+import { clientLimitsOf, runDeadlineSignal } from '../../retention/read-limits.js';
 import type { RetentionRunOptions } from '../../retention/run-retention.js';
 import type { RetentionRunReport } from '../../retention/report.js';
 import type { RegistryAccess } from './registry-access.js';
@@ -28,9 +29,13 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
   const startTime = request.now();
   let client: RegistryV2Client | undefined;
   let report: RetentionRunReport;
+  // The run's deadline (spec.maxDuration) bounds the listing and the deletes alike.
+  const deadline = runDeadlineSignal(spec);
   try {
     client = new RegistryV2Client({
       url,
+      limits: clientLimitsOf(spec),
+      signal: deadline,
       // In-cluster registries without spec.tls serve plain HTTP, and external URLs say http:// only on purpose.
       allowPlainHttp: url.startsWith('http://'),
       ...(access.credentials ? { credentials: access.credentials } : {}),
@@ -38,7 +43,7 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
       ...(access.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
       logger: log,
     });
-    report = await runner({ client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, now: startTime, logger: log });
+    report = await runner({ client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, now: startTime, logger: log, signal: deadline });
   } catch (error) {
     log.error({ err: error }, 'Retention run failed');
     report = failedReport(url, policyKey, error, startTime, request.now());

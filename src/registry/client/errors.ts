@@ -25,6 +25,10 @@ export const REGISTRY_ERROR_CODES = {
   tls: 'DM_ERR_REGISTRY_TLS',
   /** The caller asked for something the client refuses (e.g. DELETE by tag). */
   badRequest: 'DM_ERR_REGISTRY_BAD_REQUEST',
+  /** A read limit was reached (pages, items, bytes, time): the answer is not trusted. */
+  limit: 'DM_ERR_REGISTRY_LIMIT',
+  /** An exchange outlived its deadline (a body trickled, headers never came). */
+  timeout: 'DM_ERR_REGISTRY_TIMEOUT',
 } as const;
 
 export type RegistryErrorCode = (typeof REGISTRY_ERROR_CODES)[keyof typeof REGISTRY_ERROR_CODES];

@@ -2,6 +2,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { Logger } from '../../logging/logger.js';
 import { connectionError, REGISTRY_ERROR_CODES, RegistryApiError, systemErrorCode } from './errors.js';
+import { runDeadlineReached, type ReadBudget } from './read-limits.js';
 
 /** One HTTP exchange as seen by the `onRequest` hook (benchmarks count these). */
 export interface RegistryRequestEvent {
@@ -26,6 +27,12 @@ export interface HttpTransportOptions {
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   timeoutMs: number;
+  /** Total time of one attempt, body included; past it the exchange fails with DM_ERR_REGISTRY_TIMEOUT and is not retried. */
+  requestDeadlineMs?: number;
+  /** Bytes read over the transport's life; past its limit every read fails with DM_ERR_REGISTRY_LIMIT. */
+  budget?: ReadBudget;
+  /** The run's deadline: once aborted, every exchange fails with DM_ERR_REGISTRY_LIMIT (maxDuration). */
+  signal?: AbortSignal;
   userAgent: string;
   logger: Logger;
   onRequest?: (event: RegistryRequestEvent) => void;
@@ -185,17 +192,35 @@ export class HttpTransport {
     const release = await this.semaphore.acquire();
     const started = performance.now();
     let status: number | null = null;
+    const deadlineMs = this.options.requestDeadlineMs;
+    const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
+    const run = this.options.signal;
+    if (run?.aborted) throw runDeadlineReached(req);
+    const signal = deadline && run ? AbortSignal.any([deadline, run]) : (deadline ?? run);
     try {
       const answer = await request(req.url, {
         dispatcher: this.agent,
         method: req.method,
         headers: { 'user-agent': this.options.userAgent, ...req.headers },
+        ...(signal && { signal }),
       });
       status = answer.statusCode;
-      const body = await readBody(answer.body, req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, req);
+      const body = await readBody(answer.body, req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, req, this.options.budget);
       return { response: { status, headers: flattenHeaders(answer.headers), body } };
     } catch (error) {
       if (error instanceof RegistryApiError) throw error;
+      if (run?.aborted) throw runDeadlineReached(req);
+      // Slow headers or a trickled body: the whole exchange is bounded, and not tried again.
+      if (deadline?.aborted) {
+        throw new RegistryApiError({
+          code: REGISTRY_ERROR_CODES.timeout,
+          method: req.method,
+          url: req.url,
+          status,
+          message: `${req.method} ${req.url}: no complete answer within ${deadlineMs} ms (the registry sent its headers or body too slowly).`,
+          cause: error,
+        });
+      }
       return { error };
     } finally {
       release();
@@ -206,11 +231,17 @@ export class HttpTransport {
   }
 }
 
-async function readBody(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number, req: HttpRequest): Promise<Buffer> {
+async function readBody(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number, req: HttpRequest, budget: ReadBudget | undefined): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
     total += chunk.length;
+    try {
+      budget?.take(chunk.length, req);
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
     if (total > limit) {
       body.destroy();
       throw new RegistryApiError({

@@ -1,3 +1,5 @@
+import { limitExceeded } from './read-limits.js';
+
 /** One entry of an RFC 8288 `Link` header. */
 export interface LinkEntry {
   target: string;
@@ -57,12 +59,18 @@ export interface Page {
  * server unable to loop us forever: a next URL already visited, or a page that adds no new item,
  * ends the listing.
  */
-export async function collectPages(firstUrl: string, fetchPage: (url: string) => Promise<Page>): Promise<string[]> {
+export async function collectPages(
+  firstUrl: string,
+  fetchPage: (url: string) => Promise<Page>,
+  limits: { maxPages: number; maxItems: number; itemsLimit: 'maxRepositories' | 'maxTagsPerRepository' } = { maxPages: Infinity, maxItems: Infinity, itemsLimit: 'maxRepositories' },
+): Promise<string[]> {
   const visited = new Set<string>();
   const seen = new Set<string>();
   const items: string[] = [];
   let url: string | null = firstUrl;
   while (url !== null && !visited.has(url)) {
+    // Bounds before memory: an endless or huge listing ends in an error, never in a partial answer.
+    if (visited.size >= limits.maxPages) throw limitExceeded('maxPages', limits.maxPages, { method: 'GET', url }, `more than ${limits.maxPages} pages`);
     visited.add(url);
     const page = await fetchPage(url);
     let added = 0;
@@ -71,6 +79,7 @@ export async function collectPages(firstUrl: string, fetchPage: (url: string) =>
       seen.add(item);
       items.push(item);
       added++;
+      if (items.length > limits.maxItems) throw limitExceeded(limits.itemsLimit, limits.maxItems, { method: 'GET', url }, `more than ${limits.maxItems} entries`);
     }
     if (added === 0) break;
     url = page.next;

@@ -10,6 +10,7 @@ import { HttpTransport, type HttpResponse, type RegistryRequestEvent } from './h
 import { bareMediaType, MANIFEST_ACCEPT } from './media-types.js';
 import { parseManifestBody, type ParsedManifest } from './manifest-parsing.js';
 import { collectPages, nextPageUrl, type Page } from './pagination.js';
+import { DEFAULT_REGISTRY_READ_LIMITS, ReadBudget, type RegistryReadLimits } from './read-limits.js';
 import { errorFromResponse, invalidResponse, parseJsonBody, type RequestContext } from './response-errors.js';
 import { catalogPageSchema, imageConfigSchema, tagsPageSchema, type ImageConfig } from './schemas.js';
 
@@ -31,8 +32,12 @@ export interface RegistryV2ClientOptions {
   retryBaseDelayMs?: number;
   /** Cap on any retry delay, Retry-After included (default 10 s). */
   retryMaxDelayMs?: number;
-  /** Connect, headers and body timeout per attempt (default 30 s). */
+  /** Connect, headers and body idle timeout per attempt (default 30 s). */
   timeoutMs?: number;
+  /** Bounds on pages, entries, bytes and time (DEFAULT_REGISTRY_READ_LIMITS for what is not given). */
+  limits?: Partial<RegistryReadLimits>;
+  /** A run's deadline: once aborted, every request fails (DM_ERR_REGISTRY_LIMIT, maxDuration). */
+  signal?: AbortSignal;
   userAgent?: string;
   logger?: Logger;
   /** Called after every HTTP exchange, retries and token requests included. */
@@ -67,12 +72,19 @@ export class RegistryV2Client {
   private readonly transport: HttpTransport;
   private readonly auth: RegistryAuthenticator;
   private readonly configCache = new Map<string, Promise<ImageConfig>>();
+  readonly limits: RegistryReadLimits;
+  private readonly budget: ReadBudget;
 
   constructor(options: RegistryV2ClientOptions) {
     this.baseUrl = checkedBaseUrl(options.url, options.allowPlainHttp ?? false);
     const concurrency = options.concurrency ?? 8;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RegistryClientConfigError(`concurrency must be a positive integer, got ${concurrency}`);
+    this.limits = { ...DEFAULT_REGISTRY_READ_LIMITS, ...options.limits };
+    this.budget = new ReadBudget(this.limits.maxBytesRead);
     this.transport = new HttpTransport({
+      requestDeadlineMs: this.limits.requestDeadlineMs,
+      budget: this.budget,
+      ...(options.signal && { signal: options.signal }),
       caPem: options.caPem,
       insecureSkipTlsVerify: options.insecureSkipTlsVerify,
       concurrency,
@@ -107,11 +119,11 @@ export class RegistryV2Client {
     const pageSize = options.pageSize ?? CATALOG_PAGE_SIZE;
     const itemsOf = (body: { repositories?: string[] | null }): string[] => body.repositories ?? [];
     try {
-      return await this.collect(`/v2/_catalog?n=${pageSize}`, null, catalogPageSchema, itemsOf);
+      return await this.collect(`/v2/_catalog?n=${pageSize}`, null, catalogPageSchema, itemsOf, 'maxRepositories');
     } catch (error) {
       // A registry configured with a smaller catalog.maxentries rejects our n: let it choose.
       if (error instanceof RegistryApiError && error.registryCode === 'PAGINATION_NUMBER_INVALID') {
-        return this.collect('/v2/_catalog', null, catalogPageSchema, itemsOf);
+        return this.collect('/v2/_catalog', null, catalogPageSchema, itemsOf, 'maxRepositories');
       }
       throw error;
     }
@@ -124,7 +136,7 @@ export class RegistryV2Client {
   async listTags(repository: string, options: { pageSize?: number } = {}): Promise<string[]> {
     checkRepository(repository);
     const query = options.pageSize === undefined ? '' : `?n=${options.pageSize}`;
-    return this.collect(`/v2/${repository}/tags/list${query}`, repository, tagsPageSchema, (body) => body.tags ?? []);
+    return this.collect(`/v2/${repository}/tags/list${query}`, repository, tagsPageSchema, (body) => body.tags ?? [], 'maxTagsPerRepository');
   }
 
   /** Digest, media type and size of a manifest by tag or digest, without its body. */
@@ -185,6 +197,9 @@ export class RegistryV2Client {
       const target = new URL(location, context.url).toString();
       context = { method: 'GET', url: target };
       response = await this.transport.request({ method: 'GET', url: target, maxBodyBytes: options.maxBytes });
+    }
+    if (isRedirect(response.status)) {
+      throw invalidResponse(context, response.status, `more than ${MAX_BLOB_REDIRECTS} redirects for blob ${digest} (a redirect loop?); refusing to follow further`);
     }
     if (response.status !== 200) throw errorFromResponse(context, response);
     const computed = digestOf(response.body, digest);
@@ -249,7 +264,14 @@ export class RegistryV2Client {
     return { context, response: second };
   }
 
-  private async collect<T>(firstPath: string, repository: string | null, schema: ZodType<T>, itemsOf: (body: T) => string[]): Promise<string[]> {
+  private async collect<T>(
+    firstPath: string,
+    repository: string | null,
+    schema: ZodType<T>,
+    itemsOf: (body: T) => string[],
+    itemsLimit: 'maxRepositories' | 'maxTagsPerRepository',
+  ): Promise<string[]> {
+    const limits = { maxPages: this.limits.maxPages, maxItems: this.limits[itemsLimit], itemsLimit };
     return collectPages(`${this.baseUrl}${firstPath}`, async (url): Promise<Page> => {
       if (!url.startsWith(`${this.baseUrl}/`)) {
         throw invalidResponse({ method: 'GET', url }, null, `pagination Link points outside the registry (${this.baseUrl}); refusing to follow it`);
@@ -258,7 +280,7 @@ export class RegistryV2Client {
       if (response.status !== 200) throw errorFromResponse(context, response);
       const body = parseJsonBody(schema, context, response, 'listing page');
       return { items: itemsOf(body), next: nextPageUrl(response.headers['link'], url) };
-    });
+    }, limits);
   }
 }
 

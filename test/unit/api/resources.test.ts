@@ -87,7 +87,7 @@ describe('defaults (the output type)', () => {
     expect(spec.garbageCollection).toEqual({ schedule: '@weekly', timeZone: 'UTC', maxDuration: '30m', deleteUntagged: false, suspend: false });
   });
 
-  it('fills a minimal RetentionPolicy: every repository, every tag, nothing protected, not a dry run', () => {
+  it('fills a minimal RetentionPolicy: every repository, every tag, nothing protected, not a dry run, runs bounded to an hour', () => {
     const { spec } = parseRetentionPolicy({
       apiVersion: API_GROUP_VERSION,
       kind: 'RetentionPolicy',
@@ -99,6 +99,7 @@ describe('defaults (the output type)', () => {
       timeZone: 'UTC',
       suspend: false,
       dryRun: false,
+      maxDuration: '1h',
       repositories: ['**'],
       excludeRepositories: [],
       protectedTags: [],
