@@ -18,6 +18,16 @@ import { hostName, isPublicRegistryHost } from './public-registries.js';
 export interface RegistryForAdmission {
   metadata?: { name?: string; namespace?: string };
   spec?: { hostnames?: string[]; admission?: { allowed?: boolean }; service?: { port?: number } };
+  /**
+   * Read for one thing only: a NameConflict (its Service is someone else's) makes the Registry
+   * inadmissible. Status can only take admissibility away here, never give it.
+   */
+  status?: { conditions?: Array<{ type?: string; status?: string; reason?: string }>; [field: string]: unknown };
+}
+
+/** A Registry whose children's names are taken by objects it does not control serves nothing of its own at its endpoint. */
+function hasNameConflict(registry: RegistryForAdmission): boolean {
+  return registry.status?.conditions?.some((c) => c.type === 'Degraded' && c.status === 'True' && c.reason === 'NameConflict') ?? false;
 }
 
 export type HostnameRefusal = 'NotMapped' | 'PublicRegistry' | 'Conflict';
@@ -64,7 +74,7 @@ export function registryAdmissionSources(
   for (const registry of registries) {
     const name = registry.metadata?.name;
     const namespace = registry.metadata?.namespace;
-    if (!name || !namespace || registry.spec?.admission?.allowed === false) continue;
+    if (!name || !namespace || registry.spec?.admission?.allowed === false || hasNameConflict(registry)) continue;
     const source: RegistryAdmissionSource = {
       registry: `${namespace}/${name}`,
       namespace,

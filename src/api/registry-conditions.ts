@@ -28,6 +28,8 @@ export const REASON_APPLY_FAILED = 'ApplyFailed';
 /** A child apply failed in a way worth retrying (a 5xx, a lost connection): retried with backoff. */
 export const REASON_APPLY_RETRYING = 'ApplyRetrying';
 export const REASON_ROLLOUT_STUCK = 'RolloutStuck';
+/** A child's name is taken by an object this Registry does not control; it is never adopted. */
+export const REASON_NAME_CONFLICT = 'NameConflict';
 
 // ReadOnly
 export const REASON_GC_WINDOW = 'GarbageCollectionWindow';

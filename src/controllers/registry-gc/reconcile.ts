@@ -4,6 +4,7 @@
  * first when the window rolls back, so nothing but the registry writes once it is read-write).
  */
 import type { V1Job } from '@kubernetes/client-node';
+import { DockmasterError } from '../../errors.js';
 import { buildGarbageCollectJob, gcJobLabels } from '../../managed-registry/gc-job.js';
 import { decideWindowStep, type WindowStep, type WindowTiming } from '../../gc/window-decision.js';
 import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
@@ -66,7 +67,8 @@ async function carryOut(
   const namespace = registry.metadata?.namespace ?? '';
   const name = registry.metadata?.name ?? '';
   const key = `${namespace}/${name}`;
-  if ('deleteJob' in step && step.deleteJob) await deleteJob(ctx, namespace, step.deleteJob);
+  const registryUid = registry.metadata?.uid ?? '';
+  if ('deleteJob' in step && step.deleteJob) await deleteJob(ctx, namespace, step.deleteJob, registryUid);
   if (step.action === 'create-job') await createJob(registry, step, ctx);
   if (step.action === 'open-window') await deleteEarlierJobs(ctx, registry);
 
@@ -107,19 +109,34 @@ async function createJob(registry: RegistryObject, step: Extract<WindowStep, { a
     await ctx.kube.requestJson('POST', collectionPath(RESOURCES.job, namespace), { body: job });
     ctx.log.info({ job: step.jobName, nodeName, deleteUntagged: step.deleteUntagged }, 'Created garbage-collect Job');
   } catch (error) {
-    // Same window, same name: a Job created before a restart (or not yet in the cache) is the one we want.
+    // Same window, same name: a Job created before a restart (or not yet in the cache) is the one
+    // we want, if this Registry controls it; a Job of that name someone else made is never used.
     if (apiErrorStatus(error) !== 409) throw error;
+    const existing = await getOrUndefined(() => ctx.kube.requestJson<V1Job>('GET', objectPath(RESOURCES.job, namespace, step.jobName)));
+    if (existing && !isOwnedBy(existing, owner.uid)) {
+      throw new DockmasterError('DM_ERR_CHILD_CONFLICT', `Job ${namespace}/${step.jobName} already exists and is not controlled by Registry ${owner.name}; delete or rename it.`);
+    }
   }
 }
 
-async function deleteJob(ctx: ReconcileContext, namespace: string, jobName: string): Promise<void> {
+/** Deletes a GC Job only if this Registry controls it, with its UID as a precondition. */
+async function deleteJob(ctx: ReconcileContext, namespace: string, jobName: string, registryUid: string): Promise<void> {
+  const job = await getOrUndefined(() => ctx.kube.requestJson<V1Job>('GET', objectPath(RESOURCES.job, namespace, jobName)));
+  if (!job || !isOwnedBy(job, registryUid)) return;
   try {
     // Background: the Job goes now and its pod after it; Foreground would wait on a finalizer.
-    await ctx.kube.requestJson('DELETE', objectPath(RESOURCES.job, namespace, jobName), { body: { propagationPolicy: 'Background' } });
+    await ctx.kube.requestJson('DELETE', objectPath(RESOURCES.job, namespace, jobName), {
+      body: { propagationPolicy: 'Background', preconditions: { uid: job.metadata?.uid } },
+    });
     ctx.log.info({ job: jobName }, 'Deleted garbage-collect Job');
   } catch (error) {
-    if (apiErrorStatus(error) !== 404) throw error;
+    const status = apiErrorStatus(error);
+    if (status !== 404 && status !== 409) throw error;
   }
+}
+
+function isOwnedBy(job: V1Job, registryUid: string): boolean {
+  return registryUid !== '' && (job.metadata?.ownerReferences ?? []).some((ref) => ref.controller === true && ref.uid === registryUid);
 }
 
 /** The previous window's Job is kept for `kubectl logs` until the next window opens. */
@@ -128,7 +145,7 @@ async function deleteEarlierJobs(ctx: ReconcileContext, registry: RegistryObject
   const labels = gcJobLabels(registry.metadata?.name ?? '');
   const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
   for (const job of ctx.cache<V1Job>(RESOURCES.job).list(namespace, selector)) {
-    if (job.metadata?.name) await deleteJob(ctx, namespace, job.metadata.name);
+    if (job.metadata?.name) await deleteJob(ctx, namespace, job.metadata.name, registry.metadata?.uid ?? '');
   }
 }
 

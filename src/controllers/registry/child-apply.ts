@@ -1,9 +1,36 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { apiErrorDetail, apiErrorStatus, serverSideApply, type KubeClients } from '../../runtime/kube-client.js';
-import type { KubeResource } from '../../runtime/resources.js';
+import { apiErrorDetail, apiErrorStatus, getOrUndefined, serverSideApply, type KubeClients } from '../../runtime/kube-client.js';
+import { collectionPath, objectPath, type KubeResource } from '../../runtime/resources.js';
 import { DockmasterError } from '../../errors.js';
 import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER } from '../../managed-registry/children.js';
 import { hashObject } from '../../runtime/object-hash.js';
+
+/**
+ * A child's name is taken by an object this Registry does not control: a user's Service `web`
+ * beside a Registry named `web`, or another Registry's child whose derived name collides. It is
+ * never adopted (a tenant could otherwise rewrite, and then delete, what it does not own).
+ */
+export class ChildNameConflictError extends DockmasterError {
+  constructor(kind: string, namespace: string, name: string, controller: string | undefined) {
+    const owner = controller ? `is controlled by ${controller}` : 'is not controlled by this Registry';
+    super(
+      'DM_ERR_CHILD_CONFLICT',
+      `${kind} ${namespace}/${name} already exists and ${owner}; dockmaster does not adopt objects it did not create. ` +
+        `Rename the Registry, or delete or rename that ${kind} if it is not needed.`,
+    );
+  }
+}
+
+/** Whose controller owner reference an object carries: `Kind name` or undefined. */
+function controllerOf(object: KubernetesObject): { uid: string; description: string } | undefined {
+  const ref = object.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return ref ? { uid: ref.uid, description: `${ref.kind} ${ref.name}` } : undefined;
+}
+
+/** True when `object` carries a controller owner reference to `ownerUid`. */
+export function isControlledBy(object: KubernetesObject, ownerUid: string): boolean {
+  return ownerUid !== '' && controllerOf(object)?.uid === ownerUid;
+}
 
 /** The apiserver refused a child as invalid (e.g. a PVC field that is immutable once bound). */
 export class ChildRejectedError extends DockmasterError {
@@ -69,10 +96,16 @@ export function refusesTheObject(status: number, detail: string): boolean {
 }
 
 /**
- * Server-side apply with our one field manager and force (we own these fields; a human's edit
- * is reverted, which is the point of declaring them). Returns true when a write happened.
- * Refusals of the object (refusesTheObject) become ChildRejectedError (a spec problem to report, not to retry hot);
- * anything else is thrown as is for the queue's backoff.
+ * Ownership first, then server-side apply with our one field manager and force (we own these
+ * fields; a human's edit is reverted, which is the point of declaring them). Server-side apply
+ * cannot check owner references first, and a check followed by an apply races, so:
+ * - no live object: create it (POST), which fails rather than touch an object that exists;
+ * - a live object this Registry controls (owner UID): apply with its resourceVersion as a
+ *   precondition, so it cannot have changed hands in between;
+ * - anything else: ChildNameConflictError, never adoption.
+ * Returns true when a write happened. Refusals of the object (refusesTheObject) become
+ * ChildRejectedError (a spec problem to report, not to retry hot); anything else is thrown as is
+ * for the queue's backoff.
  */
 export async function applyChild(
   kube: KubeClients,
@@ -81,6 +114,12 @@ export async function applyChild(
   live: KubernetesObject | undefined,
   rejected: RejectedApplies,
 ): Promise<boolean> {
+  const ownerUid = desired.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid ?? '';
+  const namespace = desired.metadata?.namespace ?? '';
+  const name = desired.metadata?.name ?? '';
+  const kind = desired.kind ?? resource.kind;
+  // Ownership before anything else: a foreign object is never written, even one that copied our annotations.
+  if (live && !isControlledBy(live, ownerUid)) throw new ChildNameConflictError(kind, namespace, name, controllerOf(live)?.description);
   const stamped = withAppliedHash(desired);
   if (isUpToDate(stamped, live)) return false;
   const key = `${resource.kind}/${desired.metadata?.namespace}/${desired.metadata?.name}`;
@@ -88,10 +127,20 @@ export async function applyChild(
   const known = rejected.get(key, hash);
   if (known) throw known;
   try {
-    await serverSideApply(kube, resource, stamped, { fieldManager: FIELD_MANAGER, force: true });
+    // The cache may lag or, for kinds watched by label, not hold a foreign object at all: ask.
+    const current = live ?? (await getOrUndefined(() => kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name))));
+    if (current === undefined) {
+      await kube.requestJson('POST', collectionPath(resource, namespace), { body: { ...stamped, apiVersion: resource.apiVersion, kind: resource.kind } });
+    } else if (isControlledBy(current, ownerUid)) {
+      const precondition = { ...stamped, metadata: { ...stamped.metadata, resourceVersion: current.metadata?.resourceVersion } };
+      await serverSideApply(kube, resource, precondition, { fieldManager: FIELD_MANAGER, force: true });
+    } else {
+      throw new ChildNameConflictError(kind, namespace, name, controllerOf(current)?.description);
+    }
     rejected.clear(key);
     return true;
   } catch (error) {
+    if (error instanceof ChildNameConflictError) throw error;
     const status = apiErrorStatus(error);
     const detail = apiErrorDetail(error);
     if (status !== undefined && refusesTheObject(status, detail)) {

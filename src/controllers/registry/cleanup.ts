@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { Registry } from '../../api/registry.js';
-import { apiErrorStatus, type KubeClients } from '../../runtime/kube-client.js';
+import { apiErrorStatus, getOrUndefined, type KubeClients } from '../../runtime/kube-client.js';
+import { isControlledBy } from './child-apply.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
 import { registryChildNames } from '../../managed-registry/children.js';
 
@@ -16,11 +17,22 @@ export const REGISTRY_FINALIZER = 'dockmaster.dev/registry-cleanup';
 
 const MERGE_PATCH = 'application/merge-patch+json';
 
-async function deleteIfPresent(kube: KubeClients, resource: KubeResource, namespace: string, name: string): Promise<void> {
+/**
+ * Deletes a child only if this Registry controls it, with its UID as a precondition: an object
+ * of the same name that belongs to someone else (never adopted, see child-apply.ts) is left alone,
+ * and one replaced between the read and the delete is not deleted by mistake.
+ */
+async function deleteIfControlled(kube: KubeClients, resource: KubeResource, namespace: string, name: string, registryUid: string): Promise<void> {
+  const live = await getOrUndefined(() => kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name)));
+  if (!live || !isControlledBy(live, registryUid)) return;
   try {
-    await kube.requestJson('DELETE', objectPath(resource, namespace, name), { query: { propagationPolicy: 'Background' } });
+    await kube.requestJson('DELETE', objectPath(resource, namespace, name), {
+      body: { propagationPolicy: 'Background', preconditions: { uid: live.metadata?.uid } },
+    });
   } catch (error) {
-    if (apiErrorStatus(error) !== 404) throw error;
+    // Gone already, or replaced by another object since the read (the precondition failed).
+    const status = apiErrorStatus(error);
+    if (status !== 404 && status !== 409) throw error;
   }
 }
 
@@ -46,14 +58,15 @@ export async function cleanUpRegistryChildren(
   livePvc: V1PersistentVolumeClaim | undefined,
 ): Promise<{ pvcKept: boolean }> {
   const namespace = registry.metadata?.namespace ?? '';
+  const uid = registry.metadata?.uid ?? '';
   const names = registryChildNames(registry.metadata?.name ?? '');
-  await deleteIfPresent(kube, RESOURCES.deployment, namespace, names.deployment);
-  await deleteIfPresent(kube, RESOURCES.service, namespace, names.service);
-  await deleteIfPresent(kube, RESOURCES.configMap, namespace, names.configMap);
-  await deleteIfPresent(kube, RESOURCES.secret, namespace, names.httpSecret);
+  await deleteIfControlled(kube, RESOURCES.deployment, namespace, names.deployment, uid);
+  await deleteIfControlled(kube, RESOURCES.service, namespace, names.service, uid);
+  await deleteIfControlled(kube, RESOURCES.configMap, namespace, names.configMap, uid);
+  await deleteIfControlled(kube, RESOURCES.secret, namespace, names.httpSecret, uid);
   const deletePvc = registry.spec?.storage?.pvc?.deleteOnRemoval === true;
   if (deletePvc) {
-    await deleteIfPresent(kube, RESOURCES.persistentVolumeClaim, namespace, names.pvc);
+    await deleteIfControlled(kube, RESOURCES.persistentVolumeClaim, namespace, names.pvc, uid);
   } else if (livePvc) {
     await releasePvc(kube, livePvc, registry.metadata?.uid ?? '');
   }

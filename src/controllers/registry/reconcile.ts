@@ -3,7 +3,7 @@ import type { Registry, RegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorDetail, apiErrorStatus, getOrUndefined } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
-import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
+import { applyChild, ChildNameConflictError, ChildRejectedError, type RejectedApplies } from './child-apply.js';
 import { registryChildNames, type RegistryIdentity } from '../../managed-registry/children.js';
 import { cleanUpRegistryChildren, REGISTRY_FINALIZER, writeFinalizers } from './cleanup.js';
 import { buildConfigMap, buildRegistryConfig } from '../../managed-registry/config.js';
@@ -85,6 +85,7 @@ export async function reconcileRegistry(
     const failures = await ensureChildren(ctx, owner, spec, readOnly, lookupSecret, options.rejectedApplies);
     if (failures.rejections.length > 0) applyError = `${failures.rejections.join(' ')} Fix spec to something the apiserver accepts.`;
     retrying = failures.retrying;
+    for (const message of failures.conflicts) problems.push({ reason: C.REASON_NAME_CONFLICT, message });
   }
   const applyRetrying = retrying.length > 0
     ? `${retrying.map((r) => r.message).join(' ')} Retrying with backoff; if it persists, check the apiserver (kubectl get --raw /readyz) and its logs.`
@@ -127,6 +128,8 @@ export async function reconcileRegistry(
 }
 
 interface ChildFailures {
+  /** Messages of children whose names are taken by objects this Registry does not control. */
+  conflicts: string[];
   /** Messages of children the apiserver refused as objects (not retried until the spec changes). */
   rejections: string[];
   /** Children that failed for any other reason, retried with the queue's backoff. */
@@ -144,7 +147,7 @@ async function ensureChildren(
   const names = registryChildNames(owner.name);
   // Each child is applied on its own: a PVC the apiserver refuses to resize must not hold
   // back an auth change in the Deployment, nor a full Service IP range the other children.
-  const failures: ChildFailures = { rejections: [], retrying: [] };
+  const failures: ChildFailures = { conflicts: [], rejections: [], retrying: [] };
   const apply = async (resource: KubeResource, desired: KubernetesObject, live: KubernetesObject | undefined): Promise<void> => {
     try {
       if (await applyChild(ctx.kube, resource, desired, live, rejectedApplies)) {
@@ -153,6 +156,10 @@ async function ensureChildren(
     } catch (error) {
       if (error instanceof ChildRejectedError) {
         failures.rejections.push(error.message);
+        return;
+      }
+      if (error instanceof ChildNameConflictError) {
+        failures.conflicts.push(error.message);
         return;
       }
       const status = apiErrorStatus(error);

@@ -78,6 +78,12 @@ describe('registryAdmissionSources', () => {
     expect(sources[1]?.ignoredHostnames[0]?.message).not.toContain('secret-name');
   });
 
+  it('leaves out a Registry whose children are in a name conflict (its Service is someone else\'s)', () => {
+    const conflicted = { metadata: { name: 'web', namespace: 'a' }, spec: {}, status: { conditions: [{ type: 'Degraded', status: 'True', reason: 'NameConflict' }] } };
+    const healthy = { metadata: { name: 'ok', namespace: 'a' }, spec: {}, status: { conditions: [{ type: 'Degraded', status: 'False', reason: 'AsExpected' }] } };
+    expect(registryAdmissionSources([conflicted, healthy]).map((s) => s.registry)).toEqual(['a/ok']);
+  });
+
   it('marks Registries of the configured namespaces cluster-wide', () => {
     const [source] = registryAdmissionSources([{ metadata: { name: 'main', namespace: 'registries' }, spec: {} }], { clusterWideNamespaces: ['registries'], hostnames: [] });
     expect(source).toMatchObject({ clusterWide: true, endpoint: 'main.registries.svc:5000' });
