@@ -19,7 +19,10 @@ export interface RegistryRequestEvent {
 
 export interface HttpTransportOptions {
   caPem?: string;
+  /** Skip certificate checks, for the registry's own origin only (registryOrigin). */
   insecureSkipTlsVerify?: boolean;
+  /** `https://host:port` of the registry: the one origin insecureSkipTlsVerify applies to. */
+  registryOrigin?: string;
   /** Most requests in flight at once (also the keep-alive connections per origin). */
   concurrency: number;
   /** Retries after the first attempt on 429, 5xx and connection resets. */
@@ -131,6 +134,8 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
  */
 export class HttpTransport {
   private readonly agent: Agent;
+  /** For every other origin (token realm, blob redirects): certificates always checked. */
+  private strictAgent: Agent | undefined;
   private readonly semaphore: Semaphore;
 
   constructor(private readonly options: HttpTransportOptions) {
@@ -179,7 +184,25 @@ export class HttpTransport {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.strictAgent?.close()]);
+  }
+
+  /**
+   * `insecure` is a statement about one registry's certificate, not a licence to talk to any host
+   * without checks: a token realm or a blob-redirect host on another origin always gets a
+   * verified connection (the registry could otherwise send our credentials, or a forged blob,
+   * through a host nobody checked).
+   */
+  private dispatcherFor(url: string): Agent {
+    if (!this.options.insecureSkipTlsVerify || this.options.registryOrigin === undefined || new URL(url).origin === this.options.registryOrigin) return this.agent;
+    this.strictAgent ??= new Agent({
+      connections: this.options.concurrency,
+      keepAliveTimeout: 30_000,
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+      connect: { ...(this.options.caPem ? { ca: [...rootCertificates, this.options.caPem] } : {}), rejectUnauthorized: true, timeout: this.options.timeoutMs },
+    });
+    return this.strictAgent;
   }
 
   private retryDelay(attempt: number, retryAfterMs: number | undefined): number {
@@ -199,7 +222,7 @@ export class HttpTransport {
     const signal = deadline && run ? AbortSignal.any([deadline, run]) : (deadline ?? run);
     try {
       const answer = await request(req.url, {
-        dispatcher: this.agent,
+        dispatcher: this.dispatcherFor(req.url),
         method: req.method,
         headers: { 'user-agent': this.options.userAgent, ...req.headers },
         ...(signal && { signal }),

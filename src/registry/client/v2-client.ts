@@ -82,6 +82,7 @@ export class RegistryV2Client {
     this.limits = { ...DEFAULT_REGISTRY_READ_LIMITS, ...options.limits };
     this.budget = new ReadBudget(this.limits.maxBytesRead);
     this.transport = new HttpTransport({
+      registryOrigin: new URL(this.baseUrl).origin,
       requestDeadlineMs: this.limits.requestDeadlineMs,
       budget: this.budget,
       ...(options.signal && { signal: options.signal }),
