@@ -10,7 +10,7 @@ import { clientLimitsOf, runDeadlineSignal } from '../../retention/read-limits.j
 import type { RetentionRunOptions } from '../../retention/run-retention.js';
 import type { RetentionRunReport } from '../../retention/report.js';
 import type { RegistryAccess } from './registry-access.js';
-import { failedReport, runErrors } from './run-summary.js';
+import { failedReport, runErrors, withoutNetworkDetail } from './run-summary.js';
 
 export type RetentionRunner = (options: RetentionRunOptions) => Promise<RetentionRunReport>;
 
@@ -51,7 +51,7 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
     await client?.close();
   }
   logRunReport(log, report);
-  return report;
+  return spec.external ? withoutNetworkDetail(report) : report;
 }
 
 function logRunReport(log: Logger, report: RetentionRunReport): void {

@@ -117,6 +117,21 @@ export function runEvent(report: RetentionRunReport): RunEvent | undefined {
 }
 
 /** A report for a run that could not start or threw: the status then tells why, and Running is cleared. */
+/**
+ * A run against an external registry, as its status and Events may show it: no network detail.
+ * spec.external.url is whatever a tenant typed, an internal or link-local address included; if
+ * the status told "connection refused" from "HTTP 403", a RetentionPolicy would be a port scanner
+ * for the operator's network. The detail stays in the operator's log.
+ */
+export function withoutNetworkDetail(report: RetentionRunReport): RetentionRunReport {
+  const generic = 'reading or writing the external registry failed; the operator log has the detail (not shown here, so that a policy cannot probe the network)';
+  return {
+    ...report,
+    ...(report.error !== undefined && { error: generic }),
+    failed: report.failed.map((f) => ({ ...f, error: 'the DELETE failed' })),
+  };
+}
+
 export function failedReport(registry: string, policy: string, error: unknown, startTime: Date, completionTime: Date): RetentionRunReport {
   const plan: RetentionPlan = { registry, policy, repositories: [], summary: { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0 } };
   const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planSummarySchema, retentionRunSchema } from '../../../../src/api/retention-policy.js';
-import { boundedPlanSummary, failedReport, lastRunFromReport, runEvent } from '../../../../src/controllers/retention-policy/run-summary.js';
+import { boundedPlanSummary, failedReport, lastRunFromReport, runEvent, withoutNetworkDetail } from '../../../../src/controllers/retention-policy/run-summary.js';
 import type { RetentionPlan } from '../../../../src/retention/plan.js';
 import type { RetentionRunReport } from '../../../../src/retention/report.js';
 
@@ -77,5 +77,18 @@ describe('runEvent', () => {
     expect(runEvent(report('DryRun', plan(2)))).toMatchObject({ type: 'Normal', reason: 'RetentionDryRunPlanned' });
     expect(runEvent(report('PartiallyFailed', plan(2)))).toMatchObject({ type: 'Warning', reason: 'RetentionRunPartiallyFailed' });
     expect(runEvent(failedReport('u', 'p', 'boom', new Date(0), new Date(0)))).toMatchObject({ type: 'Warning', reason: 'RetentionRunFailed' });
+  });
+});
+
+describe('withoutNetworkDetail (external registries)', () => {
+  it('tells a refused connection and an HTTP 403 apart nowhere in status or events', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const refused = withoutNetworkDetail(failedReport('http://169.254.169.254', 'ns/p', new Error('GET http://169.254.169.254/v2/: connect ECONNREFUSED'), now, now));
+    const forbidden = withoutNetworkDetail(failedReport('http://10.0.0.1:5000', 'ns/p', new Error('GET http://10.0.0.1:5000/v2/: HTTP 403 Forbidden'), now, now));
+    expect(refused.error).toBe(forbidden.error);
+    expect(lastRunFromReport(refused, 'Schedule').message).toBe(lastRunFromReport(forbidden, 'Schedule').message);
+    for (const text of [refused.error, lastRunFromReport(refused, 'Schedule').message, runEvent(refused)?.message]) {
+      expect(text).not.toMatch(/ECONNREFUSED|403|169\.254/);
+    }
   });
 });
