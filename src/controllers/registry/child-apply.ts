@@ -130,10 +130,20 @@ export async function applyChild(
     // The cache may lag or, for kinds watched by label, not hold a foreign object at all: ask.
     const current = live ?? (await getOrUndefined(() => kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name))));
     if (current === undefined) {
-      await kube.requestJson('POST', collectionPath(resource, namespace), { body: { ...stamped, apiVersion: resource.apiVersion, kind: resource.kind } });
+      // Created, never applied over: a POST fails where an object of that name exists.
+      const created = await kube.requestJson<KubernetesObject>('POST', collectionPath(resource, namespace), {
+        body: { ...stamped, apiVersion: resource.apiVersion, kind: resource.kind },
+        query: { fieldManager: FIELD_MANAGER },
+      });
+      await markFieldsApplied(kube, resource, created);
     } else if (isControlledBy(current, ownerUid)) {
-      const precondition = { ...stamped, metadata: { ...stamped.metadata, resourceVersion: current.metadata?.resourceVersion } };
-      await serverSideApply(kube, resource, precondition, { fieldManager: FIELD_MANAGER, force: true });
+      await applyOwned(kube, resource, stamped, current).catch(async (error: unknown) => {
+        // The cached resourceVersion was stale: read it fresh, check ownership again, apply once more.
+        if (apiErrorStatus(error) !== 409 || live === undefined) throw error;
+        const fresh = await kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name));
+        if (!isControlledBy(fresh, ownerUid)) throw new ChildNameConflictError(kind, namespace, name, controllerOf(fresh)?.description);
+        await applyOwned(kube, resource, stamped, fresh);
+      });
     } else {
       throw new ChildNameConflictError(kind, namespace, name, controllerOf(current)?.description);
     }
@@ -150,4 +160,30 @@ export async function applyChild(
     }
     throw error;
   }
+}
+
+/** Server-side apply of an object this Registry controls, with the resourceVersion it was checked at as a precondition. */
+async function applyOwned(kube: KubeClients, resource: KubeResource, stamped: KubernetesObject, checked: KubernetesObject): Promise<void> {
+  const precondition = { ...stamped, metadata: { ...stamped.metadata, resourceVersion: checked.metadata?.resourceVersion } };
+  await serverSideApply(kube, resource, precondition, { fieldManager: FIELD_MANAGER, force: true });
+}
+
+/**
+ * A POST records its fields under our manager with operation Update; server-side apply prunes
+ * only fields its manager applied, so a field later dropped from the desired object (a Service
+ * port, a TLS volume) would stay for ever. Turning that entry into an Apply entry (what client-go's
+ * csaupgrade does) makes the created object exactly as if we had applied it; the resourceVersion
+ * test makes it a compare-and-swap.
+ */
+async function markFieldsApplied(kube: KubeClients, resource: KubeResource, created: KubernetesObject): Promise<void> {
+  const index = created.metadata?.managedFields?.findIndex((f) => f.manager === FIELD_MANAGER && f.operation === 'Update') ?? -1;
+  if (index < 0) return;
+  await kube.requestJson('PATCH', objectPath(resource, created.metadata?.namespace, created.metadata?.name ?? ''), {
+    body: [
+      { op: 'test', path: '/metadata/resourceVersion', value: created.metadata?.resourceVersion },
+      { op: 'test', path: `/metadata/managedFields/${index}/manager`, value: FIELD_MANAGER },
+      { op: 'replace', path: `/metadata/managedFields/${index}/operation`, value: 'Apply' },
+    ],
+    contentType: 'application/json-patch+json',
+  });
 }
