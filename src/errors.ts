@@ -61,6 +61,7 @@ export const ERROR_CATALOGUE = {
   DM_ERR_REGISTRY_CLIENT_CONFIG: badInput('Registry client configuration: %s', 'RegistryClientConfig'),
   DM_ERR_REGISTRY_LIMIT: failure('%s %s: %s past the %s limit of %s', 'RegistryLimitReached', 502),
   DM_ERR_REGISTRY_TIMEOUT: failure('%s %s: no complete answer within %s ms', 'RegistryTimeout', 504),
+  DM_ERR_REGISTRY_ADDRESS_REFUSED: badInput('%s %s: refused to connect: %s', 'AddressRefused'),
 } as const satisfies Record<`DM_ERR_${string}`, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -3,6 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { admissionConfigSchema } from '../admission/admission-config.js';
 import { namespaceNameSchema } from '../api/common.js';
+import { externalRegistriesConfigSchema } from '../registry/client/address-policy.js';
 import { InputValidationError } from '../errors.js';
 import { parseWithSchema } from '../api/schema-parse.js';
 
@@ -16,6 +17,7 @@ import { parseWithSchema } from '../api/schema-parse.js';
 export const operatorConfigSchema = z.strictObject({
   namespace: namespaceNameSchema.default('dockmaster-system').meta({ description: 'Namespace the operator runs in.' }),
   admission: admissionConfigSchema.prefault({}),
+  externalRegistries: externalRegistriesConfigSchema.prefault({}),
 });
 export type OperatorConfig = z.output<typeof operatorConfigSchema>;
 export type OperatorConfigInput = z.input<typeof operatorConfigSchema>;

@@ -10,6 +10,7 @@ import { RegistryMaintenanceLocks } from '../managed-registry/maintenance-locks.
 import { createRetentionPolicyController, type RetentionPolicyControllerOptions } from '../controllers/retention-policy/controller.js';
 import type { RegistrySourcesConfig } from '../admission/admission-config.js';
 import type { ControllerDefinition } from '../runtime/controller.js';
+import { AddressPolicy, type ExternalRegistriesConfig } from '../registry/client/index.js';
 
 /**
  * How the controllers reach the registries. The defaults are the in-cluster ones (Service URL,
@@ -27,13 +28,20 @@ export function createOperatorControllers(options: {
   seams?: RegistryAccessSeams;
   /** The admin's admission.registries section, for the Registries' AdmissionSources condition. */
   admissionSources?: RegistrySourcesConfig;
+  /** The admin's externalRegistries section: where runs against spec.external may connect. */
+  externalRegistries?: ExternalRegistriesConfig;
 }): ControllerDefinition[] {
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const locks = new RegistryMaintenanceLocks();
   const { metricsRegistry, seams = {} } = options;
   return [
     createRegistryController({ ...seams.registry, ...(options.admissionSources && { admissionSources: options.admissionSources }) }),
-    createRetentionPolicyController({ locks, metricsRegistry, ...seams.retention }),
+    createRetentionPolicyController({
+      locks,
+      metricsRegistry,
+      ...(options.externalRegistries && { addressPolicy: new AddressPolicy(options.externalRegistries) }),
+      ...seams.retention,
+    }),
     createRegistryGcController({ locks, metricsRegistry, ...seams.garbageCollection }),
   ];
 }

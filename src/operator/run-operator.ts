@@ -47,7 +47,11 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
     logger,
     metrics,
     ...(options.watchNamespace ? { namespace: options.watchNamespace } : {}),
-    controllers: createOperatorControllers({ metricsRegistry: metrics.registry, admissionSources: config.admission.registries }),
+    controllers: createOperatorControllers({
+      metricsRegistry: metrics.registry,
+      admissionSources: config.admission.registries,
+      externalRegistries: config.externalRegistries,
+    }),
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: OPERATOR_LEASE_NAME, ...leaseIdentity() } : false,
   });
   let webhook: AdmissionWebhook | undefined;

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Registry as MetricsRegistry } from 'prom-client';
+import { AddressPolicy, externalRegistriesConfigSchema } from '../../registry/client/index.js';
 import { runRetention } from '../../retention/run-retention.js';
 import type { Clock } from '../../runtime/clock.js';
 import { defineController, type ControllerDefinition } from '../../runtime/controller.js';
@@ -26,6 +27,8 @@ export interface RetentionPolicyControllerOptions {
   blockedRetryMs?: number;
   /** Parallel reconciles; each run occupies one while it lasts. Default 2. */
   workers?: number;
+  /** Where runs against spec.external may connect. Default: the defaults of externalRegistries (any public name; never loopback or link-local). */
+  addressPolicy?: AddressPolicy;
 }
 
 export const resolveThroughServiceUrl: RegistryUrlResolver = (_registry, serviceUrl) => serviceUrl;
@@ -44,6 +47,7 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
     resolveRegistry: options.resolveRegistry ?? resolveThroughServiceUrl,
     metrics: new RetentionMetrics(options.metricsRegistry),
     references,
+    addressPolicy: options.addressPolicy ?? new AddressPolicy(externalRegistriesConfigSchema.parse({})),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.blockedRetryMs !== undefined ? { blockedRetryMs: options.blockedRetryMs } : {}),
   };

@@ -17,6 +17,7 @@ import * as C from '../../api/retention-policy-conditions.js';
 import { blockingWindowPhase, runUnderMaintenanceLock, waitingForWindowMessage, type GuardedRunResult } from './maintenance-gate.js';
 import type { RetentionMetrics } from './metrics.js';
 import type { ReferenceIndex } from '../../runtime/reference-index.js';
+import type { AddressPolicy } from '../../registry/client/index.js';
 import { policyReferences, resolveRegistryAccess, type AccessResult } from './registry-access.js';
 import { executeRetentionRun, type RetentionRunner } from './run-execution.js';
 import { boundedPlanSummary, lastRunFromReport, runEvent } from './run-summary.js';
@@ -43,6 +44,8 @@ export interface RetentionPolicyReconcilerOptions {
   clock?: Clock;
   /** How soon to look again while a window or another run blocks a due run (Registry events also wake us). */
   blockedRetryMs?: number;
+  /** Where runs against spec.external may connect (the admin's externalRegistries). */
+  addressPolicy?: AddressPolicy;
 }
 
 const DEFAULT_BLOCKED_RETRY_MS = 15_000;
@@ -212,7 +215,11 @@ async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
             ctx.kube.requestJson<Registry>('GET', objectPath(RESOURCES.registry, request.namespace, access.registry?.metadata?.name ?? '')),
         }
       : {}),
-    run: () => executeRetentionRun(options.runRetention, { access, url, policyKey: request.key, spec, now, log: ctx.log }),
+    run: () =>
+      executeRetentionRun(options.runRetention, {
+        access, url, policyKey: request.key, spec, now, log: ctx.log,
+        ...(options.addressPolicy && { addressPolicy: options.addressPolicy }),
+      }),
   });
 
   if (result.kind !== 'ran') {

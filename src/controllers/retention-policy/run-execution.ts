@@ -5,7 +5,7 @@
  */
 import type { RetentionPolicySpec } from '../../api/retention-policy.js';
 import type { Logger } from '../../logging/logger.js';
-import { RegistryV2Client } from '../../registry/client/index.js';
+import { RegistryV2Client, type AddressPolicy } from '../../registry/client/index.js';
 import { clientLimitsOf, runDeadlineSignal } from '../../retention/read-limits.js';
 import type { RetentionRunOptions } from '../../retention/run-retention.js';
 import type { RetentionRunReport } from '../../retention/report.js';
@@ -22,6 +22,8 @@ export interface RunRequest {
   spec: RetentionPolicySpec;
   now: () => Date;
   log: Logger;
+  /** Where a run against spec.external may connect (the admin's externalRegistries). */
+  addressPolicy?: AddressPolicy;
 }
 
 export async function executeRetentionRun(runner: RetentionRunner, request: RunRequest): Promise<RetentionRunReport> {
@@ -36,6 +38,8 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
       url,
       limits: clientLimitsOf(spec),
       signal: deadline,
+      // A managed Registry is reached at its own in-cluster Service; a URL a tenant typed is checked.
+      ...(spec.external && request.addressPolicy && { addressPolicy: request.addressPolicy }),
       // In-cluster registries without spec.tls serve plain HTTP, and external URLs say http:// only on purpose.
       allowPlainHttp: url.startsWith('http://'),
       ...(access.credentials ? { credentials: access.credentials } : {}),

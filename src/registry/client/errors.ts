@@ -29,6 +29,8 @@ export const REGISTRY_ERROR_CODES = {
   limit: 'DM_ERR_REGISTRY_LIMIT',
   /** An exchange outlived its deadline (a body trickled, headers never came). */
   timeout: 'DM_ERR_REGISTRY_TIMEOUT',
+  /** The host or its address is not one the operator may reach on a tenant's behalf. */
+  addressRefused: 'DM_ERR_REGISTRY_ADDRESS_REFUSED',
 } as const;
 
 export type RegistryErrorCode = (typeof REGISTRY_ERROR_CODES)[keyof typeof REGISTRY_ERROR_CODES];

@@ -3,6 +3,7 @@ import { Agent, request } from 'undici';
 import type { Logger } from '../../logging/logger.js';
 import { connectionError, REGISTRY_ERROR_CODES, RegistryApiError, systemErrorCode } from './errors.js';
 import { runDeadlineReached, type ReadBudget } from './read-limits.js';
+import { addressRefused, type AddressPolicy } from './address-policy.js';
 
 /** One HTTP exchange as seen by the `onRequest` hook (benchmarks count these). */
 export interface RegistryRequestEvent {
@@ -36,6 +37,8 @@ export interface HttpTransportOptions {
   budget?: ReadBudget;
   /** The run's deadline: once aborted, every exchange fails with DM_ERR_REGISTRY_LIMIT (maxDuration). */
   signal?: AbortSignal;
+  /** Where connections may go (external registries): checked on every URL and on every resolved address. */
+  addressPolicy?: AddressPolicy;
   userAgent: string;
   logger: Logger;
   onRequest?: (event: RegistryRequestEvent) => void;
@@ -151,6 +154,7 @@ export class HttpTransport {
         ...(ca ? { ca } : {}),
         rejectUnauthorized: !options.insecureSkipTlsVerify,
         timeout: options.timeoutMs,
+        ...(options.addressPolicy && { lookup: options.addressPolicy.lookup }),
       },
     });
     this.semaphore = new Semaphore(options.concurrency);
@@ -200,7 +204,12 @@ export class HttpTransport {
       keepAliveTimeout: 30_000,
       headersTimeout: this.options.timeoutMs,
       bodyTimeout: this.options.timeoutMs,
-      connect: { ...(this.options.caPem ? { ca: [...rootCertificates, this.options.caPem] } : {}), rejectUnauthorized: true, timeout: this.options.timeoutMs },
+      connect: {
+        ...(this.options.caPem ? { ca: [...rootCertificates, this.options.caPem] } : {}),
+        rejectUnauthorized: true,
+        timeout: this.options.timeoutMs,
+        ...(this.options.addressPolicy && { lookup: this.options.addressPolicy.lookup }),
+      },
     });
     return this.strictAgent;
   }
@@ -219,6 +228,7 @@ export class HttpTransport {
     const deadline = deadlineMs === undefined ? undefined : AbortSignal.timeout(deadlineMs);
     const run = this.options.signal;
     if (run?.aborted) throw runDeadlineReached(req);
+    this.options.addressPolicy?.checkUrl(req.url, req.method);
     const signal = deadline && run ? AbortSignal.any([deadline, run]) : (deadline ?? run);
     try {
       const answer = await request(req.url, {
@@ -233,6 +243,8 @@ export class HttpTransport {
     } catch (error) {
       if (error instanceof RegistryApiError) throw error;
       if (run?.aborted) throw runDeadlineReached(req);
+      const refusal = refusedByLookup(error);
+      if (refusal) throw addressRefused(req.method, req.url, refusal);
       // Slow headers or a trickled body: the whole exchange is bounded, and not tried again.
       if (deadline?.aborted) {
         throw new RegistryApiError({
@@ -281,4 +293,12 @@ async function readBody(body: AsyncIterable<Buffer> & { destroy(): unknown }, li
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The reason, when a connection failed because the address policy's lookup refused the name. */
+function refusedByLookup(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as NodeJS.ErrnoException).code === 'EDMREFUSED') return e.message;
+  }
+  return undefined;
 }

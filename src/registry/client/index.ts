@@ -10,3 +10,4 @@ export type { RegistryRequestEvent } from './http.js';
 export type { ParsedManifest } from './manifest-parsing.js';
 export type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './schemas.js';
 export { DEFAULT_REGISTRY_READ_LIMITS, type RegistryReadLimits } from './read-limits.js';
+export { AddressPolicy, externalRegistriesConfigSchema, type ExternalRegistriesConfig } from './address-policy.js';

@@ -11,6 +11,7 @@ import { bareMediaType, MANIFEST_ACCEPT } from './media-types.js';
 import { parseManifestBody, type ParsedManifest } from './manifest-parsing.js';
 import { collectPages, nextPageUrl, type Page } from './pagination.js';
 import { DEFAULT_REGISTRY_READ_LIMITS, ReadBudget, type RegistryReadLimits } from './read-limits.js';
+import type { AddressPolicy } from './address-policy.js';
 import { errorFromResponse, invalidResponse, parseJsonBody, type RequestContext } from './response-errors.js';
 import { catalogPageSchema, imageConfigSchema, tagsPageSchema, type ImageConfig } from './schemas.js';
 
@@ -38,6 +39,8 @@ export interface RegistryV2ClientOptions {
   limits?: Partial<RegistryReadLimits>;
   /** A run's deadline: once aborted, every request fails (DM_ERR_REGISTRY_LIMIT, maxDuration). */
   signal?: AbortSignal;
+  /** Where connections may go (a tenant's external registry): every URL and resolved address is checked. */
+  addressPolicy?: AddressPolicy;
   userAgent?: string;
   logger?: Logger;
   /** Called after every HTTP exchange, retries and token requests included. */
@@ -86,6 +89,7 @@ export class RegistryV2Client {
       requestDeadlineMs: this.limits.requestDeadlineMs,
       budget: this.budget,
       ...(options.signal && { signal: options.signal }),
+      ...(options.addressPolicy && { addressPolicy: options.addressPolicy }),
       caPem: options.caPem,
       insecureSkipTlsVerify: options.insecureSkipTlsVerify,
       concurrency,

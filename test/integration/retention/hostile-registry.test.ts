@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRetentionPolicy, type RetentionPolicySpec } from '../../../src/api/retention-policy.js';
-import { RegistryV2Client } from '../../../src/registry/client/index.js';
+import { AddressPolicy, externalRegistriesConfigSchema, RegistryV2Client } from '../../../src/registry/client/index.js';
 import { clientLimitsOf, runDeadlineSignal } from '../../../src/retention/read-limits.js';
 import { runRetention } from '../../../src/retention/run-retention.js';
 import { startHostileRegistry, type HostileMode, type HostileRegistry } from '../../harness/hostile-registry.js';
@@ -96,4 +96,21 @@ describe('retention against a hostile registry', () => {
       await client.close();
     }
   }, 30_000);
+
+  for (const spelling of ['localhost', '127.0.0.1', '[::ffff:127.0.0.1]']) {
+    it(`an external URL at ${spelling} (loopback) is refused before any byte reaches it, by name after DNS as by address`, async () => {
+      server = await startHostileRegistry('digest-lie');
+      const url = server.url.replace('127.0.0.1', spelling);
+      const spec = policyFor(url);
+      const client = new RegistryV2Client({ url, allowPlainHttp: true, addressPolicy: new AddressPolicy(externalRegistriesConfigSchema.parse({})), retries: 0 });
+      try {
+        const report = await runRetention({ client, registry: url, policyName: 'test/hostile', spec, dryRun: false });
+        expect(report.outcome).toBe('Failed');
+        expect(report.error).toMatch(/refused to connect: .*(loopback|address)/);
+        expect(server.requests()).toBe(0);
+      } finally {
+        await client.close();
+      }
+    });
+  }
 });

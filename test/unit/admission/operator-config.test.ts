@@ -36,6 +36,8 @@ describe('operator configuration', () => {
           certificate: { source: 'operator', secretName: 'dockmaster-webhook-tls' },
         },
       },
+      // Any public registry name; never loopback, link-local or unspecified addresses (security.md).
+      externalRegistries: { allowedHosts: ['*'], allowedCidrs: [], deniedCidrs: [] },
     });
   });
 

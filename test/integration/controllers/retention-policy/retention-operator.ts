@@ -8,6 +8,7 @@ import { createRegistryController } from '../../../../src/controllers/registry/c
 import { probeRegistryV2 } from '../../../../src/controllers/registry/endpoint-probe.js';
 import { RegistryMaintenanceLocks } from '../../../../src/managed-registry/maintenance-locks.js';
 import { createRetentionPolicyController } from '../../../../src/controllers/retention-policy/controller.js';
+import { AddressPolicy, externalRegistriesConfigSchema } from '../../../../src/registry/client/index.js';
 import { silentLogger } from '../../../../src/logging/logger.js';
 import { createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
 import { Manager } from '../../../../src/runtime/manager.js';
@@ -51,7 +52,15 @@ export async function startRetentionOperator(namespace: string): Promise<Retenti
     metrics,
     controllers: [
       createRegistryController({ resolveEndpoint: resolveThroughStandIn, probe: (url) => probeRegistryV2(url), probeIntervalMs: 2_000 }),
-      createRetentionPolicyController({ locks, resolveRegistry: resolveRegistryThroughStandIn, metricsRegistry: metrics.registry, blockedRetryMs: 1_000 }),
+      createRetentionPolicyController({
+        locks,
+        resolveRegistry: resolveRegistryThroughStandIn,
+        metricsRegistry: metrics.registry,
+        blockedRetryMs: 1_000,
+        // The test registries listen on this machine's loopback, which the default policy refuses:
+        // allowed here as an admin allows a registry on the node (externalRegistries.allowedCidrs).
+        addressPolicy: new AddressPolicy(externalRegistriesConfigSchema.parse({ allowedCidrs: ['127.0.0.1/32'] })),
+      }),
     ],
   });
   await manager.start();
