@@ -137,9 +137,11 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
     if (inFlight >= maxConcurrent || (inFlight > 0 && bytesInFlight + declared > maxBytes)) {
       log.warn({ inFlight, bytesInFlight }, 'Refused a review: too much in flight');
       // Drained unparsed (no memory held), so the client reads a 429 rather than a broken pipe.
-      await new Promise<void>((resolve) => {
-        request.raw.once('end', resolve).once('error', () => resolve()).once('close', resolve).resume();
-      });
+      if (!request.raw.readableEnded) {
+        await new Promise<void>((resolve) => {
+          request.raw.once('end', resolve).once('error', () => resolve()).once('close', resolve).resume();
+        });
+      }
       return reply.code(429).header('retry-after', '1').send({ statusCode: 429, code: 'DM_ERR_TOO_MANY_REVIEWS', error: 'Too Many Requests', message: `more than ${maxConcurrent} reviews or ${maxBytes} bytes in flight` });
     }
     inFlight++;
