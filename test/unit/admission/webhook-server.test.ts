@@ -212,4 +212,13 @@ describe('HTTPS and certificate rotation', () => {
     source.update({ cert: 'not a certificate', key: second.keyPem });
     expect((await getPeerCertificate(port, ca.certPem)).fingerprint).toBe(after.fingerprint);
   });
+
+  it('answers 429 with its code past the reviews in flight, reading the body without judging it', async () => {
+    const app = server({ policy: holder(), maxConcurrentReviews: 0 });
+    const { status, body } = await validate(app, admissionReview({ object: pod('team-a', 'web', podSpec({ containers: [DISALLOWED_IMAGE] })) }));
+    expect(status).toBe(429);
+    expect(body).toMatchObject({ statusCode: 429, code: 'DM_ERR_TOO_MANY_REVIEWS' });
+    // Health is not counted against the budget.
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
 });
