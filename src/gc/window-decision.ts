@@ -194,7 +194,7 @@ function idleStep(registry: Registry, window: GarbageCollectionWindow, observed:
       deleteUntagged: decision.deleteUntagged,
       message: [`Window opened by ${asked}; waiting for retention runs on this registry to finish.`, decision.refusal].filter(Boolean).join(' '),
     },
-    event: { type: 'Normal', reason: 'GarbageCollectionWindowOpened', message: `Garbage-collection window opened by ${asked} (maxDuration ${maxDurationText(registry)}).` },
+    event: { type: 'Normal', reason: 'GarbageCollectionWindowOpened', message: `Garbage-collection window opened by ${asked} (${maxDurationText(registry)}).` },
     requeueAfterMs: 0,
   };
 }

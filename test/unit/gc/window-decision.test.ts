@@ -51,6 +51,8 @@ describe('decideWindowStep: the happy path, one phase at a time', () => {
     const step = decideWindowStep(registryWith(undefined), { schedule: { trigger: 'GcNow' } }, T0);
     expect(step).toMatchObject({ action: 'open-window', trigger: 'GcNow', window: { phase: 'WaitingForRetention', readOnly: false, startedAt: T0.toISOString(), deadline: at(1800).toISOString() } });
     expect(step.event?.reason).toBe('GarbageCollectionWindowOpened');
+    // Said once: "maxDuration 30m", never "maxDuration maxDuration 30m".
+    expect(step.event?.message).toBe('Garbage-collection window opened by the gc-now annotation (maxDuration 30m).');
   });
 
   it('WaitingForRetention waits while a RetentionPolicy runs, then requests read-only', () => {
