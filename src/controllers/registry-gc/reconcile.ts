@@ -4,12 +4,12 @@
  * first when the window rolls back, so nothing but the registry writes once it is read-write).
  */
 import type { V1Job } from '@kubernetes/client-node';
-import { DockmasterError } from '../../errors.js';
 import { buildGarbageCollectJob, gcJobLabels } from '../../managed-registry/gc-job.js';
 import { decideWindowStep, type WindowStep, type WindowTiming } from '../../gc/window-decision.js';
 import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorStatus, getOrUndefined } from '../../runtime/kube-client.js';
+import { isControlledBy, NameConflictError } from '../../runtime/ownership.js';
 import { collectionPath, objectPath, RESOURCES } from '../../runtime/resources.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { registryPodNode, type JobOutputReader, type RegistryObject, type ReplicaResolver } from './cluster-reads.js';
@@ -113,16 +113,14 @@ async function createJob(registry: RegistryObject, step: Extract<WindowStep, { a
     // we want, if this Registry controls it; a Job of that name someone else made is never used.
     if (apiErrorStatus(error) !== 409) throw error;
     const existing = await getOrUndefined(() => ctx.kube.requestJson<V1Job>('GET', objectPath(RESOURCES.job, namespace, step.jobName)));
-    if (existing && !isOwnedBy(existing, owner.uid)) {
-      throw new DockmasterError('DM_ERR_CHILD_CONFLICT', `Job ${namespace}/${step.jobName} already exists and is not controlled by Registry ${owner.name}; delete or rename it.`);
-    }
+    if (existing && !isControlledBy(existing, owner.uid)) throw new NameConflictError('Job', namespace, step.jobName, existing);
   }
 }
 
 /** Deletes a GC Job only if this Registry controls it, with its UID as a precondition. */
 async function deleteJob(ctx: ReconcileContext, namespace: string, jobName: string, registryUid: string): Promise<void> {
   const job = await getOrUndefined(() => ctx.kube.requestJson<V1Job>('GET', objectPath(RESOURCES.job, namespace, jobName)));
-  if (!job || !isOwnedBy(job, registryUid)) return;
+  if (!job || !isControlledBy(job, registryUid)) return;
   try {
     // Background: the Job goes now and its pod after it; Foreground would wait on a finalizer.
     await ctx.kube.requestJson('DELETE', objectPath(RESOURCES.job, namespace, jobName), {
@@ -135,9 +133,6 @@ async function deleteJob(ctx: ReconcileContext, namespace: string, jobName: stri
   }
 }
 
-function isOwnedBy(job: V1Job, registryUid: string): boolean {
-  return registryUid !== '' && (job.metadata?.ownerReferences ?? []).some((ref) => ref.controller === true && ref.uid === registryUid);
-}
 
 /** The previous window's Job is kept for `kubectl logs` until the next window opens. */
 async function deleteEarlierJobs(ctx: ReconcileContext, registry: RegistryObject): Promise<void> {

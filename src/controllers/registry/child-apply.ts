@@ -4,33 +4,7 @@ import { collectionPath, objectPath, type KubeResource } from '../../runtime/res
 import { DockmasterError } from '../../errors.js';
 import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER } from '../../managed-registry/children.js';
 import { hashObject } from '../../runtime/object-hash.js';
-
-/**
- * A child's name is taken by an object this Registry does not control: a user's Service `web`
- * beside a Registry named `web`, or another Registry's child whose derived name collides. It is
- * never adopted (a tenant could otherwise rewrite, and then delete, what it does not own).
- */
-export class ChildNameConflictError extends DockmasterError {
-  constructor(kind: string, namespace: string, name: string, controller: string | undefined) {
-    const owner = controller ? `is controlled by ${controller}` : 'is not controlled by this Registry';
-    super(
-      'DM_ERR_CHILD_CONFLICT',
-      `${kind} ${namespace}/${name} already exists and ${owner}; dockmaster does not adopt objects it did not create. ` +
-        `Rename the Registry, or delete or rename that ${kind} if it is not needed.`,
-    );
-  }
-}
-
-/** Whose controller owner reference an object carries: `Kind name` or undefined. */
-function controllerOf(object: KubernetesObject): { uid: string; description: string } | undefined {
-  const ref = object.metadata?.ownerReferences?.find((r) => r.controller === true);
-  return ref ? { uid: ref.uid, description: `${ref.kind} ${ref.name}` } : undefined;
-}
-
-/** True when `object` carries a controller owner reference to `ownerUid`. */
-export function isControlledBy(object: KubernetesObject, ownerUid: string): boolean {
-  return ownerUid !== '' && controllerOf(object)?.uid === ownerUid;
-}
+import { isControlledBy, NameConflictError } from '../../runtime/ownership.js';
 
 /** The apiserver refused a child as invalid (e.g. a PVC field that is immutable once bound). */
 export class ChildRejectedError extends DockmasterError {
@@ -102,7 +76,7 @@ export function refusesTheObject(status: number, detail: string): boolean {
  * - no live object: create it (POST), which fails rather than touch an object that exists;
  * - a live object this Registry controls (owner UID): apply with its resourceVersion as a
  *   precondition, so it cannot have changed hands in between;
- * - anything else: ChildNameConflictError, never adoption.
+ * - anything else: NameConflictError, never adoption.
  * Returns true when a write happened. Refusals of the object (refusesTheObject) become
  * ChildRejectedError (a spec problem to report, not to retry hot); anything else is thrown as is
  * for the queue's backoff.
@@ -119,7 +93,7 @@ export async function applyChild(
   const name = desired.metadata?.name ?? '';
   const kind = desired.kind ?? resource.kind;
   // Ownership before anything else: a foreign object is never written, even one that copied our annotations.
-  if (live && !isControlledBy(live, ownerUid)) throw new ChildNameConflictError(kind, namespace, name, controllerOf(live)?.description);
+  if (live && !isControlledBy(live, ownerUid)) throw new NameConflictError(kind, namespace, name, live);
   const stamped = withAppliedHash(desired);
   if (isUpToDate(stamped, live)) return false;
   const key = `${resource.kind}/${desired.metadata?.namespace}/${desired.metadata?.name}`;
@@ -141,16 +115,16 @@ export async function applyChild(
         // The cached resourceVersion was stale: read it fresh, check ownership again, apply once more.
         if (apiErrorStatus(error) !== 409 || live === undefined) throw error;
         const fresh = await kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name));
-        if (!isControlledBy(fresh, ownerUid)) throw new ChildNameConflictError(kind, namespace, name, controllerOf(fresh)?.description);
+        if (!isControlledBy(fresh, ownerUid)) throw new NameConflictError(kind, namespace, name, fresh);
         await applyOwned(kube, resource, stamped, fresh);
       });
     } else {
-      throw new ChildNameConflictError(kind, namespace, name, controllerOf(current)?.description);
+      throw new NameConflictError(kind, namespace, name, current);
     }
     rejected.clear(key);
     return true;
   } catch (error) {
-    if (error instanceof ChildNameConflictError) throw error;
+    if (error instanceof NameConflictError) throw error;
     const status = apiErrorStatus(error);
     const detail = apiErrorDetail(error);
     if (status !== undefined && refusesTheObject(status, detail)) {

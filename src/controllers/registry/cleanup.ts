@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { Registry } from '../../api/registry.js';
 import { apiErrorStatus, getOrUndefined, type KubeClients } from '../../runtime/kube-client.js';
-import { isControlledBy } from './child-apply.js';
+import { isControlledBy } from '../../runtime/ownership.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
 import { registryChildNames } from '../../managed-registry/children.js';
 

@@ -3,7 +3,8 @@ import type { Registry, RegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorDetail, apiErrorStatus, getOrUndefined } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
-import { applyChild, ChildNameConflictError, ChildRejectedError, type RejectedApplies } from './child-apply.js';
+import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
+import { NameConflictError } from '../../runtime/ownership.js';
 import { registryChildNames, type RegistryIdentity } from '../../managed-registry/children.js';
 import { cleanUpRegistryChildren, REGISTRY_FINALIZER, writeFinalizers } from './cleanup.js';
 import { buildConfigMap, buildRegistryConfig } from '../../managed-registry/config.js';
@@ -158,7 +159,7 @@ async function ensureChildren(
         failures.rejections.push(error.message);
         return;
       }
-      if (error instanceof ChildNameConflictError) {
+      if (error instanceof NameConflictError) {
         failures.conflicts.push(error.message);
         return;
       }
