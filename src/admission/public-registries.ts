@@ -4,6 +4,8 @@
  * admin's `admission.allowedRegistries` (or a namespace rule) can. The list errs on the side of
  * refusing: a Registry that really serves such a name is the admin's business.
  */
+import { hostName } from '../registry/host-pattern.js';
+
 const PUBLIC_HOSTS = new Set([
   'docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com', 'hub.docker.com',
   'ghcr.io', 'docker.pkg.github.com',
@@ -26,12 +28,4 @@ const PUBLIC_SUFFIXES = ['.gcr.io', '.pkg.dev', '.amazonaws.com', '.azurecr.io',
 export function isPublicRegistryHost(host: string): boolean {
   const name = hostName(host);
   return PUBLIC_HOSTS.has(name) || PUBLIC_SUFFIXES.some((suffix) => name.endsWith(suffix));
-}
-
-/** The host without its port, lowercase; `[::1]:5000` → `[::1]`. */
-export function hostName(host: string): string {
-  const lowered = host.toLowerCase();
-  if (lowered.startsWith('[')) return lowered.slice(0, lowered.indexOf(']') + 1);
-  const colon = lowered.lastIndexOf(':');
-  return colon === -1 ? lowered : lowered.slice(0, colon);
 }

@@ -12,7 +12,8 @@
  */
 import { registryEndpoint } from '../managed-registry/service.js';
 import type { RegistrySourcesConfig } from './admission-config.js';
-import { hostName, isPublicRegistryHost } from './public-registries.js';
+import { hostPatternMatches } from '../registry/host-pattern.js';
+import { isPublicRegistryHost } from './public-registries.js';
 
 /** The fields of a Registry object admission reads; the cache holds the apiserver's JSON. */
 export interface RegistryForAdmission {
@@ -54,15 +55,6 @@ export interface RegistryAdmissionSource {
 }
 
 const NO_SOURCES_CONFIG: RegistrySourcesConfig = { clusterWideNamespaces: [], hostnames: [] };
-
-/** Whether an `admission.registries.hostnames` pattern matches a hostname (`*.domain`: any host below domain; no port: any port). */
-export function hostPatternMatches(pattern: string, hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  const patternHasPort = /:\d+$/.test(pattern);
-  const subject = patternHasPort ? host : hostName(host);
-  if (pattern.startsWith('*.')) return subject.endsWith(pattern.slice(1)) && subject.length > pattern.length - 1;
-  return subject === pattern;
-}
 
 export function registryAdmissionSources(
   registries: readonly RegistryForAdmission[],

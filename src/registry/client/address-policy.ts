@@ -14,6 +14,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOneOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import { hostName, hostPatternMatches } from '../host-pattern.js';
 import { REGISTRY_ERROR_CODES, RegistryApiError } from './errors.js';
 
 const cidrSchema = z.string().refine((text) => parseCidr(text) !== undefined, 'must be an address range such as 10.96.0.0/12 or fd00::/8');
@@ -90,7 +91,8 @@ export class AddressPolicy {
   refuseHost(hostname: string): string | undefined {
     const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
     if (isIP(host) !== 0 || isIP(unmapIpv4(host)) !== 0) return this.refuseAddress(host);
-    const listed = this.config.allowedHosts.some((pattern) => pattern !== '*' && hostMatches(pattern.toLowerCase(), host));
+    // `host` comes without its port (URL.hostname, DNS lookups): a listed port does not narrow the match here.
+    const listed = this.config.allowedHosts.some((pattern) => pattern !== '*' && hostPatternMatches(hostName(pattern), host));
     if (listed) return undefined;
     if (IN_CLUSTER_NAME.test(host)) {
       return `host ${host} is an in-cluster name; a RetentionPolicy reaches a managed Registry with spec.registryRef, or the admin lists the host in externalRegistries.allowedHosts`;
@@ -121,9 +123,4 @@ export class AddressPolicy {
 
 export function addressRefused(method: string, url: string, reason: string): RegistryApiError {
   return new RegistryApiError({ code: REGISTRY_ERROR_CODES.addressRefused, method, url, message: `${method} ${url}: refused to connect: ${reason}.` });
-}
-
-function hostMatches(pattern: string, host: string): boolean {
-  if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
-  return host === pattern || host === pattern.replace(/:\d+$/, '');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hostPatternMatches, registryAdmissionSources } from '../../../src/admission/registry-sources.js';
+import { registryAdmissionSources } from '../../../src/admission/registry-sources.js';
+import { hostPatternMatches } from '../../../src/registry/host-pattern.js';
 import { decodeCertificateSecret, encodeCertificateSecret } from '../../../src/admission/certs/certificate-secret.js';
 
 describe('registryAdmissionSources', () => {
