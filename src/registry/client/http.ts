@@ -142,21 +142,7 @@ export class HttpTransport {
   private readonly semaphore: Semaphore;
 
   constructor(private readonly options: HttpTransportOptions) {
-    // A custom CA is added to the public roots rather than replacing them, so a blob redirect
-    // to a public object store (S3 storage driver) still verifies.
-    const ca = options.caPem ? [...rootCertificates, options.caPem] : undefined;
-    this.agent = new Agent({
-      connections: options.concurrency,
-      keepAliveTimeout: 30_000,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connect: {
-        ...(ca ? { ca } : {}),
-        rejectUnauthorized: !options.insecureSkipTlsVerify,
-        timeout: options.timeoutMs,
-        ...(options.addressPolicy && { lookup: options.addressPolicy.lookup }),
-      },
-    });
+    this.agent = this.newAgent(!options.insecureSkipTlsVerify);
     this.semaphore = new Semaphore(options.concurrency);
   }
 
@@ -199,19 +185,29 @@ export class HttpTransport {
    */
   private dispatcherFor(url: string): Agent {
     if (!this.options.insecureSkipTlsVerify || this.options.registryOrigin === undefined || new URL(url).origin === this.options.registryOrigin) return this.agent;
-    this.strictAgent ??= new Agent({
-      connections: this.options.concurrency,
+    this.strictAgent ??= this.newAgent(true);
+    return this.strictAgent;
+  }
+
+  /**
+   * A keep-alive pool with this transport's limits. A custom CA is added to the public roots
+   * rather than replacing them, so a blob redirect to a public object store (S3 storage driver)
+   * still verifies.
+   */
+  private newAgent(rejectUnauthorized: boolean): Agent {
+    const { caPem, concurrency, timeoutMs, addressPolicy } = this.options;
+    return new Agent({
+      connections: concurrency,
       keepAliveTimeout: 30_000,
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
       connect: {
-        ...(this.options.caPem ? { ca: [...rootCertificates, this.options.caPem] } : {}),
-        rejectUnauthorized: true,
-        timeout: this.options.timeoutMs,
-        ...(this.options.addressPolicy && { lookup: this.options.addressPolicy.lookup }),
+        ...(caPem ? { ca: [...rootCertificates, caPem] } : {}),
+        rejectUnauthorized,
+        timeout: timeoutMs,
+        ...(addressPolicy && { lookup: addressPolicy.lookup }),
       },
     });
-    return this.strictAgent;
   }
 
   private retryDelay(attempt: number, retryAfterMs: number | undefined): number {
