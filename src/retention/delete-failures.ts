@@ -44,8 +44,13 @@ export function nextFailureState(state: FailureState, result: DeleteAttemptResul
   return { consecutiveFailures, stopReason: `stopped after ${consecutiveFailures} consecutive failures; last: ${result.message}` };
 }
 
-/** The run's outcome from what happened to its planned deletes. Skips are safe decisions, not errors. */
-export function runOutcome(counts: { deleted: number; failed: number; notAttempted: number }): RetentionOutcome {
-  if (counts.failed === 0 && counts.notAttempted === 0) return 'Succeeded';
+/**
+ * The run's outcome from what happened to its planned deletes. Skipped deletes are safe decisions,
+ * not errors; a repository skipped at a per-repository limit is a part of the run not done, so the
+ * run is at best PartiallyFailed (never Failed for that alone: the other repositories were done).
+ */
+export function runOutcome(counts: { deleted: number; failed: number; notAttempted: number; skippedRepositories?: number }): RetentionOutcome {
+  const skippedRepositories = counts.skippedRepositories ?? 0;
+  if (counts.failed === 0 && counts.notAttempted === 0) return skippedRepositories === 0 ? 'Succeeded' : 'PartiallyFailed';
   return counts.deleted === 0 ? 'Failed' : 'PartiallyFailed';
 }

@@ -24,6 +24,7 @@ export function renderPlanTable(plan: RetentionPlan): string {
     }
     lines.push(...formatRows(rows).map((line) => `  ${line}`));
   }
+  for (const skipped of plan.skippedRepositories ?? []) lines.push('', `${skipped.name}: skipped, nothing in it is deleted: ${skipped.reason}`);
   const s = plan.summary;
   lines.push(
     '',

@@ -41,6 +41,11 @@ export interface RetentionPlan {
   policy: string;
   repositories: RepositoryPlan[];
   summary: RetentionPlanSummary;
+  /**
+   * Repositories in scope that were not planned because a per-repository limit cut their listing
+   * short; nothing in them is deleted, and a run with any ends PartiallyFailed. Absent when none.
+   */
+  skippedRepositories?: Array<{ name: string; reason: string }>;
 }
 
 /**

@@ -170,10 +170,12 @@ export function planRetention(spec: RetentionPolicySpec, snapshot: RegistrySnaps
   const kept = repositories.reduce((sum, r) => sum + r.keep.length, 0);
   const deleteDigests = repositories.reduce((sum, r) => sum + r.delete.length, 0);
   const deleteTags = repositories.reduce((sum, r) => sum + r.delete.reduce((n, d) => n + d.tags.length, 0), 0);
+  const skippedRepositories = (snapshot.skippedRepositories ?? []).filter((r) => inScope(r.name));
   return {
     registry: snapshot.registry,
     policy: options.policyName,
     repositories,
     summary: { repositories: repositories.length, tags: kept + deleteTags, kept, deleteDigests, deleteTags },
+    ...(skippedRepositories.length > 0 && { skippedRepositories }),
   };
 }

@@ -1,5 +1,5 @@
-import { REGISTRY_ERROR_CODES, RegistryApiError, type RegistryV2Client } from '../registry/client/index.js';
-import type { ManifestSnapshot, RegistrySnapshot, RepositorySnapshot } from './snapshot.js';
+import { isPerRepositoryLimit, REGISTRY_ERROR_CODES, RegistryApiError, type RegistryV2Client } from '../registry/client/index.js';
+import type { ManifestSnapshot, RegistrySnapshot, RepositorySnapshot, SkippedRepository } from './snapshot.js';
 import { mapBounded, TASKS_PER_REPOSITORY } from './bounded-work.js';
 import { subjectOfAttachedArtifactTag } from './planner.js';
 
@@ -29,17 +29,41 @@ export async function takeRegistrySnapshot(
 ): Promise<RegistrySnapshot> {
   const progress: SnapshotProgress = { repositoriesScanned: 0, tagsResolved: 0, manifestsFetched: 0 };
   const report = () => options.onProgress?.({ ...progress });
-  const repositories = await mapBounded(options.repositories, REPOSITORIES_AT_ONCE, async (name) => {
+  const skippedRepositories: SkippedRepository[] = [];
+  const listed = await mapBounded(options.repositories, REPOSITORIES_AT_ONCE, async (name) => {
     const repository = await snapshotRepository(client, name, progress, report);
     progress.repositoriesScanned++;
     report();
-    return repository;
+    if ('skipped' in repository) skippedRepositories.push({ name, reason: repository.skipped });
+    return 'skipped' in repository ? undefined : repository;
   });
-  return { registry: options.registry, repositories };
+  const repositories = listed.filter((r): r is RepositorySnapshot => r !== undefined);
+  skippedRepositories.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { registry: options.registry, repositories, ...(skippedRepositories.length > 0 && { skippedRepositories }) };
 }
 
-async function snapshotRepository(client: RegistryV2Client, name: string, progress: SnapshotProgress, report: () => void): Promise<RepositorySnapshot> {
-  const tagList = await client.listTags(name);
+/**
+ * A repository whose tags cannot be listed within a per-repository limit is skipped whole: a
+ * partial tag list would make the missing tags look deleted, and a keep rule like mostRecent
+ * would then pick the wrong survivors. Every other error (a whole-run limit included) ends the run.
+ */
+async function listTagsOrSkip(client: RegistryV2Client, name: string): Promise<string[] | { skipped: string }> {
+  try {
+    return await client.listTags(name);
+  } catch (error) {
+    if (isPerRepositoryLimit(error)) return { skipped: `${error.message} The repository was skipped: nothing in it is deleted.` };
+    throw error;
+  }
+}
+
+async function snapshotRepository(
+  client: RegistryV2Client,
+  name: string,
+  progress: SnapshotProgress,
+  report: () => void,
+): Promise<RepositorySnapshot | { skipped: string }> {
+  const tagList = await listTagsOrSkip(client, name);
+  if (!Array.isArray(tagList)) return tagList;
   const tags: Record<string, string> = {};
   await mapBounded(tagList, TASKS_PER_REPOSITORY, async (tag) => {
     tags[tag] = (await client.headManifest(name, tag)).digest;

@@ -119,7 +119,7 @@ export async function executeRetentionPlan(planned: PlannedRetentionRun, options
   if (options.signal?.aborted) {
     emit({ phase: 'done' });
     const notAttempted = allPlannedDeletes();
-    const outcome = runOutcome({ deleted: 0, failed: 0, notAttempted: notAttempted.length });
+    const outcome = runOutcome({ deleted: 0, failed: 0, notAttempted: notAttempted.length, skippedRepositories: plan.skippedRepositories?.length ?? 0 });
     return { outcome, plan, deleted: [], skipped: [], failed: [], notAttempted, error: 'aborted before deleting', startTime, completionTime: new Date() };
   }
   emit({});
@@ -141,7 +141,12 @@ export async function executeRetentionPlan(planned: PlannedRetentionRun, options
     failed: sortByLocation(unsorted.failed),
     notAttempted: sortByLocation(unsorted.notAttempted),
   };
-  const outcome = runOutcome({ deleted: ledger.deleted.length, failed: ledger.failed.length, notAttempted: ledger.notAttempted.length });
+  const outcome = runOutcome({
+    deleted: ledger.deleted.length,
+    failed: ledger.failed.length,
+    notAttempted: ledger.notAttempted.length,
+    skippedRepositories: plan.skippedRepositories?.length ?? 0,
+  });
   log.info(
     { outcome, deleted: ledger.deleted.length, skipped: ledger.skipped.length, failed: ledger.failed.length, notAttempted: ledger.notAttempted.length },
     'Finished retention run',

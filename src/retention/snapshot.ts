@@ -21,8 +21,18 @@ export interface RepositorySnapshot {
   manifests: Record<string, ManifestSnapshot>;
 }
 
+/** A repository in scope whose listing hit a per-repository limit: it is not planned at all. */
+export interface SkippedRepository {
+  name: string;
+  /** The limit reached and how to raise it. */
+  reason: string;
+}
+
 export interface RegistrySnapshot {
   /** Where the snapshot was taken, e.g. `https://registry.example.com`; copied into the plan. */
   registry: string;
+  /** Only repositories listed completely: a truncated listing never reaches the planner. */
   repositories: RepositorySnapshot[];
+  /** Repositories in scope left out because their listing was cut short (absent: none). */
+  skippedRepositories?: SkippedRepository[];
 }

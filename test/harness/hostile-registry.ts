@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 export type HostileMode =
   /** `_catalog` pages of 5,000 new names each, every page with a `rel="next"` Link. */
   | 'endless-catalog'
-  /** One repository whose `tags/list` pages never end. */
+  /** One repository whose `tags/list` pages never end, beside a healthy one (`web`). */
   | 'endless-tags'
   /** One `tags/list` answer of 40 MB. */
   | 'huge-page'
@@ -58,7 +58,8 @@ export async function startHostileRegistry(mode: HostileMode): Promise<HostileRe
   let requests = 0;
   let page = 0;
   const sockets = new Set<import('node:net').Socket>();
-  const image = JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'c'.repeat(64)}`, size: 2 }, layers: [] });
+  const config = JSON.stringify({ created: '2020-01-01T00:00:00Z' });
+  const image = JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.length }, layers: [] });
   const cycle = cyclicIndex();
   // Built before the client runs, so what a test measures is the client's memory, not the server's.
   const hugePage = mode === 'huge-page' ? Buffer.from(JSON.stringify({ name: 'app', tags: Array.from({ length: 1_000_000 }, (_, i) => `tag-${i}-${'x'.repeat(24)}`) })) : undefined;
@@ -74,6 +75,7 @@ export async function startHostileRegistry(mode: HostileMode): Promise<HostileRe
     if (url.pathname === '/v2/') return json(res, 200, {});
     if (mode === 'slow-headers') return; // never answers
     if (url.pathname === '/v2/_catalog') {
+      if (mode === 'endless-tags') return json(res, 200, { repositories: ['app', 'web'] });
       if (mode !== 'endless-catalog') return json(res, 200, { repositories: ['app'] });
       page++;
       const names = Array.from({ length: 5000 }, (_, i) => `r${page}-${i}`);
@@ -107,8 +109,10 @@ export async function startHostileRegistry(mode: HostileMode): Promise<HostileRe
       }
       return json(res, 200, { name: 'app', tags: ['v1'] });
     }
-    if (url.pathname.startsWith('/v2/app/manifests/')) {
-      const reference = url.pathname.slice('/v2/app/manifests/'.length);
+    if (url.pathname === '/v2/web/tags/list') return json(res, 200, { name: 'web', tags: ['v1'] });
+    const manifestPath = /^\/v2\/(app|web)\/manifests\/(.+)$/.exec(url.pathname);
+    if (manifestPath) {
+      const reference = manifestPath[2] ?? '';
       const answer = (body: string, mediaType: string, digest = digestOf(body)): void => {
         res.writeHead(200, { 'content-type': mediaType, 'docker-content-digest': digest, 'content-length': Buffer.byteLength(body) });
         res.end(req.method === 'HEAD' ? undefined : body);
@@ -121,12 +125,13 @@ export async function startHostileRegistry(mode: HostileMode): Promise<HostileRe
       if (mode === 'digest-lie') return answer(image, MANIFEST, `sha256:${'d'.repeat(64)}`);
       return answer(image, MANIFEST);
     }
-    if (url.pathname.startsWith('/v2/app/blobs/')) {
+    if (/^\/v2\/(app|web)\/blobs\//.test(url.pathname)) {
       if (mode === 'redirect-loop') {
         res.writeHead(307, { location: url.pathname }).end();
         return;
       }
-      return json(res, 200, {});
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': config.length }).end(config);
+      return;
     }
     json(res, 404, { errors: [{ code: 'NAME_UNKNOWN' }] });
   };

@@ -25,6 +25,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 /** The first errors of a run, for the message and the Warning event. */
 export function runErrors(report: RetentionRunReport): string[] {
   const errors = report.error ? [report.error] : [];
+  for (const skipped of report.plan.skippedRepositories ?? []) errors.push(`repository ${skipped.name} skipped: ${skipped.reason}`);
   for (const failed of report.failed) errors.push(`DELETE ${failed.repository}@${failed.digest}: ${failed.error}`);
   return errors;
 }

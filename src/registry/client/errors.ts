@@ -45,6 +45,8 @@ export interface RegistryApiErrorDetails {
   method: string;
   url: string;
   cause?: unknown;
+  /** For DM_ERR_REGISTRY_LIMIT: which read limit was reached (read-limits.ts). */
+  limit?: string;
 }
 
 /** Any failure talking to a registry; carries what the registry said and what to do about it. */
@@ -53,6 +55,7 @@ export class RegistryApiError extends DockmasterError {
   readonly status: number | null;
   readonly method: string;
   readonly url: string;
+  readonly limit: string | undefined;
 
   constructor(details: RegistryApiErrorDetails) {
     super(details.code, details.message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -60,6 +63,7 @@ export class RegistryApiError extends DockmasterError {
     this.status = details.status ?? null;
     this.method = details.method;
     this.url = details.url;
+    this.limit = details.limit;
   }
 }
 

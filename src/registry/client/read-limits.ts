@@ -45,10 +45,23 @@ const HOW_TO_RAISE: Record<keyof RegistryReadLimits, string> = {
 export function limitExceeded(limit: keyof RegistryReadLimits, value: number, context: { method: string; url: string }, what: string): RegistryApiError {
   return new RegistryApiError({
     code: REGISTRY_ERROR_CODES.limit,
+    limit,
     method: context.method,
     url: context.url,
     message: `${context.method} ${context.url}: ${what} past the ${limit} limit of ${value}; nothing was trusted from this answer. Raise it with ${HOW_TO_RAISE[limit]} (the CLI reads the same manifest) if the registry really is that large.`,
   });
+}
+
+/**
+ * Limits that bound one repository's listing. Reaching one costs that repository only: retention
+ * skips it (nothing in it is deleted) and goes on with the others. Every other limit bounds the
+ * whole run (repositories, bytes, time) and ends it.
+ */
+export const PER_REPOSITORY_LIMITS: ReadonlySet<keyof RegistryReadLimits> = new Set(['maxTagsPerRepository', 'maxPages']);
+
+/** True when `error` is a per-repository limit reached while listing one repository's tags. */
+export function isPerRepositoryLimit(error: unknown): error is RegistryApiError {
+  return error instanceof RegistryApiError && error.code === REGISTRY_ERROR_CODES.limit && PER_REPOSITORY_LIMITS.has(error.limit as keyof RegistryReadLimits);
 }
 
 /** The run's deadline passed (the client's `signal`): nothing more is read or deleted. */

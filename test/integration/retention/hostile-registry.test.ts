@@ -2,6 +2,8 @@
  * Everything a registry sends is hostile until checked: against a hostile server on loopback
  * (test/harness/hostile-registry.ts), a retention run stays bounded in memory (RSS growth of this
  * process) and time, ends Failed with a reason that names what went wrong, and sends no DELETE.
+ * A per-repository limit (endless tags) costs only that repository: it is skipped with its reason,
+ * the healthy repository beside it is planned, and the run ends PartiallyFailed.
  * The runs use the shipped defaults, except the per-request deadline and the run's deadline,
  * shortened so the slow cases take seconds rather than the default two minutes.
  */
@@ -30,11 +32,13 @@ interface Case {
   /** Upper bounds, generous against CI noise but orders of magnitude under what an unbounded run takes. */
   maxSeconds: number;
   maxRssGrowthMiB: number;
+  /** Failed unless said: a per-repository limit skips the repository and the run goes on. */
+  outcome?: 'PartiallyFailed';
 }
 
 const CASES: Case[] = [
   { mode: 'endless-catalog', reason: /maxRepositories limit of 10000/, maxSeconds: 15, maxRssGrowthMiB: 64 },
-  { mode: 'endless-tags', reason: /maxTagsPerRepository limit of 100000/, maxSeconds: 20, maxRssGrowthMiB: 96 },
+  { mode: 'endless-tags', reason: /maxTagsPerRepository limit of 100000/, maxSeconds: 20, maxRssGrowthMiB: 96, outcome: 'PartiallyFailed' },
   { mode: 'huge-page', reason: /response body exceeds \d+ bytes/, maxSeconds: 15, maxRssGrowthMiB: 96 },
   { mode: 'trickle-body', reason: /no complete answer within 2000 ms/, maxSeconds: 10, maxRssGrowthMiB: 32 },
   { mode: 'slow-headers', reason: /no complete answer within 2000 ms/, maxSeconds: 10, maxRssGrowthMiB: 32 },
@@ -51,7 +55,7 @@ describe('retention against a hostile registry', () => {
   });
 
   for (const c of CASES) {
-    it(`${c.mode}: bounded in memory and time, Failed with its reason, no DELETE`, async () => {
+    it(`${c.mode}: bounded in memory and time, ${c.outcome ?? 'Failed'} with its reason, no DELETE`, async () => {
       server = await startHostileRegistry(c.mode);
       const spec = policyFor(server.url);
       const deadline = runDeadlineSignal(spec);
@@ -65,9 +69,19 @@ describe('retention against a hostile registry', () => {
         const report = await runRetention({ client, registry: server.url, policyName: 'test/hostile', spec, dryRun: false, signal: deadline });
         const seconds = (performance.now() - started) / 1000;
         const growthMiB = (Math.max(rssPeak, process.memoryUsage().rss) - rssBefore) / MiB;
-        process.stdout.write(`[hostile] ${c.mode}: ${report.outcome} in ${seconds.toFixed(2)} s, RSS +${growthMiB.toFixed(0)} MiB, ${server.requests()} requests: ${report.error ?? ''}\n`);
-        expect(report.outcome).toBe('Failed');
-        expect(report.error).toMatch(c.reason);
+        const skipped = report.plan.skippedRepositories ?? [];
+        const why = report.error ?? skipped.map((r) => `${r.name} skipped: ${r.reason}`).join('; ');
+        process.stdout.write(`[hostile] ${c.mode}: ${report.outcome} in ${seconds.toFixed(2)} s, RSS +${growthMiB.toFixed(0)} MiB, ${server.requests()} requests: ${why}\n`);
+        expect(report.outcome).toBe(c.outcome ?? 'Failed');
+        if (c.outcome === 'PartiallyFailed') {
+          expect(report.error).toBeUndefined();
+          expect(skipped.map((r) => r.name)).toEqual(['app']);
+          expect(skipped[0]?.reason).toMatch(c.reason);
+          expect(skipped[0]?.reason).toMatch(/skipped: nothing in it is deleted/);
+          expect(report.plan.repositories.map((r) => r.name)).toEqual(['web']);
+        } else {
+          expect(report.error).toMatch(c.reason);
+        }
         expect(server.deletes()).toBe(0);
         expect(report.deleted).toEqual([]);
         expect(seconds).toBeLessThan(c.maxSeconds);

@@ -61,6 +61,10 @@ describe('runOutcome', () => {
     [{ deleted: 2, failed: 1, notAttempted: 0 }, 'PartiallyFailed'],
     [{ deleted: 2, failed: 0, notAttempted: 4 }, 'PartiallyFailed'],
     [{ deleted: 0, failed: 1, notAttempted: 3 }, 'Failed'],
+    // A repository skipped at a per-repository limit is work not done, never a success.
+    [{ deleted: 0, failed: 0, notAttempted: 0, skippedRepositories: 1 }, 'PartiallyFailed'],
+    [{ deleted: 4, failed: 0, notAttempted: 0, skippedRepositories: 2 }, 'PartiallyFailed'],
+    [{ deleted: 0, failed: 2, notAttempted: 0, skippedRepositories: 1 }, 'Failed'],
   ] as const)('%o → %s', (counts, outcome) => {
     expect(runOutcome(counts)).toBe(outcome);
   });

@@ -105,6 +105,14 @@ describe('planRetention scope and protection', () => {
     expect(plan.summary).toEqual({ repositories: 1, tags: 2, kept: 1, deleteDigests: 1, deleteTags: 1 });
   });
 
+  it('carries repositories skipped at a per-repository limit into the plan, without planning them', () => {
+    const snapshot = { ...registry(repoWithAges('app/web', { a: 1, b: 2 })), skippedRepositories: [{ name: 'app/huge', reason: 'tags past maxTagsPerRepository' }, { name: 'other', reason: 'x' }] };
+    const plan = planRetention(policy({ repositories: ['app/**'], keep: [{ mostRecent: 1 }] }), snapshot, options);
+    expect(plan.repositories.map((r) => r.name)).toEqual(['app/web']);
+    expect(plan.skippedRepositories).toEqual([{ name: 'app/huge', reason: 'tags past maxTagsPerRepository' }]);
+    expect(planRetention(policy({ keep: [{ mostRecent: 1 }] }), registry(repoWithAges('a', { x: 1 })), options)).not.toHaveProperty('skippedRepositories');
+  });
+
   it('never deletes protected tags, and keeps the tags that share their digest', () => {
     const repo = repoWithAges('app', { latest: 500, old: 400 });
     repo.tags['build-7'] = repo.tags.latest ?? '';
