@@ -13,7 +13,7 @@ export function registerOperatorCommand(program: Command): void {
     .description('Run the controllers (Registry, RetentionPolicy, GC windows) and the admission webhook, with leader election, health and metrics endpoints.')
     .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
     .option('--config <path>', 'operator configuration file (YAML or JSON)')
-    .option('--watch-namespace <namespace>', 'watch only this namespace (default: all)')
+    .option('--watch-namespace <namespaces>', 'watch only these namespaces, comma-separated (default: watchNamespaces of the configuration, else all)')
     .option('--health-address <address>', 'address of the health and metrics server', '0.0.0.0')
     .addOption(new Option('--health-port <port>', 'port of the health and metrics server').default(8080).argParser(portNumber))
     .option('--no-leader-elect', 'run without leader election (a single replica only)')

@@ -8,7 +8,7 @@ export function registerWebhookCommand(program: Command): void {
     .description('Run only the admission webhook server (allow list fed by Registries; certificate Secret and webhook configuration kept up to date).')
     .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
     .option('--config <path>', 'operator configuration file (YAML or JSON); admission settings are reloaded when it changes')
-    .option('--watch-namespace <namespace>', 'read Registries of this namespace only (default: all)')
+    .option('--watch-namespace <namespaces>', 'read Registries of these namespaces only, comma-separated (default: watchNamespaces of the configuration, else all)')
     .option('--leader-elect', 'several replicas: only the leader writes the Secret and the webhook configuration', false)
     .option('--log-level <level>', 'pino log level (default info, or $DOCKMASTER_LOG_LEVEL)')
     .option('--health-address <address>', 'address of the health and metrics server', '0.0.0.0')

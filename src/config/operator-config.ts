@@ -16,11 +16,30 @@ import { parseWithSchema } from '../api/schema-parse.js';
 
 export const operatorConfigSchema = z.strictObject({
   namespace: namespaceNameSchema.default('dockmaster-system').meta({ description: 'Namespace the operator runs in.' }),
+  watchNamespaces: z
+    .array(namespaceNameSchema)
+    .max(1000)
+    .refine((list) => new Set(list).size === list.length, 'lists a namespace twice')
+    .default([])
+    .meta({
+      description:
+        'The namespaced install mode: reconcile Registries and RetentionPolicies in these namespaces only, with one list-watch per namespace, so RoleBindings there are all the RBAC the operator needs (deploy/overlays/namespaced). Empty: every namespace (cluster-wide mode, needs the ClusterRoleBinding). The --watch-namespace flag overrides it.',
+    }),
   admission: admissionConfigSchema.prefault({}),
   externalRegistries: externalRegistriesConfigSchema.prefault({}),
 });
 export type OperatorConfig = z.output<typeof operatorConfigSchema>;
 export type OperatorConfigInput = z.input<typeof operatorConfigSchema>;
+
+/**
+ * The namespaces to watch: a `--watch-namespace` flag's comma-separated list when given, else the
+ * configuration's `watchNamespaces`; empty means every namespace.
+ */
+export function watchedNamespaces(flag: string | undefined, config: Pick<OperatorConfig, 'watchNamespaces'>): string[] {
+  if (flag === undefined || flag.trim() === '') return [...config.watchNamespaces];
+  const listed = flag.split(',').map((ns) => ns.trim()).filter((ns) => ns !== '');
+  return parseWithSchema(operatorConfigSchema.shape.watchNamespaces, listed, '--watch-namespace');
+}
 
 /** Validates a configuration object; throws InputValidationError naming each bad field. */
 export function parseOperatorConfig(input: unknown, source = 'operator configuration'): OperatorConfig {

@@ -5,7 +5,7 @@
  */
 import { AdmissionWebhook } from '../admission/webhook/admission-webhook.js';
 import { webhookEnabledInOperator } from '../admission/webhook/webhook-configuration-spec.js';
-import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
+import { loadOperatorConfigFile, parseOperatorConfig, watchedNamespaces, type OperatorConfig } from '../config/operator-config.js';
 import { createRootLogger } from '../logging/logger.js';
 import { buildHealthServer } from '../runtime/health.js';
 import { loadKubeConfig } from '../runtime/kube-client.js';
@@ -42,11 +42,12 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
   const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
   const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
+  const namespaces = watchedNamespaces(options.watchNamespace, config);
   const manager = new Manager({
     kubeConfig: loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
     logger,
     metrics,
-    ...(options.watchNamespace ? { namespace: options.watchNamespace } : {}),
+    namespaces,
     controllers: createOperatorControllers({
       metricsRegistry: metrics.registry,
       admissionSources: config.admission.registries,
@@ -63,7 +64,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
       metricsRegistry: metrics.registry,
       leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: WEBHOOK_LEASE_NAME, ...leaseIdentity() } : false,
       ...(options.config && { configFile: options.config, loadConfigFile: loadOperatorConfigFile }),
-      ...(options.watchNamespace && { watchNamespace: options.watchNamespace }),
+      watchNamespaces: namespaces,
     });
     webhook.start().catch((err: unknown) => logger.error({ err }, 'Failed to start the admission webhook; this replica stays not ready'));
   }

@@ -3,7 +3,7 @@
  * it. cli/webhook.ts only parses flags and calls runWebhook.
  */
 import { AdmissionWebhook } from '../admission/webhook/admission-webhook.js';
-import { loadOperatorConfigFile, parseOperatorConfig, type OperatorConfig } from '../config/operator-config.js';
+import { loadOperatorConfigFile, parseOperatorConfig, watchedNamespaces, type OperatorConfig } from '../config/operator-config.js';
 import { createRootLogger } from '../logging/logger.js';
 import { buildHealthServer } from '../runtime/health.js';
 import { createKubeClients, loadKubeConfig } from '../runtime/kube-client.js';
@@ -39,7 +39,7 @@ export async function runWebhook(options: WebhookRunOptions): Promise<void> {
     metricsRegistry: metrics.registry,
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: WEBHOOK_LEASE_NAME, ...leaseIdentity() } : false,
     ...(options.config && { configFile: options.config, loadConfigFile: loadOperatorConfigFile }),
-    ...(options.watchNamespace && { watchNamespace: options.watchNamespace }),
+    watchNamespaces: watchedNamespaces(options.watchNamespace, config),
   });
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -7,6 +7,7 @@ import { systemClock, type Clock, type Timer } from './clock.js';
 import { ControllerRunner, ownerKeys, type CacheReader, type ControllerDefinition, type InformerSelection } from './controller.js';
 import { KubeEventRecorder, type EventRecorder } from './events.js';
 import { Informer, stripManagedFields, type InformerHandlers } from './informer.js';
+import { InformerGroup, type SharedInformer } from './informer-group.js';
 import { createApiListerWatcher } from './informer-source.js';
 import { createKubeClients, type KubeClients } from './kube-client.js';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election.js';
@@ -19,8 +20,11 @@ export interface ManagerOptions {
   clients?: KubeClients;
   logger: Logger;
   controllers: ControllerDefinition[];
-  /** Watch one namespace only; all namespaces when absent. */
-  namespace?: string;
+  /**
+   * Watch these namespaces only (one list-watch each, so RoleBindings there are all the RBAC it
+   * needs); all namespaces when absent or empty.
+   */
+  namespaces?: readonly string[];
   /** Server-side selector for owned kinds, so we cache only our own children. */
   ownedLabelSelector?: string;
   /** Lease settings; `false` leads at once (single replica, tests). identity defaults to host + random. */
@@ -47,9 +51,9 @@ export class Manager {
   readonly identity: string;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly informers = new Map<string, Informer<KubernetesObject>>();
+  private readonly informers = new Map<string, SharedInformer<KubernetesObject>>();
   /** The informer each (controller, resource) reads through `ctx.cache`. */
-  private readonly cacheByResource = new Map<string, Informer<KubernetesObject>>();
+  private readonly cacheByResource = new Map<string, SharedInformer<KubernetesObject>>();
   private readonly runners: ControllerRunner[] = [];
   private readonly elector: LeaderElector | undefined;
   private synced = false;
@@ -175,25 +179,30 @@ export class Manager {
   }
 
   /** One shared informer per (resource, selection); the first registration defines what `cache()` reads. */
-  private informerFor(resource: KubeResource, selection: InformerSelection): Informer<KubernetesObject> {
+  private informerFor(resource: KubeResource, selection: InformerSelection): SharedInformer<KubernetesObject> {
     const { labelSelector, fieldSelector } = selection;
-    const namespace = selection.namespace ?? this.options.namespace;
-    const id = `${resourceId(resource)}?ns=${namespace ?? ''}&l=${labelSelector ?? ''}&f=${fieldSelector ?? ''}`;
+    // A selection's own namespace (the webhook's Secret) wins; cluster-scoped kinds have none.
+    const watched = this.options.namespaces ?? [];
+    const namespaces = !resource.namespaced ? [] : selection.namespace !== undefined ? [selection.namespace] : watched;
+    const id = `${resourceId(resource)}?ns=${namespaces.join(',')}&l=${labelSelector ?? ''}&f=${fieldSelector ?? ''}`;
     let informer = this.informers.get(id);
     if (!informer) {
-      const source = createApiListerWatcher<KubernetesObject>(this.clients, resource, {
-        ...(namespace !== undefined && { namespace }),
-        ...(labelSelector !== undefined && { labelSelector }),
-        ...(fieldSelector !== undefined && { fieldSelector }),
-        observe: this.metrics.observeApiRequest,
-      });
-      informer = new Informer(source, {
-        name: resource.plural,
-        clock: this.clock,
-        logger: this.log.child({ informer: resource.plural }),
-        resyncPeriodMs: this.options.resyncPeriodMs,
-        transform: stripManagedFields,
-      });
+      const one = (namespace: string | undefined): Informer<KubernetesObject> => {
+        const source = createApiListerWatcher<KubernetesObject>(this.clients, resource, {
+          ...(namespace !== undefined && { namespace }),
+          ...(labelSelector !== undefined && { labelSelector }),
+          ...(fieldSelector !== undefined && { fieldSelector }),
+          observe: this.metrics.observeApiRequest,
+        });
+        return new Informer(source, {
+          name: resource.plural,
+          clock: this.clock,
+          logger: this.log.child({ informer: resource.plural, ...(namespace !== undefined && { namespace }) }),
+          resyncPeriodMs: this.options.resyncPeriodMs,
+          transform: stripManagedFields,
+        });
+      };
+      informer = namespaces.length <= 1 ? one(namespaces[0]) : new InformerGroup(new Map(namespaces.map((ns) => [ns, one(ns)])));
       this.informers.set(id, informer);
     }
     // cache() reads the widest informer of a kind: an unselected one (say, every Secret, to find a

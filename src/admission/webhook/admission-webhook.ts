@@ -33,8 +33,8 @@ export interface AdmissionWebhookOptions {
   configFile?: string;
   /** How to read configFile (the configuration layer's loader; admission does not parse the whole file). */
   loadConfigFile?: (path: string) => Promise<AdmissionSettings>;
-  /** Watch Registries in this namespace only (the operator's --watch-namespace). */
-  watchNamespace?: string;
+  /** Read Registries of these namespaces only (the configuration's watchNamespaces); all when empty. */
+  watchNamespaces?: readonly string[];
   /** Shorter certificate lifetimes (tests); the defaults otherwise. */
   lifetimes?: CertificateLifetimes;
   configFilePollMs?: number;
@@ -78,7 +78,7 @@ export class AdmissionWebhook {
       kubeConfig: options.clients.kubeConfig,
       clients: options.clients,
       logger: this.log,
-      ...(options.watchNamespace && { namespace: options.watchNamespace }),
+      ...(options.watchNamespaces && { namespaces: options.watchNamespaces }),
       controllers: this.registration ? [this.registration.controller(() => manager.enqueue(WEBHOOK_REGISTRATION_CONTROLLER, webhook.configurationName))] : [],
       leaderElection: options.leaderElection ?? false,
       eventComponent: 'dockmaster-webhook',

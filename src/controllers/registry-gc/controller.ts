@@ -54,8 +54,6 @@ export function createRegistryGcController(options: RegistryGcControllerOptions)
           return ref ? [`${policy.metadata?.namespace}/${ref}`] : [];
         },
       },
-      // Read through the cache for probe credentials; the Registry controller maps their events.
-      { resource: RESOURCES.secret, mapToKeys: () => [] },
     ],
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     reconcile: (request, ctx) => reconcileGarbageCollection(request, ctx, reconcilerOptions),

@@ -3,12 +3,13 @@
  * Idle looks at the clock and the gc-now annotation, WaitingForRetention at RetentionPolicies
  * and the lock, the read-only phases at the replicas, Collecting at the Job.
  */
-import type { V1Job, V1Secret } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import type { RetentionPolicy } from '../../api/retention-policy.js';
 import type { JobObservation, ReplicaCheck, WindowObservation } from '../../gc/window-decision.js';
 import { decideWindowTrigger, GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
 import { apiErrorStatus } from '../../runtime/kube-client.js';
+import { readNamedSecrets } from '../../runtime/named-secrets.js';
 import { collectionPath, RESOURCES } from '../../runtime/resources.js';
 import { CONDITION_RUNNING } from '../../api/retention-policy-conditions.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
@@ -94,13 +95,13 @@ async function retentionBlocker(registry: RegistryObject, ctx: ReconcileContext,
 
 
 /** Login and CA for the probe, from the same Secrets RetentionPolicies use. */
-function probeAccess(registry: RegistryObject, ctx: ReconcileContext): ProbeAccess | { problem: string } {
-  const namespace = registry.metadata?.namespace ?? '';
-  const secrets = ctx.cache<V1Secret>(RESOURCES.secret);
-  const access: ProbeAccess = {};
+async function probeAccess(registry: RegistryObject, ctx: ReconcileContext): Promise<ProbeAccess | { problem: string }> {
   const htpasswd = registry.spec.auth?.htpasswdSecret;
+  const tls = registry.spec.tls?.secretName;
+  const secretOf = await readNamedSecrets(ctx.kube, registry.metadata?.namespace ?? '', [htpasswd ?? '', tls ?? '']);
+  const access: ProbeAccess = {};
   if (htpasswd) {
-    const secret = secrets.get(namespace, htpasswd);
+    const secret = secretOf(htpasswd);
     const username = secret && secretValue(secret, USERNAME_KEY);
     const password = secret && secretValue(secret, PASSWORD_KEY);
     if (!username || password === undefined) {
@@ -108,9 +109,8 @@ function probeAccess(registry: RegistryObject, ctx: ReconcileContext): ProbeAcce
     }
     access.credentials = { username, password };
   }
-  const tls = registry.spec.tls?.secretName;
   if (tls) {
-    const secret = secrets.get(namespace, tls);
+    const secret = secretOf(tls);
     const caPem = secret && (secretValue(secret, CA_KEY) ?? secretValue(secret, TLS_CERT_KEY));
     if (caPem) access.caPem = caPem;
   }
@@ -120,7 +120,7 @@ function probeAccess(registry: RegistryObject, ctx: ReconcileContext): ProbeAcce
 async function checkReplicas(registry: RegistryObject, ctx: ReconcileContext, deps: ObserveDeps, expectation: WriteExpectation): Promise<ReplicaCheck> {
   const targets = await deps.resolveReplicas(registry, ctx);
   if ('pending' in targets) return { verified: false, reason: targets.pending };
-  const access = probeAccess(registry, ctx);
+  const access = await probeAccess(registry, ctx);
   if ('problem' in access) return { verified: false, reason: access.problem };
   return checkReplicaWrites(targets.urls, expectation, access);
 }

@@ -1,7 +1,8 @@
 import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret } from '@kubernetes/client-node';
 import type { Registry, RegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
-import { apiErrorDetail, apiErrorStatus, getOrUndefined } from '../../runtime/kube-client.js';
+import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
+import { readNamedSecrets, type SecretLookup } from '../../runtime/named-secrets.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
 import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
 import { NameConflictError } from '../../runtime/ownership.js';
@@ -27,8 +28,6 @@ export interface RegistryReconcilerOptions {
   probe?: (url: string) => Promise<ProbeResult>;
   /** How often a Ready registry's `/v2/` is checked again. */
   probeIntervalMs?: number;
-  /** Called with the Secret names each Registry references, so Secret events find their Registry. */
-  onSecretsReferenced?: (registryKey: string, secretNames: string[]) => void;
   /** Memory of refused applies, one per controller instance. */
   rejectedApplies: RejectedApplies;
   /** The admin's `admission.registries` section: how Registries feed the allow list (AdmissionSources condition). */
@@ -40,6 +39,8 @@ export interface RegistryReconcilerOptions {
 const DEFAULT_PROBE_INTERVAL_MS = 60_000;
 /** After a failed probe, look again soon: a registry just started often needs a moment. */
 const PROBE_RETRY_MS = 5_000;
+/** How soon a Registry waiting for a Secret (missing, or without the key it needs) reads it again. */
+const SECRET_RETRY_MS = 10_000;
 
 /** The one level-based reconcile of a Registry: fetch, finalize, ensure children, write status. */
 export async function reconcileRegistry(
@@ -49,7 +50,6 @@ export async function reconcileRegistry(
 ): Promise<ReconcileOutcome> {
   const registry = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).get(request.namespace, request.name);
   if (!registry) {
-    options.onSecretsReferenced?.(request.key, []);
     options.hostnameClaims?.set(request.key, []);
     return {};
   }
@@ -71,12 +71,11 @@ export async function reconcileRegistry(
   }
 
   const owner: RegistryIdentity = { name: request.name, namespace: request.namespace, uid: registry.metadata?.uid ?? '' };
-  const secrets = ctx.cache<V1Secret>(RESOURCES.secret);
   const parsed = readRegistrySpec(registry);
   const spec = parsed.spec;
-  const lookupSecret = (name: string): V1Secret | undefined => secrets.get(request.namespace, name);
+  // The user's Secrets this spec names and our own http Secret, read now (never cached).
+  const lookupSecret = await readNamedSecrets(ctx.kube, request.namespace, spec ? [...referencedSecretNames(spec), names.httpSecret] : []);
   const problems: SpecProblem[] = [...parsed.problems, ...(spec ? findSpecProblems(spec, lookupSecret) : [])];
-  if (spec) options.onSecretsReferenced?.(request.key, referencedSecretNames(spec));
   const endpoint = spec ? registryEndpoint(owner, spec) : '';
   const readOnly = wantsReadOnly(registry);
 
@@ -124,6 +123,9 @@ export async function reconcileRegistry(
   // The queue's backoff retries the failed child; the status already tells the user why.
   const [firstRetrying] = retrying;
   if (firstRetrying) throw firstRetrying.error;
+  // Secrets are not watched (runtime/named-secrets.ts): one that is missing or lacks a key is looked for again soon.
+  const waitingForSecret = problems.some((p) => p.reason === C.REASON_SECRET_MISSING || p.reason === C.REASON_SECRET_INVALID);
+  if (waitingForSecret) return { requeueAfterMs: SECRET_RETRY_MS };
   if (probe) return { requeueAfterMs: probe.ok ? options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS : PROBE_RETRY_MS };
   return {};
 }
@@ -142,7 +144,7 @@ async function ensureChildren(
   owner: RegistryIdentity,
   spec: RegistrySpec,
   readOnly: boolean,
-  lookupSecret: (name: string) => V1Secret | undefined,
+  lookupSecret: SecretLookup,
   rejectedApplies: RejectedApplies,
 ): Promise<ChildFailures> {
   const names = registryChildNames(owner.name);
@@ -171,7 +173,7 @@ async function ensureChildren(
   const cached = <T extends KubernetesObject>(resource: typeof RESOURCES[keyof typeof RESOURCES], name: string): T | undefined =>
     ctx.cache<T>(resource).get(owner.namespace, name);
 
-  const liveHttpSecret = lookupSecret(names.httpSecret) ?? (await readHttpSecretPastCache(ctx, owner.namespace, names.httpSecret));
+  const liveHttpSecret = lookupSecret(names.httpSecret);
   const httpSecret = buildHttpSecret(owner, names.httpSecret, liveHttpSecret?.data?.[HTTP_SECRET_KEY]);
   await apply(RESOURCES.secret, httpSecret, liveHttpSecret);
 
@@ -192,14 +194,6 @@ async function ensureChildren(
   return failures;
 }
 
-/**
- * The informer may not have seen a Secret we applied a moment ago; generating a new value then
- * would overwrite the one the pods use. So a cache miss is confirmed with one GET (only ever on
- * first creation or a lagging cache, never on an idle reconcile).
- */
-async function readHttpSecretPastCache(ctx: ReconcileContext, namespace: string, name: string): Promise<V1Secret | undefined> {
-  return getOrUndefined(() => ctx.kube.core.readNamespacedSecret({ name, namespace }));
-}
 
 /** Events only when a condition flips (or Degraded says something new), so a registry that stays broken stops writing. */
 function announceTransitions(ctx: ReconcileContext, registry: Registry & KubernetesObject, next: RegistryStatus): void {

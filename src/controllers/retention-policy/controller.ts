@@ -37,10 +37,11 @@ export const resolveThroughServiceUrl: RegistryUrlResolver = (_registry, service
  * The RetentionPolicy controller: runs the retention engine on each policy's schedule or when
  * asked (run-now annotation), never beside another run or a garbage-collection window on the
  * same registry. Registry events re-trigger the policies using it (so a window ending starts the
- * runs it held back); Secret events the policies whose credentials they hold.
+ * runs it held back). Secrets are not watched: each reconcile GETs the ones the policy needs
+ * (runtime/named-secrets.ts), and a policy missing one looks again after `blockedRetryMs`.
  */
 export function createRetentionPolicyController(options: RetentionPolicyControllerOptions): ControllerDefinition {
-  const references = { registries: new ReferenceIndex(), secrets: new ReferenceIndex() };
+  const references = { registries: new ReferenceIndex() };
   const reconcilerOptions = {
     locks: options.locks,
     runRetention: options.runRetention ?? runRetention,
@@ -57,8 +58,6 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
     forResource: RESOURCES.retentionPolicy,
     watches: [
       { resource: RESOURCES.registry, mapToKeys: (registry) => references.registries.referrersOf(namespaceOf(registry), registry.metadata?.name ?? '') },
-      // Every Secret, unfiltered (user Secrets carry no label of ours); the informer is shared with the Registry controller's.
-      { resource: RESOURCES.secret, mapToKeys: (secret) => references.secrets.referrersOf(namespaceOf(secret), secret.metadata?.name ?? '') },
     ],
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     reconcile: (request, ctx) => reconcileRetentionPolicy(request, ctx, reconcilerOptions),

@@ -4,7 +4,8 @@
  * lock, and write only the status fields that changed. A run is destructive, so whether it is due
  * is decided again on the live object (one GET), never on a cache that may predate our last write.
  */
-import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { readNamedSecrets } from '../../runtime/named-secrets.js';
 import type { Registry } from '../../api/registry.js';
 import { retentionPolicySpecSchema, type RetentionPolicy, type RetentionPolicySpec } from '../../api/retention-policy.js';
 import { describeSpecIssues } from '../../api/schema-parse.js';
@@ -39,8 +40,8 @@ export interface RetentionPolicyReconcilerOptions {
   runRetention: RetentionRunner;
   resolveRegistry: RegistryUrlResolver;
   metrics: RetentionMetrics;
-  /** Which policies read which Registry and which Secrets, so their events find the policies. */
-  references: { registries: ReferenceIndex; secrets: ReferenceIndex };
+  /** Which policies read which Registry, so its events find the policies. */
+  references: { registries: ReferenceIndex };
   clock?: Clock;
   /** How soon to look again while a window or another run blocks a due run (Registry events also wake us). */
   blockedRetryMs?: number;
@@ -49,6 +50,7 @@ export interface RetentionPolicyReconcilerOptions {
 }
 
 const DEFAULT_BLOCKED_RETRY_MS = 15_000;
+const SECRET_REASONS: ReadonlySet<string> = new Set([C.REASON_SECRET_MISSING, C.REASON_SECRET_KEY_MISSING]);
 
 interface PolicyView {
   spec?: RetentionPolicySpec;
@@ -57,20 +59,17 @@ interface PolicyView {
   decision: ScheduleDecision;
 }
 
-function evaluate(policy: PolicyObject, namespace: string, ctx: ReconcileContext, options: RetentionPolicyReconcilerOptions, now: Date): PolicyView {
+async function evaluate(policy: PolicyObject, namespace: string, ctx: ReconcileContext, options: RetentionPolicyReconcilerOptions, now: Date): Promise<PolicyView> {
   const parsed = retentionPolicySpecSchema.safeParse(policy.spec);
   if (!parsed.success) {
     return { problem: { reason: C.REASON_SPEC_INVALID, message: `${describeSpecIssues(parsed.error)}. Fix the spec.` }, decision: {} };
   }
   const spec = parsed.data;
-  const lookups = {
-    registry: (name: string) => ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).get(namespace, name),
-    secret: (name: string) => ctx.cache<V1Secret>(RESOURCES.secret).get(namespace, name),
-  };
+  const registry = (name: string) => ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).get(namespace, name);
   const policyKey = `${namespace}/${policy.metadata?.name ?? ''}`;
-  const references = policyReferences(spec, lookups);
+  const references = policyReferences(spec, { registry });
   options.references.registries.set(policyKey, references.registryName ? [references.registryName] : []);
-  options.references.secrets.set(policyKey, references.secretNames);
+  const lookups = { registry, secret: await readNamedSecrets(ctx.kube, namespace, references.secretNames) };
   const access = resolveRegistryAccess(namespace, spec, lookups);
   const created = policy.metadata?.creationTimestamp;
   const lastStart = policy.status?.lastRun?.startTime;
@@ -131,17 +130,16 @@ export async function reconcileRetentionPolicy(request: ReconcileRequest, ctx: R
   if (!policy || policy.metadata?.deletionTimestamp) {
     if (!policy) {
       options.references.registries.delete(request.key);
-      options.references.secrets.delete(request.key);
     }
     return {};
   }
-  let view = evaluate(policy, request.namespace, ctx, options, now());
+  let view = await evaluate(policy, request.namespace, ctx, options, now());
   const staleRunning = isRunningInStatus(policy);
   if (view.decision.trigger || staleRunning) {
     const live = await readLivePolicy(ctx, request);
     if (!live) return {};
     policy = live;
-    view = evaluate(policy, request.namespace, ctx, options, now());
+    view = await evaluate(policy, request.namespace, ctx, options, now());
   }
   // Runs happen inside reconcile and never two reconciles on one key at once, so Running=True
   // seen here was left by a process that died during its run.
@@ -156,11 +154,14 @@ export async function reconcileRetentionPolicy(request: ReconcileRequest, ctx: R
   const write = (running: ConditionInput, nextRun = view.decision.nextRun) =>
     writeStatus(ctx, request, policy, desiredStatus({ metadata: policy.metadata ?? {}, current: policy.status, conditions: [ready, running], nextRun, now: now() }));
 
+  const blockedRetryMs = options.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS;
   if (!trigger || !access || !view.spec) {
     await write(idleCondition(policy, wasRunning));
-    return view.decision.requeueAfterMs !== undefined ? { requeueAfterMs: view.decision.requeueAfterMs } : {};
+    // Secrets are not watched: one that is missing (or lacks a key) is looked for again soon.
+    const secretRetry = view.access?.ok === false && SECRET_REASONS.has(view.access.problem.reason) ? blockedRetryMs : undefined;
+    const requeueAfterMs = Math.min(view.decision.requeueAfterMs ?? Infinity, secretRetry ?? Infinity);
+    return Number.isFinite(requeueAfterMs) ? { requeueAfterMs } : {};
   }
-  const blockedRetryMs = options.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS;
   const cachedPhase = blockingWindowPhase(access.registry);
   if (cachedPhase) {
     await write({ type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_WAITING_FOR_GC, message: waitingForWindowMessage(cachedPhase) });

@@ -71,7 +71,7 @@ describe('admission trust boundaries with tenants (impersonated users, real RBAC
     controllers = new Manager({
       kubeConfig: loadKubeConfig({ kubeconfigPath: kc }),
       logger: silentLogger(),
-      namespace: teamB,
+      namespaces: [teamB],
       leaderElection: false,
       controllers: [createRegistryController({ resolveEndpoint: undefined, admissionSources: parseOperatorConfig({ admission }).admission.registries })],
     });

@@ -64,7 +64,7 @@ describe('Manager on the real apiserver', () => {
     const manager = new Manager({
       kubeConfig: clients.kubeConfig,
       logger: silentLogger(),
-      namespace,
+      namespaces: [namespace],
       controllers: [childController],
       leaderElection: false,
       resyncPeriodMs: 1000,
@@ -121,7 +121,7 @@ describe('Manager on the real apiserver', () => {
         if (secret) seen.push(`${request.name}:${secret.data?.user}`);
       },
     });
-    const manager = new Manager({ kubeConfig: clients.kubeConfig, logger: silentLogger(), namespace, controllers: [referrer], leaderElection: false });
+    const manager = new Manager({ kubeConfig: clients.kubeConfig, logger: silentLogger(), namespaces: [namespace], controllers: [referrer], leaderElection: false });
     await manager.start();
     await clients.core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'ref' } } });
     await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'ref-auth' }, data: { user: 'YQ==' } } });
@@ -136,7 +136,7 @@ describe('Manager on the real apiserver', () => {
     const manager = new Manager({
       kubeConfig: clients.kubeConfig,
       logger: silentLogger(),
-      namespace,
+      namespaces: [namespace],
       controllers: [childController],
       leaderElection: { namespace, leaseName: 'restart-test', leaseDurationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 500 },
     });

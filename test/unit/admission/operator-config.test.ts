@@ -16,6 +16,7 @@ describe('operator configuration', () => {
   it('has safe defaults: enforce, nothing allowed, kube-system exempt, Registries scoped to their namespace, webhook on 9443, fail closed, operator-managed certificate', () => {
     expect(parseOperatorConfig({})).toEqual({
       namespace: 'dockmaster-system',
+      watchNamespaces: [],
       admission: {
         mode: 'enforce',
         allowedRegistries: [],
@@ -104,5 +105,23 @@ describe('per-namespace rules and Registry scoping in the configuration', () => 
   it('refuses a host pattern that is not a host or *.domain', () => {
     expect(issuePaths({ registries: { hostnames: [{ pattern: 'ghcr.io/acme', namespace: 'a' }] } })).toEqual(['admission.registries.hostnames[0].pattern']);
     expect(issuePaths({ registries: { hostnames: [{ pattern: '*', namespace: 'a' }] } })).toEqual(['admission.registries.hostnames[0].pattern']);
+  });
+});
+
+describe('watched namespaces (the namespaced install mode)', () => {
+  it('come from the flag when given, else from watchNamespaces; empty means all', async () => {
+    const { watchedNamespaces } = await import('../../../src/config/operator-config.js');
+    const config = parseOperatorConfig({ watchNamespaces: ['team-a', 'team-b'] });
+    expect(watchedNamespaces(undefined, config)).toEqual(['team-a', 'team-b']);
+    expect(watchedNamespaces('', config)).toEqual(['team-a', 'team-b']);
+    expect(watchedNamespaces('x, y', config)).toEqual(['x', 'y']);
+    expect(watchedNamespaces(undefined, parseOperatorConfig({}))).toEqual([]);
+  });
+
+  it('refuses a bad name or a repeat, naming the field', async () => {
+    const { watchedNamespaces } = await import('../../../src/config/operator-config.js');
+    expect(issuesOf({ watchNamespaces: ['Team_A'] })[0]?.path).toBe('watchNamespaces[0]');
+    expect(issuesOf({ watchNamespaces: ['a', 'a'] })[0]?.message).toMatch(/lists a namespace twice/);
+    expect(() => watchedNamespaces('a,Not_Valid', parseOperatorConfig({}))).toThrow(/--watch-namespace/);
   });
 });

@@ -236,3 +236,49 @@ describe('Informer', () => {
     await informer.stop();
   });
 });
+
+describe('InformerGroup (one informer per watched namespace)', () => {
+  async function group() {
+    const clock = new ManualClock();
+    const sources = { a: new ScriptedSource(), b: new ScriptedSource() };
+    sources.a.lists.push({ items: [cm('x', '1', { app: 'r' }, 'a')], resourceVersion: '1' });
+    sources.b.lists.push({ items: [cm('x', '2', {}, 'b'), cm('y', '3', { app: 'r' }, 'b')], resourceVersion: '3' });
+    const { InformerGroup } = await import('../../../src/runtime/informer-group.js');
+    const members = new Map(Object.entries(sources).map(([ns, source]) => [ns, new Informer(source, { name: 'configmaps', clock, resyncPeriodMs: 0 })]));
+    return { sources, informers: new InformerGroup(members) };
+  }
+
+  it('syncs when every namespace has synced, reads each namespace from its own informer, and lists across them', async () => {
+    const { informers } = await group();
+    const added: string[] = [];
+    informers.addHandlers({ onAdd: (o) => added.push(`${o.metadata?.namespace}/${o.metadata?.name}`) });
+    informers.start();
+    await informers.waitForSync();
+    expect(informers.hasSynced()).toBe(true);
+    expect(added.sort()).toEqual(['a/x', 'b/x', 'b/y']);
+    expect(informers.get('b', 'x')?.metadata?.resourceVersion).toBe('2');
+    expect(informers.get('c', 'x')).toBeUndefined();
+    expect(informers.get(undefined, 'x')).toBeUndefined();
+    expect(informers.list().map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort()).toEqual(['a/x', 'b/x', 'b/y']);
+    expect(informers.list(undefined, 'app=r').map((o) => o.metadata?.namespace).sort()).toEqual(['a', 'b']);
+    expect(informers.list('a').map((o) => o.metadata?.name)).toEqual(['x']);
+    expect(informers.list('c')).toEqual([]);
+    await informers.stop();
+  });
+
+  it('delivers watch events of every namespace to one set of handlers, and unsubscribes from all', async () => {
+    const { informers, sources } = await group();
+    const seen: string[] = [];
+    const remove = informers.addHandlers({ onUpdate: (_o, n) => seen.push(`${n.metadata?.namespace}/${n.metadata?.name}`) });
+    informers.start();
+    await informers.waitForSync();
+    await flushPromises();
+    sources.b.emit('MODIFIED', cm('y', '4', {}, 'b'));
+    sources.a.emit('MODIFIED', cm('x', '5', {}, 'a'));
+    expect(seen).toEqual(['b/y', 'a/x']);
+    remove();
+    sources.a.emit('MODIFIED', cm('x', '6', {}, 'a'));
+    expect(seen).toHaveLength(2);
+    await informers.stop();
+  });
+});

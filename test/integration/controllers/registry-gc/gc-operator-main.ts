@@ -19,7 +19,7 @@ const namespace = process.env.GC_E2E_NAMESPACE ?? '';
 const manager = new Manager({
   kubeConfig: loadKubeConfig({ kubeconfigPath }),
   logger: createRootLogger({ level: 'info', pretty: false }),
-  namespace,
+  namespaces: [namespace],
   leaderElection: false,
   controllers: [
     createRegistryController({

@@ -36,7 +36,7 @@ export async function startOperatorUnderTest(namespace: string, options: { probe
   const manager = new Manager({
     kubeConfig,
     logger: silentLogger(),
-    namespace,
+    namespaces: [namespace],
     leaderElection: false,
     controllers: [
       createRegistryController({

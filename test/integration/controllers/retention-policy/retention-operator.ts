@@ -47,7 +47,7 @@ export async function startRetentionOperator(namespace: string): Promise<Retenti
   const manager = new Manager({
     kubeConfig: loadKubeConfig({ kubeconfigPath: operatorKubeconfig }),
     logger: silentLogger(),
-    namespace,
+    namespaces: [namespace],
     leaderElection: false,
     metrics,
     controllers: [
