@@ -21,6 +21,8 @@ export const REASON_RUN_IN_PROGRESS = 'RunInProgress';
 export const REASON_IDLE = 'Idle';
 export const REASON_WAITING_FOR_GC = 'WaitingForGarbageCollection';
 export const REASON_WAITING_FOR_OTHER_RUN = 'WaitingForOtherRun';
+/** Due, and waiting for a run slot (retention.maxConcurrentRuns, retention.maxConcurrentRunsPerNamespace). */
+export const REASON_QUEUED = 'Queued';
 /** A Running=True left by an operator that died mid-run: a run is not resumable, the next one converges. */
 export const REASON_INTERRUPTED = 'RunInterrupted';
 

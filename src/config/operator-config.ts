@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { admissionConfigSchema } from '../admission/admission-config.js';
 import { namespaceNameSchema } from '../api/common.js';
 import { externalRegistriesConfigSchema } from '../registry/client/address-policy.js';
+import { retentionRunsConfigSchema } from '../retention/run-slots-config.js';
 import { InputValidationError } from '../errors.js';
 import { parseWithSchema } from '../api/schema-parse.js';
 
@@ -27,6 +28,7 @@ export const operatorConfigSchema = z.strictObject({
     }),
   admission: admissionConfigSchema.prefault({}),
   externalRegistries: externalRegistriesConfigSchema.prefault({}),
+  retention: retentionRunsConfigSchema.prefault({}),
 });
 export type OperatorConfig = z.output<typeof operatorConfigSchema>;
 export type OperatorConfigInput = z.input<typeof operatorConfigSchema>;

@@ -11,6 +11,7 @@ import { createRetentionPolicyController, type RetentionPolicyControllerOptions 
 import type { RegistrySourcesConfig } from '../admission/admission-config.js';
 import type { ControllerDefinition } from '../runtime/controller.js';
 import { AddressPolicy, type ExternalRegistriesConfig } from '../registry/client/index.js';
+import type { RetentionRunsConfig } from '../retention/run-slots-config.js';
 
 /**
  * How the controllers reach the registries. The defaults are the in-cluster ones (Service URL,
@@ -30,6 +31,8 @@ export function createOperatorControllers(options: {
   admissionSources?: RegistrySourcesConfig;
   /** The admin's externalRegistries section: where runs against spec.external may connect. */
   externalRegistries?: ExternalRegistriesConfig;
+  /** The admin's retention section: run slots. */
+  retentionRuns?: RetentionRunsConfig;
 }): ControllerDefinition[] {
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const locks = new RegistryMaintenanceLocks();
@@ -40,6 +43,7 @@ export function createOperatorControllers(options: {
       locks,
       metricsRegistry,
       ...(options.externalRegistries && { addressPolicy: new AddressPolicy(options.externalRegistries) }),
+      ...(options.retentionRuns && { runSlots: options.retentionRuns }),
       ...seams.retention,
     }),
     createRegistryGcController({ locks, metricsRegistry, ...seams.garbageCollection }),

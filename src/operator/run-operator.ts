@@ -52,6 +52,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
       metricsRegistry: metrics.registry,
       admissionSources: config.admission.registries,
       externalRegistries: config.externalRegistries,
+      retentionRuns: config.retention,
     }),
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: OPERATOR_LEASE_NAME, ...leaseIdentity() } : false,
   });

@@ -9,6 +9,7 @@ import type { RuntimeMetrics } from './metrics.js';
 import { apiGroup, objectKey, splitObjectKey, type KubeResource } from './resources.js';
 import { WorkQueue } from './work-queue.js';
 import type { BackoffPolicy } from './backoff.js';
+import { BackgroundWork } from './background-work.js';
 
 export interface ReconcileRequest {
   /** `namespace/name`. */
@@ -37,6 +38,8 @@ export interface ReconcileContext {
   kube: KubeClients;
   events: EventRecorder;
   clock: Clock;
+  /** Slots for long work off the reconcile workers; present when the definition asks for `background`. */
+  background?: BackgroundWork;
 }
 
 /** Which objects of a kind an informer holds; what is omitted falls back to the manager's settings. */
@@ -73,6 +76,12 @@ export interface ControllerDefinition {
   watches?: WatchSpec[];
   /** Parallel reconciles (never two on one key). Default 2. */
   workers?: number;
+  /**
+   * Slots for long work that must not hold a reconcile worker (runtime/background-work.ts): at
+   * most `slots` at once, `slotsPerGroup` of one group (say, a namespace). When work settles, its
+   * key is queued again. Absent: no `ctx.background`.
+   */
+  background?: { slots: number; slotsPerGroup: number };
   backoff?: BackoffPolicy;
   reconcile(request: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileOutcome | void>;
 }
@@ -112,6 +121,7 @@ export interface ControllerRunnerDeps {
  */
 export class ControllerRunner {
   private queue: WorkQueue | undefined;
+  private background: BackgroundWork | undefined;
   private workers: Array<Promise<void>> = [];
   private readonly log: Logger;
 
@@ -145,6 +155,12 @@ export class ControllerRunner {
       queue.add(objectKey(obj.metadata?.namespace, obj.metadata?.name ?? ''));
     }
     for (const key of this.definition.startKeys ?? []) queue.add(key);
+    const slots = this.definition.background;
+    this.background = slots && new BackgroundWork({
+      ...slots,
+      onSettled: (key, result) => (result.requeueAfterMs !== undefined && result.requeueAfterMs > 0 ? queue.addAfter(key, result.requeueAfterMs) : queue.add(key)),
+      onError: (key, err) => this.log.error({ err, key }, 'Background work failed'),
+    });
     const count = this.definition.workers ?? 2;
     this.workers = Array.from({ length: count }, () => this.work(queue));
     this.log.info({ workers: count }, 'Started controller');
@@ -155,8 +171,10 @@ export class ControllerRunner {
     const queue = this.queue;
     if (!queue) return;
     await queue.shutdown();
-    await Promise.all(this.workers);
+    // Background work is aborted (its signal), not waited out: a run may take an hour.
+    await Promise.all([...this.workers, this.background?.stop()]);
     this.workers = [];
+    this.background = undefined;
     this.log.info({}, 'Stopped controller');
   }
 
@@ -185,6 +203,7 @@ export class ControllerRunner {
       kube: this.deps.kube,
       events: this.deps.events,
       clock: this.deps.clock,
+      ...(this.background && { background: this.background }),
     };
     try {
       const outcome = await this.definition.reconcile({ key, namespace, name }, ctx);

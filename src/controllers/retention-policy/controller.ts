@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Registry as MetricsRegistry } from 'prom-client';
+import { retentionRunsConfigSchema, type RetentionRunsConfig } from '../../retention/run-slots-config.js';
 import { AddressPolicy, externalRegistriesConfigSchema } from '../../registry/client/index.js';
 import { runRetention } from '../../retention/run-retention.js';
 import type { Clock } from '../../runtime/clock.js';
@@ -29,6 +30,8 @@ export interface RetentionPolicyControllerOptions {
   workers?: number;
   /** Where runs against spec.external may connect. Default: the defaults of externalRegistries (any public name; never loopback or link-local). */
   addressPolicy?: AddressPolicy;
+  /** Run slots (the admin's `retention` section). Default: its defaults (4, 2 per namespace). */
+  runSlots?: RetentionRunsConfig;
 }
 
 export const resolveThroughServiceUrl: RegistryUrlResolver = (_registry, serviceUrl) => serviceUrl;
@@ -53,6 +56,7 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
     ...(options.blockedRetryMs !== undefined ? { blockedRetryMs: options.blockedRetryMs } : {}),
   };
   const namespaceOf = (obj: KubernetesObject): string => obj.metadata?.namespace ?? '';
+  const runSlots = options.runSlots ?? retentionRunsConfigSchema.parse({});
   return defineController({
     name: RETENTION_POLICY_CONTROLLER_NAME,
     forResource: RESOURCES.retentionPolicy,
@@ -60,6 +64,8 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
       { resource: RESOURCES.registry, mapToKeys: (registry) => references.registries.referrersOf(namespaceOf(registry), registry.metadata?.name ?? '') },
     ],
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    // Runs take slots, not workers: reconciles stay quick, slots are shared fairly by namespace.
+    background: { slots: runSlots.maxConcurrentRuns, slotsPerGroup: runSlots.maxConcurrentRunsPerNamespace },
     reconcile: (request, ctx) => reconcileRetentionPolicy(request, ctx, reconcilerOptions),
   });
 }

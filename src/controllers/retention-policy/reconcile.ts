@@ -124,25 +124,59 @@ async function writeStatus(ctx: ReconcileContext, request: ReconcileRequest, pol
 }
 
 export async function reconcileRetentionPolicy(request: ReconcileRequest, ctx: ReconcileContext, options: RetentionPolicyReconcilerOptions): Promise<ReconcileOutcome> {
-  const clock = options.clock ?? ctx.clock;
-  const now = (): Date => new Date(clock.now());
-  let policy = ctx.cache<PolicyObject>(RESOURCES.retentionPolicy).get(request.namespace, request.name);
+  const policy = ctx.cache<PolicyObject>(RESOURCES.retentionPolicy).get(request.namespace, request.name);
   if (!policy || policy.metadata?.deletionTimestamp) {
-    if (!policy) {
-      options.references.registries.delete(request.key);
-    }
+    if (!policy) options.references.registries.delete(request.key);
     return {};
   }
+  // A run queued or running for this policy reports when it settles (its key comes back then).
+  if (ctx.background?.isActive(request.key)) return {};
+  const prepared = await prepareRun(request, ctx, options, policy);
+  if ('outcome' in prepared) return prepared.outcome;
+  if (!ctx.background) return runAndRecord(prepared.run);
+  // The run goes to a slot, off the reconcile workers: a slow registry holds a slot, never a
+  // worker, and slots are shared fairly between namespaces (runtime/background-work.ts). It
+  // decides again from the live object when its slot comes: minutes may pass in the queue.
+  const background = ctx.background;
+  const submitted = background.submit(request.key, request.namespace, async (signal) => {
+    const fresh = await prepareRun(request, ctx, options);
+    return 'outcome' in fresh ? fresh.outcome : runAndRecord({ ...fresh.run, signal });
+  });
+  if (submitted.accepted && !submitted.started) {
+    const { running, queued } = background.counts();
+    await prepared.run.writeRunning({
+      type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_QUEUED,
+      message: `Due, and waiting for a run slot: ${running} runs in progress, ${queued} waiting (slots are shared fairly between namespaces; the admin sets retention.maxConcurrentRuns).`,
+    });
+  }
+  return {};
+}
+
+/**
+ * Everything before a run: read the policy (live when a run may be due), decide, and write the
+ * status of every case that does not run (idle, waiting for a window, no address). Returns the
+ * run's context when one is due now.
+ */
+async function prepareRun(
+  request: ReconcileRequest,
+  ctx: ReconcileContext,
+  options: RetentionPolicyReconcilerOptions,
+  cached?: PolicyObject,
+): Promise<{ outcome: ReconcileOutcome } | { run: RunContext }> {
+  const clock = options.clock ?? ctx.clock;
+  const now = (): Date => new Date(clock.now());
+  let policy = cached ?? (await readLivePolicy(ctx, request));
+  if (!policy || policy.metadata?.deletionTimestamp) return { outcome: {} };
   let view = await evaluate(policy, request.namespace, ctx, options, now());
   const staleRunning = isRunningInStatus(policy);
-  if (view.decision.trigger || staleRunning) {
+  if (cached && (view.decision.trigger || staleRunning)) {
     const live = await readLivePolicy(ctx, request);
-    if (!live) return {};
+    if (!live) return { outcome: {} };
     policy = live;
     view = await evaluate(policy, request.namespace, ctx, options, now());
   }
-  // Runs happen inside reconcile and never two reconciles on one key at once, so Running=True
-  // seen here was left by a process that died during its run.
+  // Runs are never two on one key, and none is active here, so Running=True seen now was left
+  // by a process that died during its run.
   const wasRunning = isRunningInStatus(policy);
   if (wasRunning) {
     ctx.log.warn({}, 'Found Running=True from an interrupted run; clearing it');
@@ -151,21 +185,23 @@ export async function reconcileRetentionPolicy(request: ReconcileRequest, ctx: R
   const ready = readyCondition(view);
   const trigger = view.decision.trigger;
   const access = view.access?.ok ? view.access.access : undefined;
-  const write = (running: ConditionInput, nextRun = view.decision.nextRun) =>
-    writeStatus(ctx, request, policy, desiredStatus({ metadata: policy.metadata ?? {}, current: policy.status, conditions: [ready, running], nextRun, now: now() }));
+  const current = policy;
+  const writeRunning = async (running: ConditionInput, nextRun = view.decision.nextRun): Promise<void> => {
+    await writeStatus(ctx, request, current, desiredStatus({ metadata: current.metadata ?? {}, current: current.status, conditions: [ready, running], nextRun, now: now() }));
+  };
 
   const blockedRetryMs = options.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS;
   if (!trigger || !access || !view.spec) {
-    await write(idleCondition(policy, wasRunning));
+    await writeRunning(idleCondition(policy, wasRunning));
     // Secrets are not watched: one that is missing (or lacks a key) is looked for again soon.
     const secretRetry = view.access?.ok === false && SECRET_REASONS.has(view.access.problem.reason) ? blockedRetryMs : undefined;
     const requeueAfterMs = Math.min(view.decision.requeueAfterMs ?? Infinity, secretRetry ?? Infinity);
-    return Number.isFinite(requeueAfterMs) ? { requeueAfterMs } : {};
+    return { outcome: Number.isFinite(requeueAfterMs) ? { requeueAfterMs } : {} };
   }
   const cachedPhase = blockingWindowPhase(access.registry);
   if (cachedPhase) {
-    await write({ type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_WAITING_FOR_GC, message: waitingForWindowMessage(cachedPhase) });
-    return { requeueAfterMs: blockedRetryMs };
+    await writeRunning({ type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_WAITING_FOR_GC, message: waitingForWindowMessage(cachedPhase) });
+    return { outcome: { requeueAfterMs: blockedRetryMs } };
   }
   const url = access.registry ? await options.resolveRegistry(access.registry, access.url, ctx) : access.url;
   if (!url) {
@@ -174,9 +210,9 @@ export async function reconcileRetentionPolicy(request: ReconcileRequest, ctx: R
       message: `No address to reach Registry ${access.registry?.metadata?.name} yet; it is probably not deployed or not ready.`,
     };
     await writeStatus(ctx, request, policy, desiredStatus({ metadata: policy.metadata ?? {}, current: policy.status, conditions: [unresolved, idleCondition(policy, wasRunning)], nextRun: view.decision.nextRun, now: now() }));
-    return { requeueAfterMs: blockedRetryMs };
+    return { outcome: { requeueAfterMs: blockedRetryMs } };
   }
-  return runAndRecord({ request, ctx, options, policy, spec: view.spec, access, url, trigger, dueTick: view.decision.nextRun, ready, now });
+  return { run: { request, ctx, options, policy, spec: view.spec, access, url, trigger, dueTick: view.decision.nextRun, ready, now, writeRunning } };
 }
 
 interface RunContext {
@@ -192,6 +228,10 @@ interface RunContext {
   dueTick: Date | undefined;
   ready: ConditionInput;
   now: () => Date;
+  /** Writes the Running condition (and Ready) of the policy as read for this run. */
+  writeRunning(running: ConditionInput): Promise<void>;
+  /** Aborts the run when its controller stops (leadership lost, shutdown). */
+  signal?: AbortSignal;
 }
 
 async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
@@ -220,6 +260,7 @@ async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
       executeRetentionRun(options.runRetention, {
         access, url, policyKey: request.key, spec, now, log: ctx.log,
         ...(options.addressPolicy && { addressPolicy: options.addressPolicy }),
+        ...(run.signal && { signal: run.signal }),
       }),
   });
 

@@ -24,6 +24,8 @@ export interface RunRequest {
   log: Logger;
   /** Where a run against spec.external may connect (the admin's externalRegistries). */
   addressPolicy?: AddressPolicy;
+  /** Stops the run early (its controller stopped); the run's own deadline applies as well. */
+  signal?: AbortSignal;
 }
 
 export async function executeRetentionRun(runner: RetentionRunner, request: RunRequest): Promise<RetentionRunReport> {
@@ -32,7 +34,7 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
   let client: RegistryV2Client | undefined;
   let report: RetentionRunReport;
   // The run's deadline (spec.maxDuration) bounds the listing and the deletes alike.
-  const deadline = runDeadlineSignal(spec);
+  const deadline = request.signal ? AbortSignal.any([runDeadlineSignal(spec), request.signal]) : runDeadlineSignal(spec);
   try {
     client = new RegistryV2Client({
       url,

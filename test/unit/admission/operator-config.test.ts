@@ -17,6 +17,7 @@ describe('operator configuration', () => {
     expect(parseOperatorConfig({})).toEqual({
       namespace: 'dockmaster-system',
       watchNamespaces: [],
+      retention: { maxConcurrentRuns: 4, maxConcurrentRunsPerNamespace: 2 },
       admission: {
         mode: 'enforce',
         allowedRegistries: [],
@@ -116,6 +117,12 @@ describe('watched namespaces (the namespaced install mode)', () => {
     expect(watchedNamespaces('', config)).toEqual(['team-a', 'team-b']);
     expect(watchedNamespaces('x, y', config)).toEqual(['x', 'y']);
     expect(watchedNamespaces(undefined, parseOperatorConfig({}))).toEqual([]);
+  });
+
+  it('retention run slots: a namespace cap above the total is refused, naming the field', () => {
+    expect(issuesOf({ retention: { maxConcurrentRuns: 2, maxConcurrentRunsPerNamespace: 3 } })).toEqual([
+      { path: 'retention.maxConcurrentRunsPerNamespace', message: 'maxConcurrentRunsPerNamespace cannot exceed maxConcurrentRuns' },
+    ]);
   });
 
   it('refuses a bad name or a repeat, naming the field', async () => {

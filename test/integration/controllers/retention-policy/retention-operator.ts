@@ -19,6 +19,7 @@ import { startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand
 import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
 import { resolveThroughStandIn } from '../registry/operator-under-test.js';
 import { ensureNamespace } from '../../runtime/wait.js';
+import type { RetentionRunsConfig } from '../../../../src/retention/run-slots-config.js';
 
 export { resolveRegistryThroughStandIn } from '../../../kubelet/operator-seams.js';
 import { resolveRegistryThroughStandIn } from '../../../kubelet/operator-seams.js';
@@ -30,24 +31,32 @@ export interface RetentionOperator {
   metrics: RuntimeMetrics;
   kubelet: StandInKubelet;
   namespace: string;
+  /** Server-side applies as the user, in `namespace` unless the object names another. */
   apply(object: KubernetesObject): Promise<void>;
   /** Merge-patches the status subresource as an admin would (to stand in for the GC controller). */
   patchStatus(resource: typeof RESOURCES.registry | typeof RESOURCES.retentionPolicy, name: string, status: unknown): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startRetentionOperator(namespace: string): Promise<RetentionOperator> {
+export interface RetentionOperatorOptions {
+  /** More namespaces the operator watches (the stand-in kubelet serves `namespace` only). */
+  extraNamespaces?: string[];
+  /** Run slots (the admin's `retention` section); the defaults otherwise. */
+  runSlots?: RetentionRunsConfig;
+}
+
+export async function startRetentionOperator(namespace: string, options: RetentionOperatorOptions = {}): Promise<RetentionOperator> {
   const plane = sharedControlPlane();
   const adminConfig = loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath });
   const user = createKubeClients(adminConfig);
   const operatorKubeconfig = await operatorKubeconfigUnderDeployRbac(plane);
-  await ensureNamespace(user, namespace);
+  for (const ns of [namespace, ...(options.extraNamespaces ?? [])]) await ensureNamespace(user, ns);
   const metrics = new RuntimeMetrics();
   const locks = new RegistryMaintenanceLocks();
   const manager = new Manager({
     kubeConfig: loadKubeConfig({ kubeconfigPath: operatorKubeconfig }),
     logger: silentLogger(),
-    namespaces: [namespace],
+    namespaces: [namespace, ...(options.extraNamespaces ?? [])],
     leaderElection: false,
     metrics,
     controllers: [
@@ -60,6 +69,7 @@ export async function startRetentionOperator(namespace: string): Promise<Retenti
         // The test registries listen on this machine's loopback, which the default policy refuses:
         // allowed here as an admin allows a registry on the node (externalRegistries.allowedCidrs).
         addressPolicy: new AddressPolicy(externalRegistriesConfigSchema.parse({ allowedCidrs: ['127.0.0.1/32'] })),
+        ...(options.runSlots && { runSlots: options.runSlots }),
       }),
     ],
   });
@@ -79,7 +89,8 @@ export async function startRetentionOperator(namespace: string): Promise<Retenti
     async apply(object) {
       const resource = resources[object.kind ?? ''];
       if (!resource) throw new Error(`apply: unsupported kind ${object.kind}`);
-      await serverSideApply(user, resource, { ...object, metadata: { ...object.metadata, namespace } }, { fieldManager: 'kubectl-test-user', force: true });
+      const metadata = { ...object.metadata, namespace: object.metadata?.namespace ?? namespace };
+      await serverSideApply(user, resource, { ...object, metadata }, { fieldManager: 'kubectl-test-user', force: true });
     },
     async patchStatus(resource, name, status) {
       await user.requestJson('PATCH', objectPath(resource, namespace, name, 'status'), { body: { status }, contentType: 'application/merge-patch+json' });

@@ -39,6 +39,23 @@ async function localUrl(registry: string): Promise<string> {
   return url;
 }
 
+/**
+ * Waits until the registry's Deployment moved past `generation` and the stand-in kubelet rolled
+ * it. Secrets are not watched (src/runtime/named-secrets.ts): a changed Secret rolls the pods at
+ * the Registry's next reconcile, so a push right after the change could meet the restart.
+ */
+async function waitForRollout(registry: string, generation: number): Promise<void> {
+  await eventually(async () => {
+    const dep = await env.user.requestJson<V1Deployment>('GET', objectPath(RESOURCES.deployment, ns, registryChildNames(registry).deployment));
+    expect(dep.metadata?.generation ?? 0).toBeGreaterThan(generation);
+    expect(dep.status?.observedGeneration).toBe(dep.metadata?.generation);
+    expect(dep.status?.availableReplicas).toBe(dep.spec?.replicas ?? 1);
+  }, 60_000, 250);
+}
+
+const deploymentGeneration = async (registry: string): Promise<number> =>
+  (await env.user.requestJson<V1Deployment>('GET', objectPath(RESOURCES.deployment, ns, registryChildNames(registry).deployment))).metadata?.generation ?? 0;
+
 const getPolicy = (name: string): Promise<PolicyView> => env.user.requestJson<PolicyView>('GET', objectPath(RESOURCES.retentionPolicy, ns, name));
 const condition = (p: PolicyView, type: string) => p.status?.conditions?.find((c) => c.type === type);
 
@@ -196,9 +213,12 @@ describe('RetentionPolicy controller on a managed Registry with htpasswd auth', 
       expect(p.status?.lastRun).toBeUndefined();
     }, 30_000, 200);
 
-    // The Secret event finds the policy: the pending run-now runs (the registry is still empty).
+    // The policy reads the Secret again: the pending run-now runs (the registry is still empty).
+    await localUrl('locked');
+    const generation = await deploymentGeneration('locked');
     await env.apply(secret({ htpasswd: HTPASSWD, ...USER }) as never);
     await waitForHandledRun('audit', '1');
+    await waitForRollout('locked', generation);
 
     const url = await localUrl('locked');
     const client = new RegistryV2Client({ url, allowPlainHttp: true, credentials: USER });
