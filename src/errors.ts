@@ -62,6 +62,8 @@ export const ERROR_CATALOGUE = {
   DM_ERR_REGISTRY_LIMIT: failure('%s %s: %s past the %s limit of %s', 'RegistryLimitReached', 502),
   DM_ERR_REGISTRY_TIMEOUT: failure('%s %s: no complete answer within %s ms', 'RegistryTimeout', 504),
   DM_ERR_REGISTRY_ADDRESS_REFUSED: badInput('%s %s: refused to connect: %s', 'AddressRefused'),
+  // Retention runs in the operator.
+  DM_ERR_RETENTION_MEMORY_BUSY: failure('The operator-wide tag budget (retention.maxTagsInMemory of %s) is held by other runs', 'WaitingForMemory', 503),
 } as const satisfies Record<`DM_ERR_${string}`, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -23,6 +23,8 @@ export const REASON_WAITING_FOR_GC = 'WaitingForGarbageCollection';
 export const REASON_WAITING_FOR_OTHER_RUN = 'WaitingForOtherRun';
 /** Due, and waiting for a run slot (retention.maxConcurrentRuns, retention.maxConcurrentRunsPerNamespace). */
 export const REASON_QUEUED = 'Queued';
+/** Due, and stopped before planning: other runs hold the operator's tag budget (retention.maxTagsInMemory). */
+export const REASON_WAITING_FOR_MEMORY = 'WaitingForMemory';
 /** A Running=True left by an operator that died mid-run: a run is not resumable, the next one converges. */
 export const REASON_INTERRUPTED = 'RunInterrupted';
 

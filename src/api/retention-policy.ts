@@ -127,7 +127,11 @@ export const keepRuleSchema = z
 export const retentionLimitsSchema = z
   .strictObject({
     maxRepositories: z.int().min(1).max(10_000_000).optional().meta({ description: 'Repositories the catalog may list. Default 10000.' }),
-    maxTagsPerRepository: z.int().min(1).max(100_000_000).optional().meta({ description: 'Tags one repository may list. Default 100000.' }),
+    maxTagsPerRepository: z.int().min(1).max(100_000_000).optional().meta({ description: 'Tags one repository may list. Default 100000. A repository past it is skipped (nothing in it is deleted) and the run ends PartiallyFailed.' }),
+    maxTagsPerRun: z.int().min(1).max(100_000_000).optional().meta({
+      description:
+        "Tags a run may list, all repositories together. Default 100000, which fits the operator's shipped memory limit (a run holds about 1 KB per tag until it plans). Raise it with the memory limit, or split a larger registry between policies with spec.repositories.",
+    }),
     maxPages: z.int().min(1).max(10_000_000).optional().meta({ description: 'Pages one listing may follow. Default 10000.' }),
     requestDeadline: positiveDurationSchema('Total time of one request to the registry, body included. Default 2m.').optional(),
     maxBytesRead: z.int().min(1).optional().meta({ description: 'Response bytes a run may read. Default 8 GiB.', format: 'int64' }),

@@ -12,6 +12,7 @@ export function clientLimitsOf(spec: Pick<RetentionPolicySpec, 'limits'>): Parti
   return {
     ...(limits.maxRepositories !== undefined && { maxRepositories: limits.maxRepositories }),
     ...(limits.maxTagsPerRepository !== undefined && { maxTagsPerRepository: limits.maxTagsPerRepository }),
+    ...(limits.maxTagsPerRun !== undefined && { maxTagsPerRun: limits.maxTagsPerRun }),
     ...(limits.maxPages !== undefined && { maxPages: limits.maxPages }),
     ...(limits.requestDeadline !== undefined && { requestDeadlineMs: parseDurationMs(limits.requestDeadline) }),
     ...(limits.maxBytesRead !== undefined && { maxBytesRead: limits.maxBytesRead }),

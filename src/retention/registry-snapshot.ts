@@ -1,4 +1,4 @@
-import { isPerRepositoryLimit, REGISTRY_ERROR_CODES, RegistryApiError, type RegistryV2Client } from '../registry/client/index.js';
+import { isPerRepositoryLimit, limitExceeded, REGISTRY_ERROR_CODES, RegistryApiError, type RegistryV2Client } from '../registry/client/index.js';
 import type { ManifestSnapshot, RegistrySnapshot, RepositorySnapshot, SkippedRepository } from './snapshot.js';
 import { mapBounded, TASKS_PER_REPOSITORY } from './bounded-work.js';
 import { subjectOfAttachedArtifactTag } from './planner.js';
@@ -12,6 +12,8 @@ const REPOSITORIES_AT_ONCE = 16;
 /** What one snapshot cost, for the plan's log line and the request-count benchmark. */
 export interface SnapshotProgress {
   repositoriesScanned: number;
+  /** Tags listed so far, all repositories together (checked against maxTagsPerRun). */
+  tagsListed: number;
   tagsResolved: number;
   manifestsFetched: number;
 }
@@ -25,13 +27,19 @@ export interface SnapshotProgress {
  */
 export async function takeRegistrySnapshot(
   client: RegistryV2Client,
-  options: { registry: string; repositories: readonly string[]; onProgress?: (progress: SnapshotProgress) => void },
+  options: {
+    registry: string;
+    repositories: readonly string[];
+    onProgress?: (progress: SnapshotProgress) => void;
+    /** Takes each listing's tags from an operator-wide budget (tag-budget.ts); throws when they are not free. */
+    reserveTags?: (count: number) => void;
+  },
 ): Promise<RegistrySnapshot> {
-  const progress: SnapshotProgress = { repositoriesScanned: 0, tagsResolved: 0, manifestsFetched: 0 };
+  const progress: SnapshotProgress = { repositoriesScanned: 0, tagsListed: 0, tagsResolved: 0, manifestsFetched: 0 };
   const report = () => options.onProgress?.({ ...progress });
   const skippedRepositories: SkippedRepository[] = [];
   const listed = await mapBounded(options.repositories, REPOSITORIES_AT_ONCE, async (name) => {
-    const repository = await snapshotRepository(client, name, progress, report);
+    const repository = await snapshotRepository(client, name, progress, report, options.reserveTags);
     progress.repositoriesScanned++;
     report();
     if ('skipped' in repository) skippedRepositories.push({ name, reason: repository.skipped });
@@ -61,9 +69,17 @@ async function snapshotRepository(
   name: string,
   progress: SnapshotProgress,
   report: () => void,
+  reserveTags?: (count: number) => void,
 ): Promise<RepositorySnapshot | { skipped: string }> {
   const tagList = await listTagsOrSkip(client, name);
   if (!Array.isArray(tagList)) return tagList;
+  // The run holds every listed repository until it plans: its memory grows with the tags of all.
+  progress.tagsListed += tagList.length;
+  const maxTags = client.limits.maxTagsPerRun;
+  if (progress.tagsListed > maxTags) {
+    throw limitExceeded('maxTagsPerRun', maxTags, { method: 'GET', url: `${client.baseUrl}/v2/${name}/tags/list` }, `${progress.tagsListed} tags listed in this run`);
+  }
+  reserveTags?.(tagList.length);
   const tags: Record<string, string> = {};
   await mapBounded(tagList, TASKS_PER_REPOSITORY, async (tag) => {
     tags[tag] = (await client.headManifest(name, tag)).digest;

@@ -38,6 +38,8 @@ export interface RetentionRunReport {
   notAttempted: DeletedManifest[];
   /** Run-level error (listing failed, registry unreachable); set when outcome is Failed. */
   error?: string;
+  /** The DM_ERR code of `error` when it has one (the controller retries DM_ERR_RETENTION_MEMORY_BUSY soon). */
+  errorCode?: string;
   startTime: Date;
   completionTime: Date;
 }

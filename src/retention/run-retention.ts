@@ -4,6 +4,7 @@
  * trouble: a run that cannot list reports outcome Failed with the error.
  */
 import { createScopeMatcher } from '../api/glob.js';
+import { DockmasterError } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { RegistryV2Client } from '../registry/client/index.js';
 import type { RetentionPolicySpec } from '../api/retention-policy.js';
@@ -40,6 +41,8 @@ export interface RetentionRunOptions {
   onProgress?: (progress: RetentionProgress) => void;
   /** Aborting stops before the next DELETE; what was done is reported. */
   signal?: AbortSignal;
+  /** Takes each listing's tags from an operator-wide budget (tag-budget.ts); throws when they are not free. */
+  reserveTags?: (count: number) => void;
 }
 
 /** Knobs of the engine beyond the shared contract; the defaults suit the CLI and the controller. */
@@ -62,6 +65,7 @@ export async function snapshotInScope(
   spec: RetentionPolicySpec,
   registry: string,
   onProgress?: (progress: { repositoriesScanned: number; repositoriesTotal: number; tagsResolved: number }) => void,
+  reserveTags?: (count: number) => void,
 ): Promise<RegistrySnapshot> {
   const inScope = createScopeMatcher({ include: spec.repositories, exclude: spec.excludeRepositories }, 'repository');
   const repositories = (await client.listRepositories()).filter(inScope);
@@ -69,6 +73,7 @@ export async function snapshotInScope(
   return takeRegistrySnapshot(client, {
     registry,
     repositories,
+    ...(reserveTags && { reserveTags }),
     onProgress: (p) => onProgress?.({ repositoriesScanned: p.repositoriesScanned, repositoriesTotal: repositories.length, tagsResolved: p.tagsResolved }),
   });
 }
@@ -86,7 +91,7 @@ export interface PlannedRetentionRun {
   startTime: Date;
 }
 
-type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress'>;
+type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress' | 'reserveTags'>;
 
 /** Lists the registry and plans (no DELETE). Throws the listing's error (a RegistryApiError). */
 export async function planRetentionRun(options: PlanningOptions): Promise<PlannedRetentionRun> {
@@ -94,7 +99,7 @@ export async function planRetentionRun(options: PlanningOptions): Promise<Planne
   const report = (p: Omit<RetentionProgress, 'phase' | 'deletesDone' | 'deletesTotal'>): void =>
     options.onProgress?.({ ...p, phase: p.tagsResolved > 0 ? 'resolving' : 'listing', deletesDone: 0, deletesTotal: 0 });
   report({ repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0 });
-  const snapshot = await snapshotInScope(options.client, options.spec, options.registry, report);
+  const snapshot = await snapshotInScope(options.client, options.spec, options.registry, report, options.reserveTags);
   const plan = planRetention(options.spec, snapshot, { now: options.now ?? startTime, policyName: options.policyName });
   return { snapshot, plan, startTime };
 }
@@ -166,7 +171,8 @@ export async function runRetention(options: RetentionRunOptions & RetentionExecu
     log.error({ error: message }, 'Retention run failed while listing the registry');
     options.onProgress?.({ phase: 'done', repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0, deletesDone: 0, deletesTotal: 0 });
     const plan = emptyPlan(options.registry, options.policyName);
-    return { outcome: 'Failed', plan, deleted: [], skipped: [], failed: [], notAttempted: [], error: message, startTime, completionTime: new Date() };
+    const errorCode = error instanceof DockmasterError ? error.code : undefined;
+    return { outcome: 'Failed', plan, deleted: [], skipped: [], failed: [], notAttempted: [], error: message, ...(errorCode && { errorCode }), startTime, completionTime: new Date() };
   }
   log.info({ ...planned.plan.summary, dryRun: options.dryRun }, 'Planned retention run');
   if (options.dryRun) {

@@ -12,6 +12,10 @@ export const retentionRunsConfigSchema = z
       description:
         'Retention runs at once across the operator. Each run holds at most its read limits in memory (docs/retention.md), so this times the largest run must fit the memory limit.',
     }),
+    maxTagsInMemory: z.int().min(1000).max(100_000_000).default(150_000).meta({
+      description:
+        "Tags all runs together may hold in memory (about 1 KB a tag until a run ends). A run that would pass it deletes nothing and is tried again shortly. The default fits the shipped memory limit (256 MiB, 160 MB heap) with one 100,000-tag run and smaller ones beside it; raise both together.",
+    }),
     maxConcurrentRunsPerNamespace: z.int().min(1).max(64).default(2).meta({
       description:
         "Retention runs of one namespace at once. Free slots go to namespaces in turn, so a namespace's slow registries delay its own runs, never another namespace's.",

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { retentionRunsConfigSchema, type RetentionRunsConfig } from '../../retention/run-slots-config.js';
+import { TagBudget } from '../../retention/tag-budget.js';
 import { AddressPolicy, externalRegistriesConfigSchema } from '../../registry/client/index.js';
 import { runRetention } from '../../retention/run-retention.js';
 import type { Clock } from '../../runtime/clock.js';
@@ -52,6 +53,7 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
     metrics: new RetentionMetrics(options.metricsRegistry),
     references,
     addressPolicy: options.addressPolicy ?? new AddressPolicy(externalRegistriesConfigSchema.parse({})),
+    tagBudget: new TagBudget((options.runSlots ?? retentionRunsConfigSchema.parse({})).maxTagsInMemory),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.blockedRetryMs !== undefined ? { blockedRetryMs: options.blockedRetryMs } : {}),
   };

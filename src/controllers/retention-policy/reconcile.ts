@@ -19,6 +19,7 @@ import { blockingWindowPhase, runUnderMaintenanceLock, waitingForWindowMessage, 
 import type { RetentionMetrics } from './metrics.js';
 import type { ReferenceIndex } from '../../runtime/reference-index.js';
 import type { AddressPolicy } from '../../registry/client/index.js';
+import type { TagBudget } from '../../retention/tag-budget.js';
 import { policyReferences, resolveRegistryAccess, type AccessResult } from './registry-access.js';
 import { executeRetentionRun, type RetentionRunner } from './run-execution.js';
 import { boundedPlanSummary, lastRunFromReport, runEvent } from './run-summary.js';
@@ -47,6 +48,8 @@ export interface RetentionPolicyReconcilerOptions {
   blockedRetryMs?: number;
   /** Where runs against spec.external may connect (the admin's externalRegistries). */
   addressPolicy?: AddressPolicy;
+  /** The tags all runs may hold in memory at once (retention.maxTagsInMemory). */
+  tagBudget?: TagBudget;
 }
 
 const DEFAULT_BLOCKED_RETRY_MS = 15_000;
@@ -261,6 +264,7 @@ async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
         access, url, policyKey: request.key, spec, now, log: ctx.log,
         ...(options.addressPolicy && { addressPolicy: options.addressPolicy }),
         ...(run.signal && { signal: run.signal }),
+        ...(options.tagBudget && { tagBudget: options.tagBudget }),
       }),
   });
 
@@ -275,6 +279,11 @@ async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
   }
 
   const report = result.report;
+  if (report.errorCode === 'DM_ERR_RETENTION_MEMORY_BUSY') {
+    // Not a run: it stopped before planning because other runs hold the memory. Tried again soon.
+    await writeStatus(ctx, request, current, status({ type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_WAITING_FOR_MEMORY, message: report.error ?? '' }, run.dueTick));
+    return { requeueAfterMs: options.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS };
+  }
   options.metrics.observeRun(request.key, report);
   const event = runEvent(report);
   if (event) ctx.events.record(current, event.type, event.reason, event.message);

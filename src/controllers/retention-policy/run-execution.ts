@@ -10,6 +10,7 @@ import { clientLimitsOf, runDeadlineSignal } from '../../retention/read-limits.j
 import type { RetentionRunOptions } from '../../retention/run-retention.js';
 import type { RetentionRunReport } from '../../retention/report.js';
 import type { RegistryAccess } from './registry-access.js';
+import { TagReservation, type TagBudget } from '../../retention/tag-budget.js';
 import { failedReport, runErrors, withoutNetworkDetail } from './run-summary.js';
 
 export type RetentionRunner = (options: RetentionRunOptions) => Promise<RetentionRunReport>;
@@ -26,12 +27,15 @@ export interface RunRequest {
   addressPolicy?: AddressPolicy;
   /** Stops the run early (its controller stopped); the run's own deadline applies as well. */
   signal?: AbortSignal;
+  /** The operator-wide tag budget the run's listing takes from, given back when it ends. */
+  tagBudget?: TagBudget;
 }
 
 export async function executeRetentionRun(runner: RetentionRunner, request: RunRequest): Promise<RetentionRunReport> {
   const { access, url, policyKey, spec, log } = request;
   const startTime = request.now();
   let client: RegistryV2Client | undefined;
+  const reservation = request.tagBudget && new TagReservation(request.tagBudget);
   let report: RetentionRunReport;
   // The run's deadline (spec.maxDuration) bounds the listing and the deletes alike.
   const deadline = request.signal ? AbortSignal.any([runDeadlineSignal(spec), request.signal]) : runDeadlineSignal(spec);
@@ -49,11 +53,15 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
       ...(access.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
       logger: log,
     });
-    report = await runner({ client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, now: startTime, logger: log, signal: deadline });
+    report = await runner({
+      client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, now: startTime, logger: log, signal: deadline,
+      ...(reservation && { reserveTags: (count: number) => reservation.take(count) }),
+    });
   } catch (error) {
     log.error({ err: error }, 'Retention run failed');
     report = failedReport(url, policyKey, error, startTime, request.now());
   } finally {
+    reservation?.release();
     await client?.close();
   }
   logRunReport(log, report);

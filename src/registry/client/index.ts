@@ -9,5 +9,5 @@ export { parseLinkHeader, nextPageUrl } from './pagination.js';
 export type { RegistryRequestEvent } from './http.js';
 export type { ParsedManifest } from './manifest-parsing.js';
 export type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './schemas.js';
-export { DEFAULT_REGISTRY_READ_LIMITS, isPerRepositoryLimit, type RegistryReadLimits } from './read-limits.js';
+export { DEFAULT_REGISTRY_READ_LIMITS, isPerRepositoryLimit, limitExceeded, type RegistryReadLimits } from './read-limits.js';
 export { AddressPolicy, externalRegistriesConfigSchema, type ExternalRegistriesConfig } from './address-policy.js';

@@ -15,6 +15,11 @@ export interface RegistryReadLimits {
   maxRepositories: number;
   /** Tags one repository may list. */
   maxTagsPerRepository: number;
+  /**
+   * Tags a run's snapshot may hold, all repositories together (the retention engine checks it):
+   * what bounds a run's memory, since the engine holds every repository it plans (about 1 KB a tag).
+   */
+  maxTagsPerRun: number;
   /** Total time of one exchange, body included (undici's bodyTimeout only measures idle time). */
   requestDeadlineMs: number;
   /** Response bytes read over the client's life (a run): bounds the bandwidth a registry can make a run spend. */
@@ -29,6 +34,7 @@ export const DEFAULT_REGISTRY_READ_LIMITS: RegistryReadLimits = {
   maxPages: 10_000,
   maxRepositories: 10_000,
   maxTagsPerRepository: 100_000,
+  maxTagsPerRun: 100_000,
   requestDeadlineMs: 120_000,
   maxBytesRead: 8 * 1024 ** 3,
 };
@@ -38,6 +44,7 @@ const HOW_TO_RAISE: Record<keyof RegistryReadLimits, string> = {
   maxPages: 'spec.limits.maxPages of the RetentionPolicy',
   maxRepositories: 'spec.limits.maxRepositories of the RetentionPolicy',
   maxTagsPerRepository: 'spec.limits.maxTagsPerRepository of the RetentionPolicy',
+  maxTagsPerRun: 'spec.limits.maxTagsPerRun of the RetentionPolicy (and the operator\'s memory limit: about 1 KB per tag; or split the policy by spec.repositories)',
   requestDeadlineMs: 'spec.limits.requestDeadline of the RetentionPolicy',
   maxBytesRead: 'spec.limits.maxBytesRead of the RetentionPolicy',
 };

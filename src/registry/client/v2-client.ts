@@ -70,6 +70,9 @@ const MAX_BLOB_REDIRECTS = 5;
  * is a RegistryApiError. One instance per registry: it holds the connection pool, the token cache
  * and the image-config cache. Call `close()` when done.
  */
+/** Image configs a client keeps (oldest dropped first). */
+const CONFIG_CACHE_ENTRIES = 4096;
+
 export class RegistryV2Client {
   readonly baseUrl: string;
   private readonly transport: HttpTransport;
@@ -214,7 +217,7 @@ export class RegistryV2Client {
 
   /**
    * The image config fields the retention engine needs (`created`, `os`, `architecture`). Cached
-   * per client by digest: content-addressed, so it never changes.
+   * per client by digest (content-addressed, so it never changes), the last CONFIG_CACHE_ENTRIES.
    */
   getImageConfig(repository: string, configDigest: string): Promise<ImageConfig> {
     const cached = this.configCache.get(configDigest);
@@ -226,6 +229,9 @@ export class RegistryV2Client {
     // A failed fetch must not poison the cache: the next caller tries again.
     loading.catch(() => this.configCache.delete(configDigest));
     this.configCache.set(configDigest, loading);
+    // Bounded: the cache saves requests for images that share a config, mostly within one
+    // repository; unbounded, it would hold an entry per image of the whole run.
+    if (this.configCache.size > CONFIG_CACHE_ENTRIES) this.configCache.delete(this.configCache.keys().next().value as string);
     return loading;
   }
 

@@ -17,7 +17,7 @@ describe('operator configuration', () => {
     expect(parseOperatorConfig({})).toEqual({
       namespace: 'dockmaster-system',
       watchNamespaces: [],
-      retention: { maxConcurrentRuns: 4, maxConcurrentRunsPerNamespace: 2 },
+      retention: { maxConcurrentRuns: 4, maxConcurrentRunsPerNamespace: 2, maxTagsInMemory: 150_000 },
       admission: {
         mode: 'enforce',
         allowedRegistries: [],

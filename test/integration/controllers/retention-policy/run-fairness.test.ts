@@ -30,7 +30,7 @@ describe('retention run fairness', () => {
 
   beforeAll(async () => {
     // Two slots, one per namespace: the hostile tenant can hold one slot, never both.
-    env = await startRetentionOperator(hostileNs, { extraNamespaces: [healthyNs], runSlots: { maxConcurrentRuns: 2, maxConcurrentRunsPerNamespace: 1 } });
+    env = await startRetentionOperator(hostileNs, { extraNamespaces: [healthyNs], runSlots: { maxConcurrentRuns: 2, maxConcurrentRunsPerNamespace: 1, maxTagsInMemory: 150_000 } });
     healthy = await startRegistry({ deleteEnabled: true });
     for (let i = 0; i < 3; i++) await pushImage(healthy.url, 'app/web', { tags: [`v${i}`], created: `2024-01-0${i + 1}T00:00:00Z`, seed: `fair-${i}` });
     for (let i = 0; i < HOSTILE_POLICIES; i++) hostile.push(await startHostileRegistry('slow-headers'));
