@@ -29,8 +29,9 @@ const CASES: Array<{ name: string; size: Size; refused?: boolean }> = quick
       { name: '1M tags, 1,000 repositories (refused)', size: { repositories: 1000, tagsPerRepository: 1000 }, refused: true },
     ];
 /** The operator's container limit (deploy/deployment.yaml): the run must fit beside the rest. */
-const MEMORY_LIMIT_MB = 256;
-const TARGETS = { peakRssMbMax: 200, perTagTimeRatioMax: 2 };
+const MEMORY_LIMIT_MB = 512;
+/** Half the limit: the operator's own idle set (about 140 MB, the lean-process issue) and a smaller run beside it must fit too. */
+const TARGETS = { peakRssMbMax: MEMORY_LIMIT_MB / 2, perTagTimeRatioMax: 2 };
 const CONCURRENCY = 16;
 const CHILD_BUNDLE = path.resolve('node_modules/.cache/dockmaster-bench/retention-child.mjs');
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything dockmaster's tests and demo need, idempotently, on a fresh machine:
-# Debian's docker-registry (distribution 2.8.2) and skopeo, the npm packages, and etcd +
-# kube-apiserver + kube-controller-manager built from the Go module proxy into a cache
-# outside the repository. Prints the control-plane bin folder on its last line.
+# Debian's docker-registry (distribution 2.8.2) and skopeo, the npm packages, distribution 3.1.2
+# and versitygw, and etcd + kube-apiserver + kube-controller-manager, all built from the Go
+# module proxy into a cache outside the repository. Prints the control-plane bin folder on its last line.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,4 +29,7 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund >&2
 fi
 
+# distribution 3.1.2 and versitygw (S3), built from the Go module proxy into the same cache
+# (a few minutes the first time), for the registry-facing suites' version matrix.
+bash test/servers/build-binaries.sh >&2
 bash test/controlplane/build-binaries.sh

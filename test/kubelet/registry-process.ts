@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { registryBinary, registryLineOfImage } from '../servers/binaries.js';
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
@@ -8,9 +9,10 @@ import { parse, stringify } from 'yaml';
 import { localPathFor, materialiseVolumes, PodStartError, resolveEnv, type MaterialisedVolumes } from './pod-volumes.js';
 
 /** Debian's build of distribution; the image's `registry` binary stands for it. */
-export const DOCKER_REGISTRY_BINARY = '/usr/bin/docker-registry';
 
 export interface PreparedContainer {
+  /** The registry binary of the version the container's image names (servers/binaries.ts). */
+  binary: string;
   /** `serve` or `garbage-collect`, from the container command. */
   subcommand: string;
   /** Arguments after the config path (e.g. `--delete-untagged`). */
@@ -106,15 +108,17 @@ export async function prepareContainer(
   const localConfigPath = path.join(dirs.podDir, 'config.yml');
   await writeFile(localConfigPath, stringify(doc));
   const env = await resolveEnv(core, namespace, container.env);
+  // The version the image names runs: 2.x Debian's 2.8.2, 3.x the 3.1.2 build.
+  const registryProgram = registryBinary(registryLineOfImage(container.image));
   let shell: PreparedContainer['shell'];
   if (shellForm) {
     const binDir = path.join(dirs.podDir, 'bin');
     await mkdir(binDir, { recursive: true });
-    await symlink(DOCKER_REGISTRY_BINARY, path.join(binDir, 'registry')).catch(() => undefined);
+    await symlink(registryProgram, path.join(binDir, 'registry')).catch(() => undefined);
     const args = extraArgs.map((arg) => (arg.startsWith('/') ? localPathFor(volumes, arg) ?? arg : arg));
     shell = { script: argv[2] ?? '', name: argv[3] ?? 'sh', args, binDir };
   }
-  return { subcommand, extraArgs, localConfigPath, port, containerPort, env, readinessProbe: container.readinessProbe, tls, ...(shell ? { shell } : {}) };
+  return { binary: registryProgram, subcommand, extraArgs, localConfigPath, port, containerPort, env, readinessProbe: container.readinessProbe, tls, ...(shell ? { shell } : {}) };
 }
 
 /** Starts the prepared container's process; stdout and stderr go to `logFile`. */
@@ -127,7 +131,7 @@ export function spawnRegistry(prepared: PreparedContainer, logFile: string): Chi
         env: { PATH: `${shell.binDir}:${systemPath}`, ...prepared.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
-    : spawn(DOCKER_REGISTRY_BINARY, [prepared.subcommand, prepared.localConfigPath, ...prepared.extraArgs], {
+    : spawn(prepared.binary, [prepared.subcommand, prepared.localConfigPath, ...prepared.extraArgs], {
         env: { PATH: systemPath, ...prepared.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
