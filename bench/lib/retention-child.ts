@@ -1,7 +1,8 @@
 /**
  * One retention run in its own process, so that its peak RSS is the engine's and not the bench
  * harness's (tsx alone holds ~120 MB). The bench bundles this file with esbuild and runs it with
- * plain node: `node child.mjs <url> <plan|apply> <concurrency>`; it prints one JSON line.
+ * plain node: `node child.mjs <url> <plan|apply> <concurrency> [bounded]`; it prints one JSON line.
+ * `bounded` runs as the operator does (a bounded report: counts, the first deletions only).
  */
 import { retentionPolicySpecSchema } from '../../src/api/retention-policy.js';
 import { RegistryV2Client } from '../../src/registry/client/index.js';
@@ -24,13 +25,13 @@ export interface ChildResult {
 const BENCH_POLICY_SPEC = { registryRef: { name: 'bench' }, protectedTags: ['latest'], keep: [{ tags: ['v*'], mostRecent: 10 }] };
 
 async function main(): Promise<void> {
-  const [url, mode, concurrency] = process.argv.slice(2);
+  const [url, mode, concurrency, reportMode] = process.argv.slice(2);
   if (!url || (mode !== 'plan' && mode !== 'apply')) throw new Error('usage: child <url> <plan|apply> <concurrency>');
   let requests = 0;
   // An explicit user agent: the bundled file is not where dockmasterVersion() looks for package.json.
   const client = new RegistryV2Client({ url, allowPlainHttp: true, concurrency: Number(concurrency ?? 8), userAgent: 'dockmaster-bench', onRequest: () => requests++ });
   const started = performance.now();
-  const report = await runRetention({ client, registry: url, policyName: 'bench/retention', spec: retentionPolicySpecSchema.parse(BENCH_POLICY_SPEC), dryRun: mode === 'plan' });
+  const report = await runRetention({ client, registry: url, policyName: 'bench/retention', spec: retentionPolicySpecSchema.parse(BENCH_POLICY_SPEC), dryRun: mode === 'plan', boundedReport: reportMode === 'bounded' });
   const durationMs = performance.now() - started;
   await client.close();
   const result: ChildResult = {

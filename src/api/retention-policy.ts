@@ -130,7 +130,7 @@ export const retentionLimitsSchema = z
     maxTagsPerRepository: z.int().min(1).max(100_000_000).optional().meta({ description: 'Tags one repository may list. Default 100000. A repository past it is skipped (nothing in it is deleted) and the run ends PartiallyFailed.' }),
     maxTagsPerRun: z.int().min(1).max(100_000_000).optional().meta({
       description:
-        "Tags a run may list, all repositories together. Default 100000, which fits the operator's shipped memory limit (a run holds about 1 KB per tag until it plans). Raise it with the memory limit, or split a larger registry between policies with spec.repositories.",
+        'Tags a run may hold in memory at once (about 1 KB a tag): in the operator, one batch of 32 repositories (a run goes batch by batch, so a registry of any size fits); in dockmaster retention plan|apply, the whole plan. Default 100000. A run past it ends Failed before deleting from that batch. Raise it with the memory limit.',
     }),
     maxPages: z.int().min(1).max(10_000_000).optional().meta({ description: 'Pages one listing may follow. Default 10000.' }),
     requestDeadline: positiveDurationSchema('Total time of one request to the registry, body included. Default 2m.').optional(),

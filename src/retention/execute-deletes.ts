@@ -30,11 +30,15 @@ export interface DeleteExecutionOptions {
   signal?: AbortSignal;
   /** Called each time a planned delete is settled (in any list). */
   onSettled: () => void;
+  /** The failure state to start from: a run that deletes batch by batch carries it across batches. */
+  failures?: FailureState;
 }
 
 export interface DeleteExecutionResult extends DeleteLedger {
   /** Why the run stopped early (registry read-only, too many failures, aborted), if it did. */
   stopReason?: string;
+  /** The failure state at the end, for the next batch of the same run. */
+  failures: FailureState;
 }
 
 function errorMessage(error: unknown): string {
@@ -43,9 +47,11 @@ function errorMessage(error: unknown): string {
 
 class DeleteRun {
   readonly ledger: DeleteLedger = { deleted: [], skipped: [], failed: [], notAttempted: [] };
-  private failures: FailureState = { consecutiveFailures: 0 };
+  failures: FailureState;
 
-  constructor(private readonly options: DeleteExecutionOptions) {}
+  constructor(private readonly options: DeleteExecutionOptions) {
+    this.failures = options.failures ?? { consecutiveFailures: 0 };
+  }
 
   get stopReason(): string | undefined {
     if (this.failures.stopReason !== undefined) return this.failures.stopReason;
@@ -143,5 +149,5 @@ export async function executeDeletes(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.repositoryConcurrency, orders.length)) }, worker));
   const stopReason = run.stopReason;
-  return { ...run.ledger, ...(stopReason !== undefined ? { stopReason } : {}) };
+  return { ...run.ledger, ...(stopReason !== undefined ? { stopReason } : {}), failures: run.failures };
 }

@@ -26,6 +26,15 @@ export interface FailedDelete {
   error: string;
 }
 
+/** How many entries each ledger list had (a bounded report keeps only the first of each list). */
+export interface RunTotals {
+  deleted: number;
+  tagsDeleted: number;
+  skipped: number;
+  failed: number;
+  notAttempted: number;
+}
+
 export type RetentionOutcome = 'Succeeded' | 'PartiallyFailed' | 'Failed' | 'DryRun';
 
 export interface RetentionRunReport {
@@ -42,4 +51,22 @@ export interface RetentionRunReport {
   errorCode?: string;
   startTime: Date;
   completionTime: Date;
+  /**
+   * The true counts when the lists above were cut (the operator keeps the first 100 of each);
+   * absent when the lists are whole. Read counts through runTotals().
+   */
+  totals?: RunTotals;
+}
+
+/** The counts of a report, whether its lists are whole or cut. */
+export function runTotals(report: RetentionRunReport): RunTotals {
+  return (
+    report.totals ?? {
+      deleted: report.deleted.length,
+      tagsDeleted: report.deleted.reduce((n, d) => n + d.tags.length, 0),
+      skipped: report.skipped.length,
+      failed: report.failed.length,
+      notAttempted: report.notAttempted.length,
+    }
+  );
 }

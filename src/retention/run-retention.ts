@@ -8,13 +8,14 @@ import { DockmasterError } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { RegistryV2Client } from '../registry/client/index.js';
 import type { RetentionPolicySpec } from '../api/retention-policy.js';
-import { DEFAULT_MAX_CONSECUTIVE_FAILURES, runOutcome } from './delete-failures.js';
+import { DEFAULT_MAX_CONSECUTIVE_FAILURES, runOutcome, type FailureState } from './delete-failures.js';
+import { RunAccumulator } from './run-accumulator.js';
 import { executeDeletes } from './execute-deletes.js';
 import { orderRepositoryDeletes } from './delete-order.js';
 import type { RetentionPlan } from './plan.js';
 import { planRetention } from './planner.js';
 import { takeRegistrySnapshot } from './registry-snapshot.js';
-import type { DeletedManifest, RetentionRunReport } from './report.js';
+import type { DeletedManifest, RetentionOutcome, RetentionRunReport } from './report.js';
 import type { RegistrySnapshot } from './snapshot.js';
 
 /** What a run reports while it goes (the CLI's progress bar). */
@@ -43,6 +44,8 @@ export interface RetentionRunOptions {
   signal?: AbortSignal;
   /** Takes each listing's tags from an operator-wide budget (tag-budget.ts); throws when they are not free. */
   reserveTags?: (count: number) => void;
+  /** Gives back what reserveTags took, once a batch's listing is dropped (runRetention). */
+  releaseTags?: () => void;
 }
 
 /** Knobs of the engine beyond the shared contract; the defaults suit the CLI and the controller. */
@@ -55,9 +58,6 @@ export interface RetentionExecutorTuning {
 
 const DEFAULT_REPOSITORY_CONCURRENCY = 8;
 
-function emptyPlan(registry: string, policy: string): RetentionPlan {
-  return { registry, policy, repositories: [], summary: { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0 } };
-}
 
 /** Lists the repositories in the policy's scope and snapshots them (catalog, tags/list, HEAD per tag, manifests, configs). */
 export async function snapshotInScope(
@@ -139,7 +139,7 @@ export async function executeRetentionPlan(planned: PlannedRetentionRun, options
     onSettled: () => emit({ deletesDone: progress.deletesDone + 1 }),
   });
   emit({ phase: 'done' });
-  const { stopReason, ...unsorted } = result;
+  const { stopReason, failures: _failures, ...unsorted } = result;
   const ledger = {
     deleted: sortByLocation(unsorted.deleted),
     skipped: sortByLocation(unsorted.skipped),
@@ -159,27 +159,103 @@ export async function executeRetentionPlan(planned: PlannedRetentionRun, options
   return { outcome, plan, ...ledger, ...(stopReason !== undefined ? { error: stopReason } : {}), startTime, completionTime: new Date() };
 }
 
-/** The engine's entry point (run.ts): plan, then unless dry-run execute. Registry trouble is reported, never thrown. */
-export async function runRetention(options: RetentionRunOptions & RetentionExecutorTuning): Promise<RetentionRunReport> {
+/** Repositories listed, planned and (unless dry-run) deleted from together before the next ones are listed. */
+export const REPOSITORIES_PER_BATCH = 32;
+
+/**
+ * The engine's entry point for the operator: batch by batch of repositories, list, plan and
+ * (unless dry-run) delete, then drop the batch's listing. A run's memory is its largest batch
+ * (bounded by maxTagsPerRun), not the registry: a million tags in a thousand repositories go
+ * through in the memory of 32 of them. Each batch's deletes rest on that batch's complete
+ * listing, so no delete ever follows from a truncated view; a listing error stops the run before
+ * the next batch (earlier batches are done: PartiallyFailed when they deleted something).
+ * The CLI plans everything first (a person confirms the whole plan): planRetentionRun, then
+ * executeRetentionPlan. Registry trouble is reported, never thrown.
+ */
+export async function runRetention(options: RetentionRunOptions & RetentionExecutorTuning & { boundedReport?: boolean }): Promise<RetentionRunReport> {
   const log = (options.logger ?? silentLogger()).child({ policy: options.policyName, registry: options.registry });
-  let planned: PlannedRetentionRun;
   const startTime = new Date();
+  const now = options.now ?? startTime;
+  const done = new RunAccumulator(options.registry, options.policyName, options.boundedReport ?? false);
+  const progress: RetentionProgress = { phase: 'listing', repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0, deletesDone: 0, deletesTotal: 0 };
+  const emit = (change: Partial<RetentionProgress>): void => {
+    Object.assign(progress, change);
+    options.onProgress?.({ ...progress });
+  };
+  let failures: FailureState = { consecutiveFailures: 0 };
+  let error: { message: string; code?: string } | undefined;
+  let stopReason: string | undefined;
   try {
-    planned = await planRetentionRun(options);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const inScope = createScopeMatcher({ include: options.spec.repositories, exclude: options.spec.excludeRepositories }, 'repository');
+    const repositories = (await options.client.listRepositories()).filter(inScope);
+    emit({ repositoriesTotal: repositories.length });
+    for (let first = 0; first < repositories.length && stopReason === undefined; first += REPOSITORIES_PER_BATCH) {
+      if (options.signal?.aborted) {
+        stopReason = 'aborted before all repositories were done';
+        break;
+      }
+      const batch = repositories.slice(first, first + REPOSITORIES_PER_BATCH);
+      const listedBefore = progress.tagsResolved;
+      const snapshot = await takeRegistrySnapshot(options.client, {
+        registry: options.registry,
+        repositories: batch,
+        ...(options.reserveTags && { reserveTags: options.reserveTags }),
+        onProgress: (p) => emit({ phase: 'resolving', repositoriesScanned: first + p.repositoriesScanned, tagsResolved: listedBefore + p.tagsResolved }),
+      });
+      const plan = planRetention(options.spec, snapshot, { now, policyName: options.policyName });
+      logPlannedDeletions(log, plan, options.dryRun);
+      if (!options.dryRun && plan.summary.deleteDigests > 0) {
+        const snapshots = new Map(snapshot.repositories.map((r) => [r.name, r]));
+        const orders = plan.repositories.filter((r) => r.delete.length > 0).map((r) => orderRepositoryDeletes(r, snapshots.get(r.name)));
+        emit({ phase: 'deleting', deletesTotal: progress.deletesTotal + plan.summary.deleteDigests });
+        const result = await executeDeletes(orders, snapshots, {
+          client: options.client,
+          logger: log,
+          maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
+          repositoryConcurrency: options.repositoryConcurrency ?? DEFAULT_REPOSITORY_CONCURRENCY,
+          failures,
+          ...(options.signal ? { signal: options.signal } : {}),
+          onSettled: () => emit({ deletesDone: progress.deletesDone + 1 }),
+        });
+        failures = result.failures;
+        stopReason = result.stopReason;
+        done.addLedger(result);
+      }
+      done.addPlan(plan);
+      // The batch's listing is dropped here: give its share of the operator's tag budget back.
+      options.releaseTags?.();
+    }
+  } catch (caught) {
+    const message = caught instanceof Error ? caught.message : String(caught);
     log.error({ error: message }, 'Retention run failed while listing the registry');
-    options.onProgress?.({ phase: 'done', repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0, deletesDone: 0, deletesTotal: 0 });
-    const plan = emptyPlan(options.registry, options.policyName);
-    const errorCode = error instanceof DockmasterError ? error.code : undefined;
-    return { outcome: 'Failed', plan, deleted: [], skipped: [], failed: [], notAttempted: [], error: message, ...(errorCode && { errorCode }), startTime, completionTime: new Date() };
+    error = { message, ...(caught instanceof DockmasterError && { code: caught.code }) };
   }
-  log.info({ ...planned.plan.summary, dryRun: options.dryRun }, 'Planned retention run');
-  if (options.dryRun) {
-    const { plan } = planned;
-    const progress = { repositoriesScanned: plan.summary.repositories, repositoriesTotal: plan.summary.repositories, tagsResolved: plan.summary.tags };
-    options.onProgress?.({ phase: 'done', ...progress, deletesDone: 0, deletesTotal: plan.summary.deleteDigests });
-    return { outcome: 'DryRun', plan, deleted: [], skipped: [], failed: [], notAttempted: [], startTime: planned.startTime, completionTime: new Date() };
+  emit({ phase: 'done' });
+  const plan = done.plan();
+  const totals = done.totals;
+  const skippedRepositories = plan.skippedRepositories?.length ?? 0;
+  let outcome: RetentionOutcome;
+  if (error) outcome = totals.deleted > 0 ? 'PartiallyFailed' : 'Failed';
+  else if (options.dryRun) outcome = 'DryRun';
+  else outcome = runOutcome({ deleted: totals.deleted, failed: totals.failed, notAttempted: totals.notAttempted, skippedRepositories });
+  const runError = error?.message ?? stopReason;
+  log.info({ outcome, ...plan.summary, dryRun: options.dryRun, ...totals, skippedRepositories }, 'Finished retention run');
+  return {
+    outcome,
+    plan,
+    ...done.sortedLedger(),
+    ...(runError !== undefined && { error: runError }),
+    ...(error?.code !== undefined && { errorCode: error.code }),
+    totals,
+    startTime,
+    completionTime: new Date(),
+  };
+}
+
+/** Each repository's planned deletions go to the log as they are planned (a bounded report keeps few). */
+function logPlannedDeletions(log: Logger, plan: RetentionPlan, dryRun: boolean): void {
+  for (const repository of plan.repositories) {
+    if (repository.delete.length === 0) continue;
+    log.info({ repository: repository.name, dryRun, deletions: repository.delete, kept: repository.keep.length }, 'Planned deletions in repository');
   }
-  return executeRetentionPlan(planned, options);
 }

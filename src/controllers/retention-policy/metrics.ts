@@ -4,7 +4,7 @@
  * one registry (tests run several managers in one process) share the same collectors.
  */
 import { Counter, Histogram, Registry, type Metric } from 'prom-client';
-import type { RetentionRunReport } from '../../retention/report.js';
+import { runTotals, type RetentionRunReport } from '../../retention/report.js';
 
 export class RetentionMetrics {
   readonly tagsEvaluated: Counter<'policy'>;
@@ -39,7 +39,8 @@ export class RetentionMetrics {
     const result = report.outcome;
     this.runs.inc({ policy, result });
     this.tagsEvaluated.inc({ policy }, report.plan.summary.tags);
-    if (report.deleted.length > 0) this.digestsDeleted.inc({ policy }, report.deleted.length);
+    const deleted = runTotals(report).deleted;
+    if (deleted > 0) this.digestsDeleted.inc({ policy }, deleted);
     const seconds = (report.completionTime.getTime() - report.startTime.getTime()) / 1000;
     this.runDuration.observe({ result }, Math.max(0, seconds));
   }

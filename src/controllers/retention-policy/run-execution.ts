@@ -8,12 +8,13 @@ import type { Logger } from '../../logging/logger.js';
 import { RegistryV2Client, type AddressPolicy } from '../../registry/client/index.js';
 import { clientLimitsOf, runDeadlineSignal } from '../../retention/read-limits.js';
 import type { RetentionRunOptions } from '../../retention/run-retention.js';
-import type { RetentionRunReport } from '../../retention/report.js';
+import { runTotals, type RetentionRunReport } from '../../retention/report.js';
 import type { RegistryAccess } from './registry-access.js';
 import { TagReservation, type TagBudget } from '../../retention/tag-budget.js';
-import { failedReport, runErrors, withoutNetworkDetail } from './run-summary.js';
+import { failedReport, runErrorCount, withoutNetworkDetail } from './run-summary.js';
 
-export type RetentionRunner = (options: RetentionRunOptions) => Promise<RetentionRunReport>;
+/** The operator's runs keep a bounded report (runRetention's boundedReport): the status shows little, the log has all. */
+export type RetentionRunner = (options: RetentionRunOptions & { boundedReport?: boolean }) => Promise<RetentionRunReport>;
 
 export interface RunRequest {
   access: RegistryAccess;
@@ -54,8 +55,8 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
       logger: log,
     });
     report = await runner({
-      client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, now: startTime, logger: log, signal: deadline,
-      ...(reservation && { reserveTags: (count: number) => reservation.take(count) }),
+      client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, now: startTime, logger: log, signal: deadline, boundedReport: true,
+      ...(reservation && { reserveTags: (count: number) => reservation.take(count), releaseTags: () => reservation.release() }),
     });
   } catch (error) {
     log.error({ err: error }, 'Retention run failed');
@@ -68,23 +69,16 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
   return spec.external ? withoutNetworkDetail(report) : report;
 }
 
+/** The run's summary line (each repository's deletions were logged as they were planned). */
 function logRunReport(log: Logger, report: RetentionRunReport): void {
-  for (const repository of report.plan.repositories) {
-    if (repository.delete.length === 0) continue;
-    log.info(
-      { repository: repository.name, dryRun: report.outcome === 'DryRun', deletions: repository.delete, kept: repository.keep.length },
-      'Planned deletions in repository',
-    );
-  }
   log.info(
     {
       outcome: report.outcome,
       summary: report.plan.summary,
-      deleted: report.deleted.length,
-      skipped: report.skipped,
-      failed: report.failed,
-      notAttempted: report.notAttempted.length,
-      errors: runErrors(report).length,
+      ...runTotals(report),
+      skippedFirst: report.skipped,
+      failedFirst: report.failed,
+      errors: runErrorCount(report),
       durationSeconds: (report.completionTime.getTime() - report.startTime.getTime()) / 1000,
     },
     'Finished retention run',

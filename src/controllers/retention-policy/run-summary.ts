@@ -6,7 +6,7 @@
  */
 import type { RetentionPlanSummary as StatusPlanSummary, RetentionRun } from '../../api/retention-policy.js';
 import type { RetentionPlan } from '../../retention/plan.js';
-import type { RetentionRunReport } from '../../retention/report.js';
+import { runTotals, type RetentionRunReport } from '../../retention/report.js';
 import * as C from '../../api/retention-policy-conditions.js';
 import type { ScheduleTrigger } from '../../api/run-schedule.js';
 
@@ -21,6 +21,11 @@ function truncate(text: string, max: number): string {
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** How many errors a run had (its lists may be cut: the counts are whole). */
+export function runErrorCount(report: RetentionRunReport): number {
+  return (report.error ? 1 : 0) + (report.plan.skippedRepositories?.length ?? 0) + runTotals(report).failed;
+}
 
 /** The first errors of a run, for the message and the Warning event. */
 export function runErrors(report: RetentionRunReport): string[] {
@@ -37,16 +42,17 @@ export function describeRun(report: RetentionRunReport): string {
   if (report.outcome === 'DryRun') {
     text = `Dry run: would delete ${plural(summary.deleteDigests, 'manifest')} (${plural(summary.deleteTags, 'tag')}) of ${summary.tags} in ${repositories}; nothing deleted.`;
   } else {
-    const tagsDeleted = report.deleted.reduce((n, d) => n + d.tags.length, 0);
-    text = `Deleted ${plural(report.deleted.length, 'manifest')} (${plural(tagsDeleted, 'tag')}) of ${summary.tags} in ${repositories}.`;
-    if (report.skipped.length > 0) text += ` Skipped ${report.skipped.length} (tags moved since the plan; the next run re-plans them).`;
-    if (report.notAttempted.length > 0) text += ` ${report.notAttempted.length} planned deletes not attempted.`;
+    const totals = runTotals(report);
+    text = `Deleted ${plural(totals.deleted, 'manifest')} (${plural(totals.tagsDeleted, 'tag')}) of ${summary.tags} in ${repositories}.`;
+    if (totals.skipped > 0) text += ` Skipped ${totals.skipped} (tags moved since the plan; the next run re-plans them).`;
+    if (totals.notAttempted > 0) text += ` ${totals.notAttempted} planned deletes not attempted.`;
   }
   const errors = runErrors(report);
-  if (errors.length > 0) {
+  const errorCount = runErrorCount(report);
+  if (errorCount > 0) {
     const shown = errors.slice(0, MAX_ERRORS_IN_MESSAGE).join('; ');
-    const more = errors.length > MAX_ERRORS_IN_MESSAGE ? ` (and ${errors.length - MAX_ERRORS_IN_MESSAGE} more in the operator logs)` : '';
-    text += ` ${plural(errors.length, 'error')}: ${shown}${more}.`;
+    const more = errorCount > MAX_ERRORS_IN_MESSAGE ? ` (and ${errorCount - Math.min(errors.length, MAX_ERRORS_IN_MESSAGE)} more in the operator logs)` : '';
+    text += ` ${plural(errorCount, 'error')}: ${shown}${more}.`;
   }
   return truncate(text, MAX_MESSAGE);
 }
@@ -61,9 +67,9 @@ export function lastRunFromReport(report: RetentionRunReport, trigger: ScheduleT
     result: report.outcome,
     repositories: summary.repositories,
     tagsEvaluated: summary.tags,
-    digestsDeleted: dryRun ? summary.deleteDigests : report.deleted.length,
-    tagsDeleted: dryRun ? summary.deleteTags : report.deleted.reduce((n, d) => n + d.tags.length, 0),
-    errors: runErrors(report).length,
+    digestsDeleted: dryRun ? summary.deleteDigests : runTotals(report).deleted,
+    tagsDeleted: dryRun ? summary.deleteTags : runTotals(report).tagsDeleted,
+    errors: runErrorCount(report),
     message: describeRun(report),
     trigger,
   };
@@ -92,7 +98,8 @@ export function boundedPlanSummary(plan: RetentionPlan): StatusPlanSummary {
     deleteDigests: plan.summary.deleteDigests,
     deleteTags: plan.summary.deleteTags,
     deletions,
-    omittedDeletions: total - deletions.length,
+    // The plan's lists may be cut (a bounded report): its summary has the whole count.
+    omittedDeletions: Math.max(total, plan.summary.deleteDigests) - deletions.length,
   };
 }
 
@@ -113,7 +120,7 @@ export function runEvent(report: RetentionRunReport): RunEvent | undefined {
     case 'DryRun':
       return report.plan.summary.deleteDigests > 0 ? { type: 'Normal', reason: C.EVENT_DRY_RUN_PLANNED, message } : undefined;
     case 'Succeeded':
-      return report.deleted.length > 0 ? { type: 'Normal', reason: C.EVENT_RUN_SUCCEEDED, message } : undefined;
+      return runTotals(report).deleted > 0 ? { type: 'Normal', reason: C.EVENT_RUN_SUCCEEDED, message } : undefined;
   }
 }
 

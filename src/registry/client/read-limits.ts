@@ -16,8 +16,8 @@ export interface RegistryReadLimits {
   /** Tags one repository may list. */
   maxTagsPerRepository: number;
   /**
-   * Tags a run's snapshot may hold, all repositories together (the retention engine checks it):
-   * what bounds a run's memory, since the engine holds every repository it plans (about 1 KB a tag).
+   * Tags one listing of several repositories may hold (the retention engine checks it): the
+   * operator's batch of 32 repositories, or the CLI's whole plan. About 1 KB a tag.
    */
   maxTagsPerRun: number;
   /** Total time of one exchange, body included (undici's bodyTimeout only measures idle time). */
@@ -44,7 +44,7 @@ const HOW_TO_RAISE: Record<keyof RegistryReadLimits, string> = {
   maxPages: 'spec.limits.maxPages of the RetentionPolicy',
   maxRepositories: 'spec.limits.maxRepositories of the RetentionPolicy',
   maxTagsPerRepository: 'spec.limits.maxTagsPerRepository of the RetentionPolicy',
-  maxTagsPerRun: 'spec.limits.maxTagsPerRun of the RetentionPolicy (and the operator\'s memory limit: about 1 KB per tag; or split the policy by spec.repositories)',
+  maxTagsPerRun: 'spec.limits.maxTagsPerRun of the RetentionPolicy (and the memory limit: about 1 KB a tag)',
   requestDeadlineMs: 'spec.limits.requestDeadline of the RetentionPolicy',
   maxBytesRead: 'spec.limits.maxBytesRead of the RetentionPolicy',
 };

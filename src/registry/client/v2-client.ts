@@ -219,6 +219,11 @@ export class RegistryV2Client {
    * The image config fields the retention engine needs (`created`, `os`, `architecture`). Cached
    * per client by digest (content-addressed, so it never changes), the last CONFIG_CACHE_ENTRIES.
    */
+  /** Response bytes read so far (checked against maxBytesRead). */
+  get bytesRead(): number {
+    return this.budget.used;
+  }
+
   getImageConfig(repository: string, configDigest: string): Promise<ImageConfig> {
     const cached = this.configCache.get(configDigest);
     if (cached) return cached;

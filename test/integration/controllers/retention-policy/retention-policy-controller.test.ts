@@ -188,7 +188,9 @@ describe('RetentionPolicy controller on a managed Registry without auth', () => 
     await eventually(async () => {
       expect((await getPolicy('nightly')).status?.lastRun?.startTime).not.toBe(first?.status?.lastRun?.startTime);
     }, 30_000, 200);
-    await env.apply(policy('nightly', 'open', { schedule: '*/2 * * * * *', keep: [{ tags: ['*'] }], suspend: true }) as never);
+    // A patch of spec.suspend alone: re-applying policy() would bring its run-now annotation back,
+    // and a run-now runs even when suspended (it may be queued for a slot when this looks).
+    await env.user.requestJson('PATCH', objectPath(RESOURCES.retentionPolicy, ns, 'nightly'), { body: { spec: { suspend: true } }, contentType: 'application/merge-patch+json' });
     let suspended: PolicyView | undefined;
     await eventually(async () => {
       suspended = await getPolicy('nightly');

@@ -24,6 +24,19 @@ function report(outcome: RetentionRunReport['outcome'], p: RetentionPlan, extra:
   return { outcome, plan: p, deleted, skipped: [], failed: [], notAttempted: [], startTime: new Date('2026-03-01T02:00:00Z'), completionTime: new Date('2026-03-01T02:00:03Z'), ...extra };
 }
 
+describe('a bounded report (the operator keeps the first entries and whole totals)', () => {
+  it('counts from the totals and the summary, not from the cut lists', () => {
+    const cut = plan(4);
+    const bounded = report('PartiallyFailed', { ...cut, summary: { ...cut.summary, deleteDigests: 5000, deleteTags: 5000 } }, {
+      failed: [{ repository: 'app/r0', digest: digest(1), tags: ['a'], error: 'HTTP 500' }],
+      totals: { deleted: 4000, tagsDeleted: 4100, skipped: 7, failed: 990, notAttempted: 3 },
+    });
+    expect(lastRunFromReport(bounded, 'Schedule')).toMatchObject({ digestsDeleted: 4000, tagsDeleted: 4100, errors: 990 });
+    expect(lastRunFromReport(bounded, 'Schedule').message).toMatch(/^Deleted 4000 manifests \(4100 tags\).*Skipped 7.*3 planned deletes not attempted.*990 errors: DELETE app\/r0@.*HTTP 500 \(and 989 more in the operator logs\)/);
+    expect(boundedPlanSummary(bounded.plan).omittedDeletions).toBe(4996);
+  });
+});
+
 describe('boundedPlanSummary', () => {
   it('lists at most 50 deletions with at most 20 tags each, counts the rest, and fits the CRD schema', () => {
     const summary = boundedPlanSummary(plan(120, 25));

@@ -1,0 +1,86 @@
+/**
+ * What a batched run (run-retention.ts runRetention) keeps of the batches it has done: the plan's
+ * counts, its skipped repositories, and the ledger. In `bounded` mode (the operator) the lists keep
+ * only their first entries, with true totals beside them, so a run's memory does not grow with
+ * the registry: the status shows 50 deletions and 3 errors, and every entry went to the log as it
+ * happened. In `full` mode every entry is kept (tests, benches and scripts that read the lists).
+ */
+import type { RepositoryPlan, RetentionPlan } from './plan.js';
+import type { DeleteLedger } from './execute-deletes.js';
+import type { RetentionRunReport, RunTotals } from './report.js';
+
+/** Entries a bounded report keeps of each list: more than the status shows (50 deletions). */
+export const BOUNDED_REPORT_ENTRIES = 100;
+
+const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byLocation = <T extends { repository: string; digest: string }>(a: T, b: T): number => {
+  const ka = `${a.repository}\u0000${a.digest}`;
+  const kb = `${b.repository}\u0000${b.digest}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+export class RunAccumulator {
+  private readonly repositories: RepositoryPlan[] = [];
+  private readonly skippedRepositories: Array<{ name: string; reason: string }> = [];
+  private readonly summary = { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0 };
+  private readonly ledger: DeleteLedger = { deleted: [], skipped: [], failed: [], notAttempted: [] };
+  readonly totals: RunTotals = { deleted: 0, tagsDeleted: 0, skipped: 0, failed: 0, notAttempted: 0 };
+  private plannedDeletionsKept = 0;
+
+  constructor(
+    private readonly registry: string,
+    private readonly policy: string,
+    private readonly bounded: boolean,
+  ) {}
+
+  addPlan(plan: RetentionPlan): void {
+    for (const key of Object.keys(this.summary) as Array<keyof typeof this.summary>) this.summary[key] += plan.summary[key];
+    this.skippedRepositories.push(...(plan.skippedRepositories ?? []));
+    for (const repository of plan.repositories) {
+      if (!this.bounded) {
+        this.repositories.push(repository);
+        continue;
+      }
+      // Kept tags are counted, not listed; deletions up to the bound (the status shows 50).
+      const room = Math.max(0, BOUNDED_REPORT_ENTRIES - this.plannedDeletionsKept);
+      if (room === 0) continue;
+      const deletes = repository.delete.slice(0, room);
+      this.plannedDeletionsKept += deletes.length;
+      if (deletes.length > 0) this.repositories.push({ name: repository.name, keep: [], delete: deletes });
+    }
+  }
+
+  addLedger(ledger: DeleteLedger): void {
+    this.totals.deleted += ledger.deleted.length;
+    this.totals.tagsDeleted += ledger.deleted.reduce((n, d) => n + d.tags.length, 0);
+    this.totals.skipped += ledger.skipped.length;
+    this.totals.failed += ledger.failed.length;
+    this.totals.notAttempted += ledger.notAttempted.length;
+    for (const list of ['deleted', 'skipped', 'failed', 'notAttempted'] as const) {
+      const target = this.ledger[list] as Array<(typeof ledger)[typeof list][number]>;
+      const room = this.bounded ? Math.max(0, BOUNDED_REPORT_ENTRIES - target.length) : Infinity;
+      target.push(...ledger[list].slice(0, room));
+    }
+  }
+
+  plan(): RetentionPlan {
+    const skipped = [...this.skippedRepositories].sort(byName);
+    return {
+      registry: this.registry,
+      policy: this.policy,
+      repositories: [...this.repositories].sort(byName),
+      summary: { ...this.summary },
+      ...(skipped.length > 0 && { skippedRepositories: skipped }),
+    };
+  }
+
+  /** The ledger lists, sorted by repository and digest whatever order the batches settled in. */
+  sortedLedger(): Pick<RetentionRunReport, 'deleted' | 'skipped' | 'failed' | 'notAttempted'> {
+    return {
+      deleted: [...this.ledger.deleted].sort(byLocation),
+      skipped: [...this.ledger.skipped].sort(byLocation),
+      failed: [...this.ledger.failed].sort(byLocation),
+      notAttempted: [...this.ledger.notAttempted].sort(byLocation),
+    };
+  }
+}
