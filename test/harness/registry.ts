@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { buildRegistryConfig } from './registry-config.js';
 import { createLoopbackTls, type LoopbackTlsMaterial } from './tls.js';
 import type { TokenIssuer } from './token-issuer.js';
+import { DEBIAN_REGISTRY_BINARY, REGISTRY_LINES, registryBinary, type RegistryLine } from '../servers/binaries.js';
 import { isProcessRunning, spawnDyingWithParent } from './spawn-tied.js';
 
 /**
@@ -18,7 +19,15 @@ import { isProcessRunning, spawnDyingWithParent } from './spawn-tied.js';
  * a config the test chooses. See contract.md for the promises made to other tests.
  */
 
-export const DOCKER_REGISTRY_BINARY = '/usr/bin/docker-registry';
+export const DOCKER_REGISTRY_BINARY = DEBIAN_REGISTRY_BINARY;
+
+/** The version startRegistry runs unless told: $DOCKMASTER_REGISTRY_VERSION (the 3.1.2 test project sets it), else 2.8.2. */
+export function defaultRegistryLine(): RegistryLine {
+  const fromEnv = process.env.DOCKMASTER_REGISTRY_VERSION;
+  if (fromEnv === undefined || fromEnv === '') return '2.8.2';
+  if (!(REGISTRY_LINES as readonly string[]).includes(fromEnv)) throw new TestRegistryError(`DOCKMASTER_REGISTRY_VERSION=${fromEnv}: expected one of ${REGISTRY_LINES.join(', ')}`);
+  return fromEnv as RegistryLine;
+}
 const READY_TIMEOUT_MS = 20_000;
 const OUTPUT_TAIL_BYTES = 16_384;
 
@@ -31,6 +40,8 @@ export class TestRegistryError extends Error {
 }
 
 export interface RegistryProcessOptions {
+  /** Which distribution runs: Debian's 2.8.2 or the 3.1.2 build. Default: defaultRegistryLine(). */
+  version?: RegistryLine;
   deleteEnabled?: boolean;
   readOnly?: boolean;
   htpasswd?: Record<string, string>;
@@ -41,6 +52,10 @@ export interface RegistryProcessOptions {
 }
 
 export interface RunningRegistry {
+  /** The distribution version running (the matrix names it in failures). */
+  version: RegistryLine;
+  /** The binary, for `garbage-collect` on the same config. */
+  binary: string;
   url: string;
   host: string;
   storageDir: string;
@@ -89,6 +104,8 @@ function checkOptions(options: RegistryProcessOptions): void {
 }
 
 class RegistryInstance implements RunningRegistry {
+  readonly version: RegistryLine;
+  readonly binary: string;
   url = '';
   host = '';
   caPem: string | undefined;
@@ -106,6 +123,8 @@ class RegistryInstance implements RunningRegistry {
     private options: RegistryProcessOptions,
   ) {
     this.configPath = path.join(workDir, 'config.yml');
+    this.version = options.version ?? defaultRegistryLine();
+    this.binary = registryBinary(this.version);
   }
 
   /** Starts the process; a fresh port retries when another process took it between probe and bind. */
@@ -173,9 +192,12 @@ class RegistryInstance implements RunningRegistry {
     installExitHooks();
     this.output = '';
     // REGISTRY_* variables override config.yml in distribution; none may leak in from the test run.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_')));
+    // AWS_CA_BUNDLE makes distribution's S3 driver panic at start (this machine exports it).
+    const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_') && name !== 'AWS_CA_BUNDLE'));
+    // 3.x before 3.1.0 exports traces to localhost:4318 unless told not to; harmless on the rest.
+    if (this.version !== '2.8.2') env.OTEL_TRACES_EXPORTER = 'none';
     const args = ['serve', this.configPath];
-    const child = spawnDyingWithParent(DOCKER_REGISTRY_BINARY, args, { env });
+    const child = spawnDyingWithParent(this.binary, args, { env });
     const keepTail = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
     };

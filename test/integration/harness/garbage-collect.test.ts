@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { fetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteManifest, MEDIA_TYPES, pushImage, pushIndex } from '../../harness/fixtures.js';
-import { DOCKER_REGISTRY_BINARY, startRegistry, type RunningRegistry } from '../../harness/registry.js';
+import { startRegistry, type RunningRegistry } from '../../harness/registry.js';
 
 /**
  * `docker-registry garbage-collect <config> [--dry-run] [--delete-untagged]` against the config the
@@ -20,18 +20,22 @@ import { DOCKER_REGISTRY_BINARY, startRegistry, type RunningRegistry } from '../
  *   blob eligible for deletion: sha256:96a2…9492
  *
  * The counted "manifests" are only those --delete-untagged removes ("manifest eligible for
- * deletion: sha256:…" lines, printed during the mark phase). A manifest deleted through the API
- * shows up as a blob. --dry-run prints the same lines and deletes nothing.
+ * deletion: sha256:…" lines, printed during the mark phase; 3.x prints "manifest eligible for
+ * deletion: {repo sha256:… [tags]}" and adds "layer link eligible for deletion" lines). A manifest
+ * deleted through the API shows up as a blob. --dry-run prints the same lines and deletes nothing.
  */
 
 const run = promisify(execFile);
 const SUMMARY = /^(\d+) blobs marked, (\d+) blobs and (\d+) manifests eligible for deletion$/m;
 
 async function garbageCollect(registry: RunningRegistry, ...flags: string[]): Promise<{ stdout: string; summary: number[]; eligibleBlobs: string[]; eligibleManifests: string[] }> {
-  const { stdout } = await run(DOCKER_REGISTRY_BINARY, ['garbage-collect', registry.configPath, ...flags], { encoding: 'utf8' });
+  const { stdout } = await run(registry.binary, ['garbage-collect', registry.configPath, ...flags], { encoding: 'utf8' });
   const match = SUMMARY.exec(stdout);
   if (!match) throw new Error(`no summary line in garbage-collect output:\n${stdout}`);
-  const listed = (prefix: string): string[] => [...stdout.matchAll(new RegExp(`^${prefix} eligible for deletion: (sha256:[0-9a-f]{64})$`, 'gm'))].map((m) => m[1]!).sort();
+  // 2.8.2 prints `manifest eligible for deletion: sha256:…`; 3.x prints the Go struct,
+  // `manifest eligible for deletion: {repo sha256:… [tags]}` (the summary line is the same in both).
+  const listed = (prefix: string): string[] =>
+    [...stdout.matchAll(new RegExp(`^${prefix} eligible for deletion: (?:\\{\\S+ )?(sha256:[0-9a-f]{64})(?: \\[[^\\]]*\\]\\})?$`, 'gm'))].map((m) => m[1]!).sort();
   return { stdout, summary: match.slice(1).map(Number), eligibleBlobs: listed('blob'), eligibleManifests: listed('manifest') };
 }
 
@@ -83,15 +87,24 @@ describe('docker-registry garbage-collect', () => {
     expect((await garbageCollect(registry, '--dry-run')).summary).toEqual([3, 0, 0]);
   });
 
-  it('--delete-untagged deletes the untagged children of a tagged index (2.8.2), breaking multi-arch images', async () => {
+  it('--delete-untagged: 2.8.2 deletes the untagged children of a tagged index (breaking multi-arch images); 3.x keeps every platform and removes untagged orphans', async () => {
     registry = await startRegistry();
     const platforms = [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }];
     const index = await pushIndex(registry, 'multi', { tags: ['latest'], platforms, seed: 'gc-index' });
+    const orphan = await pushImage(registry, 'multi', { tags: ['gone'], seed: 'gc-orphan' });
+    // Untagged by deleting a tag where the registry can (3.x); 2.8.2 only deletes by digest.
+    if (registry.version !== '2.8.2') await fetch(`${registry.url}/v2/multi/manifests/gone`, { method: 'DELETE' });
     await registry.restart({ readOnly: true });
     const collected = await garbageCollect(registry, '--delete-untagged');
-    expect(collected.eligibleManifests).toEqual(index.children.map((c) => c.digest).sort());
     await registry.restart({ readOnly: false });
     expect(await manifestStatus(registry, 'multi', 'latest', MEDIA_TYPES.oci.index)).toBe(200);
-    for (const child of index.children) expect(await manifestStatus(registry, 'multi', child.digest, MEDIA_TYPES.oci.manifest)).toBe(404);
+    if (registry.version === '2.8.2') {
+      expect(collected.eligibleManifests).toEqual(index.children.map((c) => c.digest).sort());
+      for (const child of index.children) expect(await manifestStatus(registry, 'multi', child.digest, MEDIA_TYPES.oci.manifest)).toBe(404);
+    } else {
+      expect(collected.eligibleManifests).toEqual([orphan.digest]);
+      for (const child of index.children) expect(await manifestStatus(registry, 'multi', child.digest, MEDIA_TYPES.oci.manifest)).toBe(200);
+      expect(await manifestStatus(registry, 'multi', orphan.digest, MEDIA_TYPES.oci.manifest)).toBe(404);
+    }
   });
 });
