@@ -32,13 +32,16 @@ export function distributionMajorVersion(image: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * A tag that names 2.x refuses at once. A tag that names 3+ or nothing (a digest, `latest`, a
+ * mirror's retag) passes the flag to the Job, whose script asks the binary (`registry --version`)
+ * and drops the flag unless it really is 3+ (gc-job-script.ts): a tag can lie, the binary cannot.
+ */
 export function decideDeleteUntagged(requested: boolean, image: string): DeleteUntaggedDecision {
   if (!requested) return { deleteUntagged: false };
   const major = distributionMajorVersion(image);
-  if (major !== undefined && major >= FIRST_SAFE_MAJOR) return { deleteUntagged: true };
-  const why = major === undefined
-    ? `the version of image ${image} cannot be told from its tag, and distribution 2.x`
-    : `image ${image} is distribution ${major}.x, which`;
+  if (major === undefined || major >= FIRST_SAFE_MAJOR) return { deleteUntagged: true };
+  const why = `image ${image} is distribution ${major}.x, which`;
   return {
     deleteUntagged: false,
     refusal:

@@ -235,8 +235,12 @@ function resultOf(registry: Registry, window: GarbageCollectionWindow, job: Extr
     return { ...base, result: 'Failed', message: `garbage-collect Job ${jobName} failed (${job.reason})${tail}.` };
   }
   const parsed = parseGarbageCollectOutput(job.output ?? '');
+  const binaryRefusal = parsed.deleteUntaggedRefused !== undefined
+    ? `deleteUntagged refused: the Job's registry binary says "${parsed.deleteUntaggedRefused}", not distribution 3 or later, and 2.x deletes the per-platform manifests of tagged multi-arch indexes with --delete-untagged; garbage-collect ran without it.`
+    : undefined;
+  const refusals = [refusal, binaryRefusal].filter(Boolean).join(' ');
   if (parsed.blobsDeleted === undefined) {
-    return { ...base, result: 'Succeeded', message: [`garbage-collect Job ${jobName} succeeded, but its output was not available: counts unknown.`, refusal].filter(Boolean).join(' ') };
+    return { ...base, result: 'Succeeded', message: [`garbage-collect Job ${jobName} succeeded, but its output was not available: counts unknown.`, refusals].filter(Boolean).join(' ') };
   }
   const bytes = parsed.bytesFreed !== undefined
     ? `, freeing ${parsed.bytesFreed} bytes of blob files`
@@ -247,7 +251,7 @@ function resultOf(registry: Registry, window: GarbageCollectionWindow, job: Extr
     blobsDeleted: parsed.blobsDeleted,
     manifestsDeleted: parsed.manifestsDeleted ?? 0,
     ...(parsed.bytesFreed !== undefined ? { bytesFreed: parsed.bytesFreed } : {}),
-    message: [`garbage-collect deleted ${parsed.blobsDeleted} blobs and ${parsed.manifestsDeleted ?? 0} untagged manifests${bytes}.`, refusal].filter(Boolean).join(' '),
+    message: [`garbage-collect deleted ${parsed.blobsDeleted} blobs and ${parsed.manifestsDeleted ?? 0} untagged manifests${bytes}.`, refusals].filter(Boolean).join(' '),
   };
 }
 

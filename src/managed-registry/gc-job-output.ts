@@ -5,7 +5,8 @@
  *   run every eligible blob is deleted or the command fails, so on exit 0 eligible = deleted;
  *   the manifests counted are the untagged ones --delete-untagged removes.
  * - our Job script's `dockmaster-gc:` lines (see job-script.ts): the byte total of the blob
- *   files before and after, on filesystem storage only.
+ *   files before and after, on filesystem storage only, and whether it dropped --delete-untagged.
+ * 3.x prints its eligible manifests in another format, but the summary line is the same.
  */
 
 /** Prefix of every line the Job script adds to distribution's output. */
@@ -14,6 +15,7 @@ export const GC_MARKER = 'dockmaster-gc:';
 const SUMMARY = /(\d+) blobs marked, (\d+) blobs and (\d+) manifests eligible for deletion\s*$/gm;
 const BLOB_BYTES = new RegExp(`^${GC_MARKER} blob-bytes-(before|after) (\\d+)\\s*$`, 'gm');
 const NOT_MEASURED = new RegExp(`^${GC_MARKER} blob-bytes-not-measured (.*)$`, 'm');
+const UNTAGGED_REFUSED = new RegExp(`^${GC_MARKER} delete-untagged-refused (.*)$`, 'm');
 
 export interface GarbageCollectOutput {
   /** Undefined when the summary line is missing (the command failed early, or the log is gone). */
@@ -24,6 +26,8 @@ export interface GarbageCollectOutput {
   bytesFreed?: number;
   /** Why bytesFreed is undefined, when the script said so (s3 storage). */
   bytesNotMeasured?: string;
+  /** What `registry --version` said when the script dropped --delete-untagged (not distribution 3+). */
+  deleteUntaggedRefused?: string;
 }
 
 function lastMatch(regex: RegExp, text: string): RegExpExecArray | undefined {
@@ -51,6 +55,8 @@ export function parseGarbageCollectOutput(text: string): GarbageCollectOutput {
   if (before !== undefined && after !== undefined && before >= after) result.bytesFreed = before - after;
   const notMeasured = NOT_MEASURED.exec(text);
   if (notMeasured?.[1]) result.bytesNotMeasured = notMeasured[1].trim();
+  const refused = UNTAGGED_REFUSED.exec(text);
+  if (refused?.[1]) result.deleteUntaggedRefused = refused[1].trim();
   return result;
 }
 

@@ -9,13 +9,28 @@
  * no filesystem in the Job to measure (the image has no S3 client), so bytesFreed stays unset
  * and the status says so rather than guess.
  *
- * POSIX sh with busybox's find/stat/awk (the registry image is Alpine); `printf %.0f` because
- * some awks print %d through a 32-bit int.
+ * `--delete-untagged` is passed on only when the binary itself says it is distribution 3 or later
+ * (`registry --version`): the image's tag can lie (a mirror's retag) or say nothing (a digest),
+ * and 2.x deletes the platforms of tagged multi-arch indexes with it. Otherwise the flag is
+ * dropped and a `delete-untagged-refused` line says why (gc-job-output.ts).
+ *
+ * POSIX sh with busybox's find/stat/awk/sed (the registry image is Alpine); `printf %.0f`
+ * because some awks print %d through a 32-bit int.
  */
 import { GC_MARKER } from './gc-job-output.js';
 
 export const GC_SCRIPT = [
   'config="$1"; blobs="$2"; shift 2',
+  'if [ "$1" = "--delete-untagged" ]; then',
+  '  version=$(registry --version 2>&1 | head -n 1)',
+  // The last "N.N.N" of the line: `registry github.com/docker/distribution 2.8.2+ds1` → 2,
+  // `registry github.com/distribution/distribution/v3 v3.1.2` → 3.
+  `  major=$(echo "$version" | sed -n 's/.*[ v]\\([0-9][0-9]*\\)\\.[0-9][0-9]*\\.[0-9].*/\\1/p')`,
+  '  if [ -z "$major" ] || [ "$major" -lt 3 ]; then',
+  `    echo "${GC_MARKER} delete-untagged-refused \${version:-registry --version printed nothing}"`,
+  '    shift',
+  '  fi',
+  'fi',
   `blob_bytes() { find "$blobs" -type f -exec stat -c %s {} + 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }`,
   '[ -z "$blobs" ] || before=$(blob_bytes)',
   // The exit code travels through the pipe as a line: POSIX sh has no pipefail.

@@ -31,7 +31,8 @@ describe('decideDeleteUntagged', () => {
     expect(decision.deleteUntagged).toBe(false);
     expect(decision.refusal).toMatch(/distribution 2\.x.*untagged per-platform manifests of tagged multi-arch indexes/);
   });
-  it('is refused when the version cannot be told (latest, digest-only)', () => {
-    expect(decideDeleteUntagged(true, 'registry:latest')).toMatchObject({ deleteUntagged: false, refusal: expect.stringContaining('cannot be told') });
+  it('goes to the Job when the tag cannot tell (latest, digest-only): the Job asks the binary', () => {
+    expect(decideDeleteUntagged(true, 'registry:latest')).toEqual({ deleteUntagged: true });
+    expect(decideDeleteUntagged(true, `registry@sha256:${'a'.repeat(64)}`)).toEqual({ deleteUntagged: true });
   });
 });

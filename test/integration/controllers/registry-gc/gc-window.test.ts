@@ -20,7 +20,7 @@ import { apiErrorStatus, createKubeClients, loadKubeConfig, serverSideApply, typ
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { kubectlOk } from '../../../controlplane/kubectl.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../../controlplane/shared.js';
-import { MEDIA_TYPES, pushImage, type PushedImage } from '../../../harness/fixtures.js';
+import { MEDIA_TYPES, pushImage, pushIndex, type PushedImage } from '../../../harness/fixtures.js';
 import { LOCAL_URL_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
 import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
 import { ensureNamespace, eventually } from '../../runtime/wait.js';
@@ -60,12 +60,16 @@ afterAll(async () => {
   await kubelet?.stop();
 });
 
-async function applyRegistry(name: string, maxDuration: string): Promise<void> {
+async function applyRegistry(name: string, maxDuration: string, extra: { image?: string; deleteUntagged?: boolean } = {}): Promise<void> {
   const registry = {
     apiVersion: 'dockmaster.dev/v1alpha1',
     kind: 'Registry',
     metadata: { name, namespace },
-    spec: { storage: { pvc: { size: '1Gi' } }, garbageCollection: { schedule: '0 3 * * 0', maxDuration } },
+    spec: {
+      storage: { pvc: { size: '1Gi' } },
+      ...(extra.image && { image: extra.image }),
+      garbageCollection: { schedule: '0 3 * * 0', maxDuration, ...(extra.deleteUntagged && { deleteUntagged: true }) },
+    },
   };
   await serverSideApply(user, RESOURCES.registry, registry, { fieldManager: 'e2e-user', force: true });
 }
@@ -263,4 +267,26 @@ describe('garbage-collection windows', () => {
     const yaml = await kubectlOk(plane.kubeconfigPath, ['get', 'registry', name, '-n', namespace, '-o', 'jsonpath={.status.lastGarbageCollection}{"\\n"}{.status.garbageCollectionWindow}']);
     console.log(`[gc-e2e] after SIGKILL mid-Collecting and restart: ${yaml}`);
   }, 240_000);
+
+  it('on a registry:3.1.2 Registry (the stand-in runs the 3.1.2 build), deleteUntagged keeps every platform of a tagged index and removes the untagged orphan', async () => {
+    const name = 'v3';
+    await applyRegistry(name, '3m', { image: 'registry:3.1.2', deleteUntagged: true });
+    const url = await registryUrl(name);
+    const platforms = [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }];
+    const index = await pushIndex(url, 'multi', { tags: ['latest'], platforms, seed: 'gc-v3-index' });
+    const orphan = await pushImage(url, 'multi', { tags: ['old'], seed: 'gc-v3-orphan' });
+    // 3.x untags with a DELETE of the tag; the manifest stays until garbage-collect.
+    expect((await fetch(`${url}/v2/multi/manifests/old`, { method: 'DELETE' })).status).toBe(202);
+    await requestGcNow(name);
+    const after = await waitForClosedWindow(name);
+    const last = after.status?.lastGarbageCollection;
+    expect(last?.result, last?.message).toBe('Succeeded');
+    expect(last?.manifestsDeleted, last?.message).toBe(1);
+    expect(last?.message).not.toMatch(/refused/);
+    const served = await registryUrl(name);
+    const status = async (reference: string, accept: string) => (await fetch(`${served}/v2/multi/manifests/${reference}`, { method: 'HEAD', headers: { accept } })).status;
+    expect(await status('latest', MEDIA_TYPES.oci.index)).toBe(200);
+    for (const child of index.children) expect(await status(child.digest, MEDIA_TYPES.oci.manifest)).toBe(200);
+    expect(await status(orphan.digest, MEDIA_TYPES.oci.manifest)).toBe(404);
+  }, 180_000);
 });
