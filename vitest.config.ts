@@ -11,6 +11,7 @@ const REGISTRY_FACING = [
   'test/integration/harness/garbage-collect.test.ts',
   'test/integration/harness/fixtures.test.ts',
   'test/integration/harness/skopeo.test.ts',
+  'test/integration/harness/s3-storage.test.ts',
   'test/integration/harness/distribution-3-quirks.test.ts',
 ];
 

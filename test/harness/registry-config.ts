@@ -12,14 +12,33 @@ export interface RegistryConfigInput {
   htpasswdPath?: string;
   token?: { realm: string; service: string; issuer: string; rootCertBundlePath: string };
   tls?: { certificatePath: string; keyPath: string };
+  /** S3 storage instead of the filesystem (storageDir is then unused). */
+  s3?: { endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string; rootDirectory?: string; version: '2.8.2' | '3.1.2' };
   extraConfig?: Record<string, unknown>;
 }
 
 type ConfigObject = Record<string, unknown>;
 
 export function buildRegistryConfig(input: RegistryConfigInput): ConfigObject {
+  const driver: ConfigObject = input.s3
+    ? {
+        s3: {
+          accesskey: input.s3.accessKey,
+          secretkey: input.s3.secretKey,
+          region: input.s3.region,
+          regionendpoint: input.s3.endpoint,
+          bucket: input.s3.bucket,
+          secure: false,
+          v4auth: true,
+          ...(input.s3.rootDirectory && { rootdirectory: input.s3.rootDirectory }),
+          // 3.x has forcepathstyle; 2.8 forces path style whenever regionendpoint is set and
+          // refuses the unknown key.
+          ...(input.s3.version !== '2.8.2' && { forcepathstyle: true }),
+        },
+      }
+    : { filesystem: { rootdirectory: input.storageDir } };
   const storage: ConfigObject = {
-    filesystem: { rootdirectory: input.storageDir },
+    ...driver,
     delete: { enabled: input.deleteEnabled },
     // Map form only: REGISTRY_STORAGE_MAINTENANCE_READONLY as an env var makes 2.8.2 panic
     // (it expects a map and gets a string).

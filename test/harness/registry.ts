@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { buildRegistryConfig } from './registry-config.js';
 import { createLoopbackTls, type LoopbackTlsMaterial } from './tls.js';
 import type { TokenIssuer } from './token-issuer.js';
+import type { S3Server } from './s3.js';
 import { DEBIAN_REGISTRY_BINARY, REGISTRY_LINES, registryBinary, type RegistryLine } from '../servers/binaries.js';
 import { isProcessRunning, spawnDyingWithParent } from './spawn-tied.js';
 
@@ -48,6 +49,8 @@ export interface RegistryProcessOptions {
   tokenAuth?: TokenIssuer;
   tls?: boolean;
   storageDir?: string;
+  /** S3 storage on this server and bucket (test/harness/s3.ts) instead of a directory. */
+  s3?: { server: S3Server; bucket: string; rootDirectory?: string };
   extraConfig?: Record<string, unknown>;
 }
 
@@ -181,6 +184,17 @@ class RegistryInstance implements RunningRegistry {
       htpasswdPath,
       token,
       tls,
+      ...(options.s3 && {
+        s3: {
+          endpoint: options.s3.server.endpoint,
+          region: options.s3.server.region,
+          bucket: options.s3.bucket,
+          accessKey: options.s3.server.accessKey,
+          secretKey: options.s3.server.secretKey,
+          ...(options.s3.rootDirectory && { rootDirectory: options.s3.rootDirectory }),
+          version: this.version,
+        },
+      }),
       extraConfig: options.extraConfig,
     });
     await writeFile(this.configPath, stringify(config));
