@@ -6,6 +6,9 @@ export const CONDITION_READY = 'Ready';
 export const CONDITION_PROGRESSING = 'Progressing';
 export const CONDITION_DEGRADED = 'Degraded';
 export const CONDITION_READ_ONLY = 'ReadOnly';
+/** True when the registry image has a known problem (managed-registry/image-advisory.ts). */
+export const CONDITION_IMAGE_ADVISORY = 'ImageAdvisory';
+export const REASON_NO_KNOWN_ISSUE = 'NoKnownIssue';
 
 // Ready
 export const REASON_AVAILABLE = 'Available';

@@ -17,20 +17,8 @@ export interface DeleteUntaggedDecision {
 /** First major version from which --delete-untagged keeps the children of tagged indexes. */
 export const FIRST_SAFE_MAJOR = 3;
 
-/**
- * The distribution major version an image reference names by its tag (`registry:2.8.3` → 2,
- * `distribution/distribution:v3.0.0` → 3); undefined for a digest-only reference or a tag
- * that is not a version (`latest`, `edge`): those could be anything.
- */
-export function distributionMajorVersion(image: string): number | undefined {
-  const withoutDigest = image.split('@')[0] ?? '';
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.indexOf(':', lastSlash + 1);
-  if (colon < 0) return undefined;
-  const tag = withoutDigest.slice(colon + 1);
-  const match = /^v?(\d+)(\.\d+){0,2}([-+.].*)?$/.exec(tag);
-  return match ? Number(match[1]) : undefined;
-}
+export { distributionMajorVersion } from '../managed-registry/image-advisory.js';
+import { distributionMajorVersion } from '../managed-registry/image-advisory.js';
 
 /**
  * A tag that names 2.x refuses at once. A tag that names 3+ or nothing (a digest, `latest`, a

@@ -36,6 +36,9 @@ function storageSection(spec: RegistrySpec, readOnly: boolean): ConfigDocument {
   };
 }
 
+/** http.draintimeout: how long a stopping registry lets requests in flight finish. */
+export const REGISTRY_DRAIN_TIMEOUT = '25s';
+
 function httpSection(spec: RegistrySpec): ConfigDocument {
   // http.secret is deliberately absent: it comes from the REGISTRY_HTTP_SECRET env var (from
   // the http Secret), so the secret never sits in a ConfigMap and all replicas share one value,
@@ -43,6 +46,10 @@ function httpSection(spec: RegistrySpec): ConfigDocument {
   const http: ConfigDocument = {
     addr: `:${REGISTRY_CONTAINER_PORT}`,
     headers: { 'X-Content-Type-Options': ['nosniff'] },
+    // On SIGTERM (a rollout, the read-only switch of a GC window) distribution stops accepting
+    // and lets requests in flight finish for this long before it exits, so an upload is not cut
+    // off; under the pod's 30 s termination grace period.
+    draintimeout: REGISTRY_DRAIN_TIMEOUT,
   };
   if (spec.tls) {
     http.tls = {

@@ -1,4 +1,5 @@
-import type { V1Deployment, V1Probe, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1Deployment, V1EnvVar, V1Probe, V1ResourceRequirements, V1TopologySpreadConstraint } from '@kubernetes/client-node';
+import { distributionMajorVersion } from './image-advisory.js';
 import type { RegistrySpec } from '../api/registry.js';
 import {
   childMetadata,
@@ -62,8 +63,28 @@ function resources(spec: RegistrySpec): V1ResourceRequirements | undefined {
   };
 }
 
+/**
+ * Env the image's distribution version needs: 3.x before 3.1.0 exports OpenTelemetry traces to
+ * localhost:4318 unless told not to (every request then logs a failed export); harmless later.
+ */
+function versionEnv(image: string): V1EnvVar[] {
+  const major = distributionMajorVersion(image);
+  return major !== undefined && major >= 3 ? [{ name: 'OTEL_TRACES_EXPORTER', value: 'none' }] : [];
+}
+
+/**
+ * Several replicas spread over nodes when they can (ScheduleAnyway: a one-node cluster still
+ * schedules them all), so a node's loss leaves some serving. One replica needs no rule.
+ */
+function spread(owner: RegistryIdentity, spec: RegistrySpec): V1TopologySpreadConstraint[] | undefined {
+  if (spec.replicas <= 1) return undefined;
+  return [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: registrySelectorLabels(owner.name) } }];
+}
+
 export function buildDeployment(owner: RegistryIdentity, spec: RegistrySpec, inputs: DeploymentInputs): V1Deployment {
-  const { volumes, mounts, env } = buildPodVolumes(spec, inputs.names);
+  const { volumes, mounts, env: volumeEnv } = buildPodVolumes(spec, inputs.names);
+  const env = [...volumeEnv, ...versionEnv(spec.image)];
+  const spreadConstraints = spread(owner, spec);
   const { readiness, liveness } = probes(spec);
   const containerResources = resources(spec);
   return {
@@ -86,6 +107,7 @@ export function buildDeployment(owner: RegistryIdentity, spec: RegistrySpec, inp
         },
         spec: {
           automountServiceAccountToken: false,
+          ...(spreadConstraints && { topologySpreadConstraints: spreadConstraints }),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: REGISTRY_UID,

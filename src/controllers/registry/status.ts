@@ -1,4 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
+import { imageAdvisory } from '../../managed-registry/image-advisory.js';
 import type { Registry } from '../../api/registry.js';
 import { mergeConditions, type ConditionInput } from '../../runtime/conditions.js';
 import { changedStatusFields } from '../../runtime/status-patch.js';
@@ -96,6 +97,13 @@ function degraded(observed: ObservedRegistryState): ConditionInput {
   return { type, status: 'False', reason: C.REASON_AS_EXPECTED, message: 'No problem found.' };
 }
 
+function imageAdvisoryCondition(registry: Registry): ConditionInput {
+  const advisory = imageAdvisory(registry.spec.image);
+  return advisory
+    ? { type: C.CONDITION_IMAGE_ADVISORY, status: 'True', ...advisory }
+    : { type: C.CONDITION_IMAGE_ADVISORY, status: 'False', reason: C.REASON_NO_KNOWN_ISSUE, message: `No known issue with image ${registry.spec.image}.` };
+}
+
 function readOnlyCondition(observed: ObservedRegistryState): ConditionInput {
   return observed.readOnly
     ? { type: C.CONDITION_READ_ONLY, status: 'True', reason: C.REASON_GC_WINDOW, message: 'A garbage-collection window is open: pushes answer 405, pulls work.' }
@@ -123,6 +131,7 @@ export function computeRegistryStatus(
       progressing(registry, observed),
       degraded(observed),
       readOnlyCondition(observed),
+      imageAdvisoryCondition(registry),
       ...(observed.admission ? [observed.admission] : []),
     ],
     generation,

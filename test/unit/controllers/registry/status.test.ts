@@ -23,62 +23,62 @@ describe('computeRegistryStatus', () => {
     {
       name: 'available and probed → Ready',
       observed: observed({ probe: { ok: true, message: '200' } }),
-      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'available, not probed → Ready on availability',
       observed: observed(),
-      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'probe fails → not Ready',
       observed: observed({ probe: { ok: false, message: 'ECONNREFUSED' } }),
-      expected: { Ready: ['False', 'EndpointUnreachable'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['False', 'EndpointUnreachable'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'no Deployment yet',
       observed: observed({ deployment: undefined }),
-      expected: { Ready: ['False', 'DeploymentMissing'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['False', 'DeploymentMissing'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'Deployment without available replicas',
       observed: observed({ deployment: deployment({ observedGeneration: 1, replicas: 1, updatedReplicas: 1 }) }),
-      expected: { Ready: ['False', 'ReplicasUnavailable'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['False', 'ReplicasUnavailable'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'new generation not yet observed by the Deployment controller, old pod still serving',
       observed: observed({ deployment: deployment({ observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 }, 2) }),
-      expected: { Ready: ['True', 'Available'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['True', 'RollingOut'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'missing Secret before the first start → Degraded and not Ready',
       observed: observed({ deployment: undefined, problems: [{ reason: 'SecretMissing', message: 'Secret "u" ... create it' }] }),
-      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'SecretMissing'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'SecretMissing'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'Secret deleted under a running registry → Degraded, still Ready (pods keep serving)',
       observed: observed({ problems: [{ reason: 'SecretMissing', message: 'Secret "u" ... create it' }] }),
-      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'SecretMissing'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'SecretMissing'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'apply rejected on a running registry → Degraded ApplyFailed, still Ready',
       observed: observed({ applyError: 'PVC spec is immutable' }),
-      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'apply rejected before anything ran → not Ready',
       observed: observed({ deployment: undefined, applyError: 'Deployment invalid' }),
-      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['False', 'SpecInvalid'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'child apply failing transiently (Service IP range full) → Degraded ApplyRetrying, not SpecInvalid',
       observed: observed({ deployment: undefined, applyRetrying: 'Applying Service web failed (HTTP 500: range is full).' }),
-      expected: { Ready: ['False', 'DeploymentMissing'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'ApplyRetrying'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['False', 'DeploymentMissing'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'ApplyRetrying'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'a rejection outranks a transient failure in Degraded',
       observed: observed({ applyError: 'PVC spec is immutable', applyRetrying: 'Applying Service web failed (HTTP 500).' }),
-      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['True', 'ApplyFailed'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'rollout past its deadline → Degraded RolloutStuck',
@@ -88,18 +88,18 @@ describe('computeRegistryStatus', () => {
           conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet has timed out progressing.' }],
         }),
       }),
-      expected: { Ready: ['True', 'Available'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'RolloutStuck'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['True', 'RollingOut'], Degraded: ['True', 'RolloutStuck'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'scaled to zero',
       replicas: 0,
       observed: observed({ deployment: deployment({ observedGeneration: 1 }) }),
-      expected: { Ready: ['False', 'ScaledToZero'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'] },
+      expected: { Ready: ['False', 'ScaledToZero'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['False', 'ReadWrite'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
     {
       name: 'read-only window',
       observed: observed({ readOnly: true }),
-      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['True', 'GarbageCollectionWindow'] },
+      expected: { Ready: ['True', 'Available'], Progressing: ['False', 'RolloutComplete'], Degraded: ['False', 'AsExpected'], ReadOnly: ['True', 'GarbageCollectionWindow'], ImageAdvisory: ['False', 'NoKnownIssue'] },
     },
   ];
   for (const c of cases) {
@@ -138,8 +138,8 @@ describe('computeRegistryStatus', () => {
     const gc = { type: 'GarbageCollected', status: 'True', reason: 'Completed', message: 'ok', lastTransitionTime: T0.toISOString(), observedGeneration: 1 };
     const previous = { conditions: [gc] } as unknown as RegistryStatus;
     const status = computeRegistryStatus(registryWith(specWith(), { status: previous }), observed(), 'main-registry', T1);
-    expect(status.conditions?.map((c) => c.type)).toEqual(['Ready', 'Progressing', 'Degraded', 'ReadOnly', 'GarbageCollected']);
-    expect(status.conditions?.[4]).toEqual(gc);
+    expect(status.conditions?.map((c) => c.type)).toEqual(['Ready', 'Progressing', 'Degraded', 'ReadOnly', 'ImageAdvisory', 'GarbageCollected']);
+    expect(status.conditions?.[5]).toEqual(gc);
   });
 
   it('is stable: recomputing from its own output at a later time changes nothing', () => {
@@ -161,5 +161,18 @@ describe('statusEquals', () => {
     expect(statusEquals({ endpoint: 'a', readOnly: false } as RegistryStatus, { readOnly: false, endpoint: 'a' } as RegistryStatus)).toBe(true);
     expect(statusEquals({ endpoint: 'a' } as RegistryStatus, { endpoint: 'b' } as RegistryStatus)).toBe(false);
     expect(statusEquals(undefined, { endpoint: 'a' } as RegistryStatus)).toBe(false);
+  });
+});
+
+describe('the ImageAdvisory condition', () => {
+  it.each([
+    ['registry:3.0.0', 'True', 'TagDeleteBypassesDeleteEnabled'],
+    ['registry:3.1.0', 'True', 'TagDeleteBypassesDeleteEnabled'],
+    ['registry:3.1.1', 'False', 'NoKnownIssue'],
+    ['registry:2.8.3', 'False', 'NoKnownIssue'],
+    [`registry@sha256:${'a'.repeat(64)}`, 'False', 'NoKnownIssue'],
+  ])('%s → %s/%s', (image, status, reason) => {
+    const computed = computeRegistryStatus(registryWith(specWith({ image })), observed(), 'main-registry', T0);
+    expect(computed.conditions?.find((c) => c.type === 'ImageAdvisory')).toMatchObject({ status, reason });
   });
 });

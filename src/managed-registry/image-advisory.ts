@@ -1,0 +1,47 @@
+/**
+ * Known problems of the registry image a Registry runs, told from its tag (pure). One today:
+ * distribution 3.0.0 to 3.1.0 accept `DELETE /v2/<name>/manifests/<tag>` (untag) even with
+ * `storage.delete.enabled: false` (fixed in 3.1.1), so anyone who can push can remove tags on a
+ * registry that was meant to refuse deletes. A digest-pinned or untagged image says nothing.
+ */
+
+/**
+ * The distribution major version an image reference names by its tag (`registry:2.8.3` → 2,
+ * `distribution/distribution:v3.0.0` → 3); undefined for a digest-only reference or a tag
+ * that is not a version (`latest`, `edge`): those could be anything.
+ */
+export function distributionMajorVersion(image: string): number | undefined {
+  const withoutDigest = image.split('@')[0] ?? '';
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  if (colon < 0) return undefined;
+  const tag = withoutDigest.slice(colon + 1);
+  const match = /^v?(\d+)(\.\d+){0,2}([-+.].*)?$/.exec(tag);
+  return match ? Number(match[1]) : undefined;
+}
+
+export interface ImageAdvisory {
+  reason: string;
+  message: string;
+}
+
+/** `registry:3.0.0` → [3, 0, 0]; undefined for digests, `latest` and other non-versions. */
+export function imageVersion(image: string): [number, number, number] | undefined {
+  const withoutDigest = image.split('@')[0] ?? '';
+  const tag = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1).split(':')[1];
+  const match = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(tag ?? '');
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+}
+
+export function imageAdvisory(image: string): ImageAdvisory | undefined {
+  const version = imageVersion(image);
+  if (!version) return undefined;
+  const [major, minor, patch] = version;
+  if (major === 3 && (minor === 0 || (minor === 1 && patch === 0))) {
+    return {
+      reason: 'TagDeleteBypassesDeleteEnabled',
+      message: `Image ${image} is distribution ${version.join('.')}, which accepts DELETE of a tag (untag) even with deletes disabled (fixed in 3.1.1): anyone who can push can remove tags. Use registry:3.1.1 or later.`,
+    };
+  }
+  return undefined;
+}
