@@ -58,7 +58,34 @@ export const s3StorageSchema = z
       .strictObject({
         name: secretNameSchema('Name of the Secret in the same namespace.'),
       })
-      .meta({ description: 'Secret holding the credentials under the keys accessKey and secretKey.' }),
+      .meta({ description: 'Secret holding the credentials under the keys accessKey and secretKey. A change rolls the pods.' }),
+    rootDirectory: z
+      .string()
+      .max(1024)
+      .regex(/^\/[A-Za-z0-9._\-/]*$/, 'must be an absolute key prefix such as /registry')
+      .optional()
+      .meta({ description: 'Key prefix every object is stored under, e.g. /registry, so several registries (or other data) can share a bucket.' }),
+    forcePathStyle: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'Address the bucket as <endpoint>/<bucket> (path style) instead of <bucket>.<endpoint>. Most S3-compatible stores (MinIO, Ceph RGW) need it. distribution 3.x only (forcepathstyle); 2.8 uses path style exactly when endpoint is set and refuses anything else.',
+      }),
+    caSecretRef: z
+      .strictObject({ name: secretNameSchema('Name of the Secret in the same namespace.') })
+      .optional()
+      .meta({
+        description:
+          "Secret whose ca.crt is the CA bundle that signed the endpoint's certificate (a private MinIO). Mounted and given to the registry as SSL_CERT_FILE, never as AWS_CA_BUNDLE, which makes distribution's S3 driver panic at start.",
+      }),
+    redirect: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'Send clients to a presigned S3 URL for blob downloads (default true, distribution\'s default). Set false when clients cannot reach the endpoint themselves (an in-cluster MinIO behind the registry): the registry then streams every blob.',
+      }),
   })
   .meta({ description: 'Store images in an S3 bucket; several replicas can share it.' });
 

@@ -12,7 +12,7 @@ import type { JobOutputReader, ReplicaResolver } from '../../src/controllers/reg
 import type { RegistryUrlResolver } from '../../src/controllers/retention-policy/controller.js';
 import { RESOURCES } from '../../src/runtime/resources.js';
 import { JOB_OUTPUT_ANNOTATION } from './job-runner.js';
-import { LOCAL_URL_ANNOTATION } from './stand-in-kubelet.js';
+import { LOCAL_URL_ANNOTATION, LOCAL_URLS_ANNOTATION } from './stand-in-kubelet.js';
 
 /** Registry controller: where its `/v2/` readiness check goes. */
 export const resolveThroughStandIn: EndpointResolver = (_serviceUrl, deployment) =>
@@ -30,8 +30,10 @@ export const resolveReplicasThroughStandIn: ReplicaResolver = async (registry, c
   const name = registryChildNames(registry.metadata?.name ?? '').deployment;
   const deployment = ctx.cache<V1Deployment>(RESOURCES.deployment).get(registry.metadata?.namespace, name);
   if (!isRolledOut(deployment, registry.spec.replicas ?? 1)) return { pending: `Deployment ${name} is rolling out` };
-  const url = deployment?.metadata?.annotations?.[LOCAL_URL_ANNOTATION];
-  return url ? { urls: [url] } : { pending: `Deployment ${name} has no ready process yet` };
+  // Every replica, as the real resolver lists every pod IP: each must refuse writes before GC.
+  const urls = (deployment?.metadata?.annotations?.[LOCAL_URLS_ANNOTATION] ?? '').split(',').filter(Boolean);
+  if (urls.length < (registry.spec.replicas ?? 1)) return { pending: `Deployment ${name} has ${urls.length} of ${registry.spec.replicas ?? 1} replicas ready` };
+  return { urls };
 };
 
 /** GC window controller: the garbage-collect Job's output (pods/log needs a real kubelet). */

@@ -14,6 +14,8 @@ import { bindPendingClaims } from './volume-binder.js';
 
 /** Test-only annotation: where the stand-in's process for this Deployment listens. */
 export const LOCAL_URL_ANNOTATION = 'test.dockmaster.dev/local-url';
+/** Every ready replica's loopback URL, comma-separated (several replicas: each must be checked). */
+export const LOCAL_URLS_ANNOTATION = 'test.dockmaster.dev/local-urls';
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=dockmaster';
 
 interface LocalPod {
@@ -137,10 +139,12 @@ export async function startStandInKubelet(options: StandInKubeletOptions): Promi
     if (!sameDeploymentStatus(dep.status, status)) {
       await apps.patchNamespacedDeploymentStatus({ name, namespace, body: { status } }, mergePatch);
     }
-    const readyPod = entry.pods.find((p) => p.ready);
-    const url = readyPod ? `${readyPod.prepared.tls ? 'https' : 'http'}://127.0.0.1:${readyPod.prepared.port}` : null;
-    if ((dep.metadata?.annotations?.[LOCAL_URL_ANNOTATION] ?? null) !== url) {
-      await apps.patchNamespacedDeployment({ name, namespace, body: { metadata: { annotations: { [LOCAL_URL_ANNOTATION]: url } } } }, mergePatch);
+    const urls = entry.pods.filter((p) => p.ready).map((p) => `${p.prepared.tls ? 'https' : 'http'}://127.0.0.1:${p.prepared.port}`);
+    const url = urls[0] ?? null;
+    const all = urls.length > 0 ? urls.join(',') : null;
+    const annotations = dep.metadata?.annotations ?? {};
+    if ((annotations[LOCAL_URL_ANNOTATION] ?? null) !== url || (annotations[LOCAL_URLS_ANNOTATION] ?? null) !== all) {
+      await apps.patchNamespacedDeployment({ name, namespace, body: { metadata: { annotations: { [LOCAL_URL_ANNOTATION]: url, [LOCAL_URLS_ANNOTATION]: all } } } }, mergePatch);
     }
   }
 

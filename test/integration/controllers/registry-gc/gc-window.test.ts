@@ -21,7 +21,8 @@ import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { kubectlOk } from '../../../controlplane/kubectl.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../../controlplane/shared.js';
 import { MEDIA_TYPES, pushImage, pushIndex, type PushedImage } from '../../../harness/fixtures.js';
-import { LOCAL_URL_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
+import { LOCAL_URL_ANNOTATION, LOCAL_URLS_ANNOTATION, startStandInKubelet, type StandInKubelet } from '../../../kubelet/stand-in-kubelet.js';
+import { startS3Server } from '../../../harness/s3.js';
 import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
 import { ensureNamespace, eventually } from '../../runtime/wait.js';
 import { startGcOperatorProcess, type GcOperatorProcess } from './gc-operator-process.js';
@@ -87,6 +88,17 @@ async function registryUrl(name: string): Promise<string> {
     expect(url, kubelet.lastError(namespace, registryChildNames(name).deployment)).not.toBe('');
   }, 60_000, 250);
   return url;
+}
+
+/** The loopback URLs of every ready replica, once `count` are ready. */
+async function replicaUrls(name: string, count: number): Promise<string[]> {
+  let urls: string[] = [];
+  await eventually(async () => {
+    const dep: V1Deployment = await user.apps.readNamespacedDeployment({ name: registryChildNames(name).deployment, namespace });
+    urls = (dep.metadata?.annotations?.[LOCAL_URLS_ANNOTATION] ?? '').split(',').filter(Boolean);
+    expect(urls.length, kubelet.lastError(namespace, registryChildNames(name).deployment)).toBe(count);
+  }, 90_000, 250);
+  return urls;
 }
 
 async function requestGcNow(name: string): Promise<void> {
@@ -289,4 +301,60 @@ describe('garbage-collection windows', () => {
     for (const child of index.children) expect(await status(child.digest, MEDIA_TYPES.oci.manifest)).toBe(200);
     expect(await status(orphan.digest, MEDIA_TYPES.oci.manifest)).toBe(404);
   }, 180_000);
+
+  it('S3 with two replicas (registry:3.1.2 on versitygw): push through one replica, pull through the other; the window makes both read-only, the Job reaches the bucket with the Secret, bytes freed are measured on the backend; a changed Secret rolls the pods', async () => {
+    const s3 = await startS3Server();
+    try {
+      const bucket = await s3.createBucket('images');
+      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's3-creds', namespace }, stringData: { accessKey: s3.accessKey, secretKey: s3.secretKey } };
+      await serverSideApply(user, RESOURCES.secret, secret, { fieldManager: 'e2e-user', force: true });
+      const name = 'shared';
+      await serverSideApply(user, RESOURCES.registry, {
+        apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', metadata: { name, namespace },
+        spec: {
+          image: 'registry:3.1.2', replicas: 2,
+          storage: { s3: { bucket, region: s3.region, endpoint: s3.endpoint, secretRef: { name: 's3-creds' }, forcePathStyle: true, rootDirectory: '/dockmaster' } },
+          garbageCollection: { schedule: '0 3 * * 0', maxDuration: '3m' },
+        },
+      }, { fieldManager: 'e2e-user', force: true });
+      const urls = await replicaUrls(name, 2);
+      const [first, second] = urls as [string, string];
+      const kept = await pushImage(first, 'app', { tags: ['v1'], seed: 's3-e2e-kept', layerSize: 8192 });
+      const gone = await pushImage(first, 'app', { tags: ['v0'], seed: 's3-e2e-gone', layerSize: 16_384 });
+      const other = new RegistryV2Client({ url: second, allowPlainHttp: true });
+      expect((await other.headManifest('app', 'v1')).digest).toBe(kept.digest);
+      await other.getBlob('app', kept.layerDigests[0]!);
+      await other.deleteManifest('app', gone.digest);
+      await other.close();
+
+      // The bucket's objects as the S3 backend stores them: <root>/<bucket>/<rootDirectory>/docker/…
+      const storeRoot = path.join(s3.root, bucket, 'dockmaster');
+      const before = await blobFileBytes(storeRoot);
+      expect(before).toBeGreaterThan(16_384);
+      await requestGcNow(name);
+      const after = await waitForClosedWindow(name);
+      const last = after.status?.lastGarbageCollection;
+      expect(last?.result, last?.message).toBe('Succeeded');
+      expect(last?.blobsDeleted, last?.message).toBeGreaterThanOrEqual(3);
+      const freed = before - (await blobFileBytes(storeRoot));
+      process.stdout.write(`[s3-e2e] 2 replicas on versitygw: garbage-collect deleted ${last?.blobsDeleted} blobs, ${freed} bytes freed on the backend\n`);
+      expect(freed).toBeGreaterThanOrEqual(16_384);
+      for (const url of await replicaUrls(name, 2)) {
+        const check = new RegistryV2Client({ url, allowPlainHttp: true });
+        expect((await check.headManifest('app', 'v1')).digest).toBe(kept.digest);
+        await check.close();
+      }
+
+      // A changed credentials Secret rolls the pods (its content is in the pod template's hash).
+      const generation = (await user.apps.readNamespacedDeployment({ name: registryChildNames(name).deployment, namespace })).metadata?.generation ?? 0;
+      await serverSideApply(user, RESOURCES.secret, { ...secret, stringData: { ...secret.stringData, note: 'rotated' } }, { fieldManager: 'e2e-user', force: true });
+      await eventually(async () => {
+        const dep = await user.apps.readNamespacedDeployment({ name: registryChildNames(name).deployment, namespace });
+        expect(dep.metadata?.generation ?? 0).toBeGreaterThan(generation);
+      }, 90_000, 250);
+      await replicaUrls(name, 2);
+    } finally {
+      await s3.stop();
+    }
+  }, 240_000);
 });
