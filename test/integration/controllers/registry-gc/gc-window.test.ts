@@ -6,7 +6,9 @@
  * push and pull through it, to hang it, or to kill the operator mid-Job.
  */
 import { execFile } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { KubernetesObject, V1Deployment, V1Job } from '@kubernetes/client-node';
@@ -357,4 +359,36 @@ describe('garbage-collection windows', () => {
       await s3.stop();
     }
   }, 240_000);
+
+  it('2.x to 3.x on the same PVC: images pushed on registry:2.8.3 (run by 2.8.2) all pull with skopeo after the image changes to registry:3.1.2', async () => {
+    const name = 'upgrade';
+    await applyRegistry(name, '3m');
+    const before = await registryUrl(name);
+    const single = await pushImage(before, 'app', { tags: ['v1'], seed: 'up-single', format: 'docker' });
+    const oci = await pushImage(before, 'app', { tags: ['v2'], seed: 'up-oci' });
+    const index = await pushIndex(before, 'multi', { tags: ['latest'], platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], seed: 'up-index' });
+    const generation = (await user.apps.readNamespacedDeployment({ name: registryChildNames(name).deployment, namespace })).metadata?.generation ?? 0;
+    await applyRegistry(name, '3m', { image: 'registry:3.1.2' });
+    await eventually(async () => {
+      const dep = await user.apps.readNamespacedDeployment({ name: registryChildNames(name).deployment, namespace });
+      expect(dep.metadata?.generation ?? 0).toBeGreaterThan(generation);
+      expect(dep.status?.observedGeneration).toBe(dep.metadata?.generation);
+      expect(dep.spec?.template.spec?.containers[0]?.image).toBe('registry:3.1.2');
+      expect(dep.metadata?.annotations?.[LOCAL_URL_ANNOTATION] ?? before).not.toBe(before);
+    }, 90_000, 250);
+    const after = new URL(await registryUrl(name)).host;
+    const skopeo = async (...args: string[]) => (await run('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8', timeout: 60_000 })).stdout;
+    for (const [reference, digest] of [['app:v1', single.digest], ['app:v2', oci.digest], ['multi:latest', index.digest]] as const) {
+      const raw = await skopeo('inspect', '--tls-verify=false', '--raw', `docker://${after}/${reference}`);
+      expect(`sha256:${createHash('sha256').update(raw).digest('hex')}`, reference).toBe(digest);
+    }
+    // Every platform of the index, layers and all, through skopeo's own copy.
+    const layout = await mkdtemp(path.join(tmpdir(), 'dockmaster-upgrade-'));
+    try {
+      await skopeo('copy', '--all', '--src-tls-verify=false', `docker://${after}/multi:latest`, `oci:${layout}:latest`);
+      await skopeo('copy', '--src-tls-verify=false', `docker://${after}/app:v1`, `oci:${layout}:v1`);
+    } finally {
+      await rm(layout, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
