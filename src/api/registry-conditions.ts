@@ -25,6 +25,7 @@ export const REASON_ROLLOUT_COMPLETE = 'RolloutComplete';
 // Degraded (True reasons name the problem; False is AsExpected)
 export const REASON_AS_EXPECTED = 'AsExpected';
 export const REASON_SECRET_MISSING = 'SecretMissing';
+export const REASON_DOWNGRADE_REFUSED = 'DowngradeRefused';
 export const REASON_SECRET_INVALID = 'SecretInvalid';
 export const REASON_INVALID_STORAGE = 'InvalidStorage';
 export const REASON_APPLY_FAILED = 'ApplyFailed';

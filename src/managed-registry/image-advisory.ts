@@ -45,3 +45,25 @@ export function imageAdvisory(image: string): ImageAdvisory | undefined {
   }
   return undefined;
 }
+
+/** Annotation that lets a Registry go from a distribution 3.x image back to 2.x on the same storage. */
+export const ALLOW_DOWNGRADE_ANNOTATION = 'dockmaster.dev/allow-downgrade';
+
+/**
+ * Why a change of image is refused, or undefined when it may roll: going from distribution 3.x
+ * back to 2.x on the same storage is refused unless the Registry carries
+ * `dockmaster.dev/allow-downgrade: "true"`. 2.x never wrote what 3.x writes and is not tested
+ * on it (3.x drops schema1 and stores OCI artifacts 2.x may not read back), and 2.8's
+ * --delete-untagged would then delete the platforms of every tagged multi-arch index.
+ */
+export function downgradeRefusal(desiredImage: string, runningImage: string | undefined, annotations: Record<string, string> | undefined): string | undefined {
+  if (!runningImage || annotations?.[ALLOW_DOWNGRADE_ANNOTATION] === 'true') return undefined;
+  const running = distributionMajorVersion(runningImage);
+  const desired = distributionMajorVersion(desiredImage);
+  if (running === undefined || desired === undefined || running < 3 || desired >= 3) return undefined;
+  return (
+    `spec.image ${desiredImage} is distribution ${desired}.x, but the registry runs ${runningImage} (distribution ${running}.x) on this storage: ` +
+    `going back is refused, the registry keeps running ${runningImage}. Set spec.image back, or annotate the Registry ${ALLOW_DOWNGRADE_ANNOTATION}=true ` +
+    'if you have checked that 2.x can serve what 3.x stored (and leave deleteUntagged off: 2.8 deletes the platforms of tagged indexes).'
+  );
+}

@@ -14,6 +14,7 @@ import { buildDeployment } from '../../managed-registry/deployment.js';
 import type { EndpointResolver, ProbeResult } from './endpoint-probe.js';
 import { buildHttpSecret, HTTP_SECRET_KEY } from '../../managed-registry/http-secret.js';
 import { storageDriverFor } from '../../managed-registry/storage/index.js';
+import { downgradeRefusal } from '../../managed-registry/image-advisory.js';
 import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry-spec.js';
 import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import { findSpecProblems, referencedSecretNames, type SpecProblem } from '../../managed-registry/spec-problems.js';
@@ -76,6 +77,10 @@ export async function reconcileRegistry(
   // The user's Secrets this spec names and our own http Secret, read now (never cached).
   const lookupSecret = await readNamedSecrets(ctx.kube, request.namespace, spec ? [...referencedSecretNames(spec), names.httpSecret] : []);
   const problems: SpecProblem[] = [...parsed.problems, ...(spec ? findSpecProblems(spec, lookupSecret) : [])];
+  // What runs on the storage now: a 3.x registry is never rolled back to 2.x by accident.
+  const running = ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment)?.spec?.template.spec?.containers[0]?.image;
+  const downgrade = spec ? downgradeRefusal(spec.image, running, registry.metadata?.annotations) : undefined;
+  if (downgrade) problems.push({ reason: C.REASON_DOWNGRADE_REFUSED, message: downgrade });
   const endpoint = spec ? registryEndpoint(owner, spec) : '';
   const readOnly = wantsReadOnly(registry);
 

@@ -360,7 +360,7 @@ describe('garbage-collection windows', () => {
     }
   }, 240_000);
 
-  it('2.x to 3.x on the same PVC: images pushed on registry:2.8.3 (run by 2.8.2) all pull with skopeo after the image changes to registry:3.1.2', async () => {
+  it('2.x to 3.x on the same PVC: images pushed on registry:2.8.3 (run by 2.8.2) all pull with skopeo after the image changes to registry:3.1.2; going back is refused until annotated', async () => {
     const name = 'upgrade';
     await applyRegistry(name, '3m');
     const before = await registryUrl(name);
@@ -390,5 +390,18 @@ describe('garbage-collection windows', () => {
     } finally {
       await rm(layout, { recursive: true, force: true });
     }
+
+    // Back to 2.x on the same storage is refused, and the registry keeps running 3.1.2 ...
+    await applyRegistry(name, '3m', { image: 'registry:2.8.3' });
+    await eventually(async () => {
+      const degraded = (await readRegistry(name)).status?.conditions?.find((c) => c.type === 'Degraded');
+      expect(degraded).toMatchObject({ status: 'True', reason: 'DowngradeRefused' });
+    }, 60_000, 250);
+    expect((await user.apps.readNamespacedDeployment({ name: registryChildNames(name).deployment, namespace })).spec?.template.spec?.containers[0]?.image).toBe('registry:3.1.2');
+    // ... until the user says so.
+    await user.requestJson('PATCH', objectPath(RESOURCES.registry, namespace, name), { body: { metadata: { annotations: { 'dockmaster.dev/allow-downgrade': 'true' } } }, contentType: 'application/merge-patch+json' });
+    await eventually(async () => {
+      expect((await user.apps.readNamespacedDeployment({ name: registryChildNames(name).deployment, namespace })).spec?.template.spec?.containers[0]?.image).toBe('registry:2.8.3');
+    }, 60_000, 250);
   }, 180_000);
 });

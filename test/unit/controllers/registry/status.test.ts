@@ -176,3 +176,15 @@ describe('the ImageAdvisory condition', () => {
     expect(computed.conditions?.find((c) => c.type === 'ImageAdvisory')).toMatchObject({ status, reason });
   });
 });
+
+describe('downgradeRefusal (3.x back to 2.x on the same storage)', () => {
+  it('refuses 3.x → 2.x unless annotated; allows every other change', async () => {
+    const { downgradeRefusal } = await import('../../../../src/managed-registry/image-advisory.js');
+    expect(downgradeRefusal('registry:2.8.3', 'registry:3.1.2', {})).toMatch(/^spec\.image registry:2\.8\.3 is distribution 2\.x, but the registry runs registry:3\.1\.2.*dockmaster\.dev\/allow-downgrade=true/);
+    expect(downgradeRefusal('registry:2.8.3', 'registry:3.1.2', { 'dockmaster.dev/allow-downgrade': 'true' })).toBeUndefined();
+    expect(downgradeRefusal('registry:3.1.2', 'registry:2.8.3', {})).toBeUndefined();
+    expect(downgradeRefusal('registry:2.8.3', 'registry:2.8.2', {})).toBeUndefined();
+    expect(downgradeRefusal('registry:2.8.3', undefined, {})).toBeUndefined();
+    expect(downgradeRefusal(`registry@sha256:${'a'.repeat(64)}`, 'registry:3.1.2', {})).toBeUndefined();
+  });
+});
