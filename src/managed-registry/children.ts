@@ -35,6 +35,7 @@ export interface RegistryChildNames {
   pvc: string;
   deployment: string;
   service: string;
+  podDisruptionBudget: string;
 }
 
 export function registryChildNames(registryName: string): RegistryChildNames {
@@ -45,6 +46,7 @@ export function registryChildNames(registryName: string): RegistryChildNames {
     // The Service carries the Registry's own name so the endpoint reads `<name>.<ns>.svc`.
     deployment: `${registryName}-registry`,
     service: registryName,
+    podDisruptionBudget: `${registryName}-registry`,
   };
 }
 

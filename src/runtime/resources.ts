@@ -30,6 +30,7 @@ export const RESOURCES = {
   event: { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
   deployment: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   job: { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
+  podDisruptionBudget: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true },
   lease: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true },
   namespace: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
 } as const satisfies Record<string, KubeResource>;

@@ -62,6 +62,7 @@ export async function cleanUpRegistryChildren(
   const names = registryChildNames(registry.metadata?.name ?? '');
   await deleteIfControlled(kube, RESOURCES.deployment, namespace, names.deployment, uid);
   await deleteIfControlled(kube, RESOURCES.service, namespace, names.service, uid);
+  await deleteIfControlled(kube, RESOURCES.podDisruptionBudget, namespace, names.podDisruptionBudget, uid);
   await deleteIfControlled(kube, RESOURCES.configMap, namespace, names.configMap, uid);
   await deleteIfControlled(kube, RESOURCES.secret, namespace, names.httpSecret, uid);
   const deletePvc = registry.spec?.storage?.pvc?.deleteOnRemoval === true;

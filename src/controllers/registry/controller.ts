@@ -31,7 +31,7 @@ export function createRegistryController(options: RegistryControllerOptions = {}
   return defineController({
     name: REGISTRY_CONTROLLER_NAME,
     forResource: RESOURCES.registry,
-    owns: [RESOURCES.deployment, RESOURCES.service, RESOURCES.configMap, RESOURCES.persistentVolumeClaim],
+    owns: [RESOURCES.deployment, RESOURCES.service, RESOURCES.configMap, RESOURCES.persistentVolumeClaim, RESOURCES.podDisruptionBudget],
     watches: [
       // A Registry claiming a hostname another one claims (or claimed) changes the other's
       // AdmissionSources condition: a conflict starts or ends for both.

@@ -17,6 +17,7 @@ import { storageDriverFor } from '../../managed-registry/storage/index.js';
 import { downgradeRefusal } from '../../managed-registry/image-advisory.js';
 import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry-spec.js';
 import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
+import { buildPodDisruptionBudget } from '../../managed-registry/pod-disruption-budget.js';
 import { findSpecProblems, referencedSecretNames, type SpecProblem } from '../../managed-registry/spec-problems.js';
 import { computeRegistryStatus, registryStatusPatch, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
 import * as C from '../../api/registry-conditions.js';
@@ -189,6 +190,7 @@ async function ensureChildren(
   if (pvc) await apply(RESOURCES.persistentVolumeClaim, pvc, cached(RESOURCES.persistentVolumeClaim, names.pvc));
 
   await apply(RESOURCES.service, buildService(owner, names.service, spec), cached(RESOURCES.service, names.service));
+  await apply(RESOURCES.podDisruptionBudget, buildPodDisruptionBudget(owner, names.podDisruptionBudget), cached(RESOURCES.podDisruptionBudget, names.podDisruptionBudget));
 
   const mounted = [httpSecret, ...referencedSecretNames(spec).map(lookupSecret)]
     .filter((s): s is V1Secret => s !== undefined)

@@ -122,7 +122,7 @@ describe('deploy/', () => {
       'spec: {storage: {pvc: {size: 1Gi, deleteOnRemoval: true}}, auth: {htpasswdSecret: users}}',
       '',
     ].join('\n'));
-    for (const child of ['deployment/lp-registry', 'service/lp', 'configmap/lp-registry-config', 'secret/lp-registry-http', 'persistentvolumeclaim/lp-registry-data']) {
+    for (const child of ['deployment/lp-registry', 'service/lp', 'configmap/lp-registry-config', 'secret/lp-registry-http', 'persistentvolumeclaim/lp-registry-data', 'poddisruptionbudget/lp-registry']) {
       await eventually(async () => {
         const r = await kubectl(admin, ['-n', ns, 'get', child, '-o', 'name']);
         expect(r.exitCode, `${child}: ${r.stderr}\n${operator?.stderr()}`).toBe(0);

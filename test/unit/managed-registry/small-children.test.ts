@@ -92,3 +92,12 @@ describe('config hash', () => {
     expect(hashObject({ a: 1 })).not.toBe(hashObject({ a: 2 }));
   });
 });
+
+describe('buildPodDisruptionBudget', () => {
+  it('lets evictions take one registry pod at a time, selecting exactly the Registry pods, owned by the Registry', async () => {
+    const { buildPodDisruptionBudget } = await import('../../../src/managed-registry/pod-disruption-budget.js');
+    const pdb = buildPodDisruptionBudget(OWNER, 'main-registry');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': 'main' } } });
+    expect(pdb.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Registry', name: 'main', uid: OWNER.uid, controller: true });
+  });
+});
