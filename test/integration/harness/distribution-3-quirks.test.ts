@@ -2,6 +2,7 @@ import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA_TYPES, pushImage, pushIndex, tagManifest, type PushedImage } from '../../harness/fixtures.js';
 import { startRegistry, type RunningRegistry } from '../../harness/registry.js';
+import { RegistryV2Client } from '../../../src/registry/client/index.js';
 
 /**
  * Behaviour of distribution 3.1.2 (built from the Go module proxy) that dockmaster relies on or
@@ -63,6 +64,24 @@ describe('distribution 3.1.2 quirks', () => {
     expect((await call(`${registry.url}/v2/app/manifests/t0000`, 'HEAD', MEDIA_TYPES.oci.manifest)).status).toBe(404);
     expect((await call(`${registry.url}/v2/app/manifests/${image.digest}`, 'HEAD', MEDIA_TYPES.oci.manifest)).status).toBe(200);
     expect((await call(`${registry.url}/v2/app/manifests/v1`, 'HEAD', MEDIA_TYPES.oci.manifest)).digest).toBe(image.digest);
+  });
+
+  it('_catalog with n above catalog.maxentries answers 400 PAGINATION_NUMBER_INVALID (never clamped, unlike tags/list); the client then lets the registry choose the page size', async () => {
+    const small = await startRegistry({ version: '3.1.2', extraConfig: { catalog: { maxentries: 3 } } });
+    try {
+      for (let i = 0; i < 5; i++) await pushImage(small, `repo${i}`, { tags: ['v1'], seed: `q3-catalog-${i}` });
+      const refused = await call(`${small.url}/v2/_catalog?n=1000`);
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.text)).toMatchObject({ errors: [{ code: 'PAGINATION_NUMBER_INVALID', message: 'invalid number of results requested', detail: { n: 1000 } }] });
+      const client = new RegistryV2Client({ url: small.url, allowPlainHttp: true });
+      try {
+        expect((await client.listRepositories()).sort()).toEqual(['repo0', 'repo1', 'repo2', 'repo3', 'repo4']);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await small.stop();
+    }
   });
 
   it('has no referrers API', async () => {
