@@ -20,6 +20,7 @@ import type { RetentionMetrics } from './metrics.js';
 import type { ReferenceIndex } from '../../runtime/reference-index.js';
 import type { AddressPolicy } from '../../registry/client/index.js';
 import type { TagBudget } from '../../retention/tag-budget.js';
+import { runTotals } from '../../retention/report.js';
 import { policyReferences, resolveRegistryAccess, type AccessResult } from './registry-access.js';
 import { executeRetentionRun, type RetentionRunner } from './run-execution.js';
 import { boundedPlanSummary, lastRunFromReport, runEvent } from './run-summary.js';
@@ -279,8 +280,9 @@ async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
   }
 
   const report = result.report;
-  if (report.errorCode === 'DM_ERR_RETENTION_MEMORY_BUSY') {
-    // Not a run: it stopped before planning because other runs hold the memory. Tried again soon.
+  if (report.errorCode === 'DM_ERR_RETENTION_MEMORY_BUSY' && runTotals(report).deleted === 0) {
+    // Not a run yet: it stopped before deleting because other runs hold the memory. Tried again
+    // soon. (One that deleted in earlier batches is recorded as what it is: PartiallyFailed.)
     await writeStatus(ctx, request, current, status({ type: C.CONDITION_RUNNING, status: 'False', reason: C.REASON_WAITING_FOR_MEMORY, message: report.error ?? '' }, run.dueTick));
     return { requeueAfterMs: options.blockedRetryMs ?? DEFAULT_BLOCKED_RETRY_MS };
   }

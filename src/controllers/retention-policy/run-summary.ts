@@ -135,7 +135,8 @@ export function withoutNetworkDetail(report: RetentionRunReport): RetentionRunRe
   const generic = 'reading or writing the external registry failed; the operator log has the detail (not shown here, so that a policy cannot probe the network)';
   return {
     ...report,
-    ...(report.error !== undefined && { error: generic }),
+    // The operator's own refusal (its memory budget) says nothing about the network: kept.
+    ...(report.error !== undefined && report.errorCode !== 'DM_ERR_RETENTION_MEMORY_BUSY' && { error: generic }),
     failed: report.failed.map((f) => ({ ...f, error: 'the DELETE failed' })),
   };
 }

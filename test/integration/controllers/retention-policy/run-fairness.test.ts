@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_NOW_ANNOTATION } from '../../../../src/api/run-schedule.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { uniqueNamespaceName } from '../../../controlplane/shared.js';
-import { pushImage } from '../../../harness/fixtures.js';
+import { pushImage, tagManifest } from '../../../harness/fixtures.js';
+import { RegistryV2Client } from '../../../../src/registry/client/index.js';
 import { startHostileRegistry, type HostileRegistry } from '../../../harness/hostile-registry.js';
 import { startRegistry, type RunningRegistry } from '../../../harness/registry.js';
 import { eventually } from '../../runtime/wait.js';
@@ -76,5 +77,47 @@ describe('retention run fairness', () => {
     expect(seconds).toBeLessThan(20);
     // Nothing was deleted from (or even answered by) the hung registries.
     expect(hostile.reduce((n, h) => n + h.deletes(), 0)).toBe(0);
+  }, 90_000);
+});
+
+describe('the operator-wide tag budget (retention.maxTagsInMemory)', () => {
+  const ns = uniqueNamespaceName('tag-budget');
+  let env: RetentionOperator;
+  let big: RunningRegistry;
+
+  beforeAll(async () => {
+    env = await startRetentionOperator(ns, { runSlots: { maxConcurrentRuns: 2, maxConcurrentRunsPerNamespace: 2, maxTagsInMemory: 1000 } });
+    big = await startRegistry({ deleteEnabled: true });
+    const image = await pushImage(big.url, 'app/big', { tags: ['t0000'], seed: 'budget' });
+    // One at a time: 2.8.2 answers 500 to concurrent writes of tags on one manifest.
+    for (let i = 1; i < 1001; i++) await tagManifest(big.url, 'app/big', image.digest, `t${String(i).padStart(4, '0')}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await env?.stop();
+    await big?.stop();
+  });
+
+  it('a run whose listing needs more tags than the budget holds deletes nothing, is not recorded, and says it waits for memory', async () => {
+    await env.apply({
+      apiVersion: 'dockmaster.dev/v1alpha1',
+      kind: 'RetentionPolicy',
+      metadata: { name: 'big', annotations: { [RUN_NOW_ANNOTATION]: '1' } },
+      spec: { external: { url: big.url }, keep: [{ mostRecent: 1 }] },
+    } as never);
+    await eventually(async () => {
+      const policy = await env.user.requestJson<PolicyView>('GET', objectPath(RESOURCES.retentionPolicy, ns, 'big'));
+      const running = policy.status?.conditions?.find((c) => c.type === 'Running');
+      expect(running, JSON.stringify(policy.status)).toMatchObject({ status: 'False', reason: 'WaitingForMemory' });
+      expect(running?.message).toMatch(/needs 1001 more.*retention\.maxTagsInMemory/);
+      expect(policy.status?.lastRun).toBeUndefined();
+      expect(policy.status?.handledRunNow).toBeUndefined();
+    }, 30_000, 200);
+    const client = new RegistryV2Client({ url: big.url, allowPlainHttp: true });
+    try {
+      expect(await client.listTags('app/big')).toHaveLength(1001);
+    } finally {
+      await client.close();
+    }
   }, 90_000);
 });
