@@ -26,6 +26,8 @@ export const REASON_ROLLOUT_COMPLETE = 'RolloutComplete';
 export const REASON_AS_EXPECTED = 'AsExpected';
 export const REASON_SECRET_MISSING = 'SecretMissing';
 export const REASON_DOWNGRADE_REFUSED = 'DowngradeRefused';
+/** A registry container crash-loops or cannot start; the message has its last exit. */
+export const REASON_PODS_FAILING = 'PodsFailing';
 export const REASON_SECRET_INVALID = 'SecretInvalid';
 export const REASON_INVALID_STORAGE = 'InvalidStorage';
 export const REASON_APPLY_FAILED = 'ApplyFailed';

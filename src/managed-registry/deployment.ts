@@ -125,6 +125,9 @@ export function buildDeployment(owner: RegistryIdentity, spec: RegistrySpec, inp
               volumeMounts: mounts,
               readinessProbe: readiness,
               livenessProbe: liveness,
+              // A registry that dies at start (a panic, a bad config key) leaves the end of its log
+              // as the termination message, which the Registry's status then quotes.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               ...(containerResources ? { resources: containerResources } : {}),
               securityContext: {
                 allowPrivilegeEscalation: false,

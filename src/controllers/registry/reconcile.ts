@@ -6,11 +6,12 @@ import { readNamedSecrets, type SecretLookup } from '../../runtime/named-secrets
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
 import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
 import { NameConflictError } from '../../runtime/ownership.js';
-import { registryChildNames, type RegistryIdentity } from '../../managed-registry/children.js';
+import { registryChildNames, registrySelectorLabels, type RegistryIdentity } from '../../managed-registry/children.js';
+import { podFailureSummary } from './pod-failures.js';
 import { cleanUpRegistryChildren, REGISTRY_FINALIZER, writeFinalizers } from './cleanup.js';
 import { buildConfigMap, buildRegistryConfig } from '../../managed-registry/config.js';
 import { computeConfigHash } from '../../managed-registry/config-hash.js';
-import { buildDeployment } from '../../managed-registry/deployment.js';
+import { buildDeployment, REGISTRY_CONTAINER_NAME } from '../../managed-registry/deployment.js';
 import type { EndpointResolver, ProbeResult } from './endpoint-probe.js';
 import { buildHttpSecret, HTTP_SECRET_KEY } from '../../managed-registry/http-secret.js';
 import { storageDriverFor } from '../../managed-registry/storage/index.js';
@@ -98,6 +99,7 @@ export async function reconcileRegistry(
     : undefined;
 
   const deployment = ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment);
+  const podFailure = spec && deployment && (deployment.status?.availableReplicas ?? 0) < spec.replicas ? await failingPod(ctx, owner) : undefined;
   let probe: ProbeResult | undefined;
   if (spec && options.resolveEndpoint && options.probe && (deployment?.status?.availableReplicas ?? 0) > 0) {
     const target = options.resolveEndpoint(registryUrl(endpoint, spec), deployment);
@@ -107,7 +109,7 @@ export async function reconcileRegistry(
   const allRegistries = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).list();
   const admission = admissionSourcesCondition(registry, allRegistries, options.admissionSources);
   const observed: ObservedRegistryState = {
-    deployment, problems, readOnly, endpoint, admission,
+    deployment, problems, readOnly, endpoint, admission, ...(podFailure ? { podFailure } : {}),
     ...(applyError ? { applyError } : {}), ...(applyRetrying ? { applyRetrying } : {}), ...(probe ? { probe } : {}),
   };
   const next = computeRegistryStatus(registry, observed, names.deployment, new Date(ctx.clock.now()));
@@ -134,6 +136,18 @@ export async function reconcileRegistry(
   if (waitingForSecret) return { requeueAfterMs: SECRET_RETRY_MS };
   if (probe) return { requeueAfterMs: probe.ok ? options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS : PROBE_RETRY_MS };
   return {};
+}
+
+/** Why a registry pod is failing, read only while replicas are unavailable (pods are not cached). */
+async function failingPod(ctx: ReconcileContext, owner: RegistryIdentity): Promise<string | undefined> {
+  try {
+    const labelSelector = Object.entries(registrySelectorLabels(owner.name)).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await ctx.kube.core.listNamespacedPod({ namespace: owner.namespace, labelSelector });
+    return podFailureSummary(pods.items, REGISTRY_CONTAINER_NAME);
+  } catch (error) {
+    ctx.log.debug({ err: error }, 'Could not list the registry pods');
+    return undefined;
+  }
 }
 
 interface ChildFailures {

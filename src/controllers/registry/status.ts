@@ -25,6 +25,8 @@ export interface ObservedRegistryState {
   endpoint: string;
   /** The AdmissionSources condition (admission-sources.ts), when the controller computed it. */
   admission?: ConditionInput;
+  /** Why registry pods are failing (pod-failures.ts), when replicas are unavailable and one is. */
+  podFailure?: string;
 }
 
 function readiness(registry: Registry, observed: ObservedRegistryState, deploymentName: string): ConditionInput {
@@ -87,6 +89,9 @@ function degraded(observed: ObservedRegistryState): ConditionInput {
   }
   if (observed.applyRetrying) {
     return { type, status: 'True', reason: C.REASON_APPLY_RETRYING, message: observed.applyRetrying };
+  }
+  if (observed.podFailure) {
+    return { type, status: 'True', reason: C.REASON_PODS_FAILING, message: `${observed.podFailure} Check the spec (and the image's environment) against the message; kubectl logs has the rest.` };
   }
   const stuck = observed.deployment?.status?.conditions?.find(
     (c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',
