@@ -75,10 +75,15 @@ async function evaluate(policy: PolicyObject, namespace: string, ctx: ReconcileC
   options.references.registries.set(policyKey, references.registryName ? [references.registryName] : []);
   const lookups = { registry, secret: await readNamedSecrets(ctx.kube, namespace, references.secretNames) };
   const access = resolveRegistryAccess(namespace, spec, lookups);
+  return { spec, access, decision: scheduleDecision(policy, spec, now) };
+}
+
+/** Whether a run is due (schedule or run-now) on this object: pure, no Secret read. */
+function scheduleDecision(policy: PolicyObject, spec: RetentionPolicySpec, now: Date): ScheduleDecision {
   const created = policy.metadata?.creationTimestamp;
   const lastStart = policy.status?.lastRun?.startTime;
   const runNow = policy.metadata?.annotations?.[RUN_NOW_ANNOTATION];
-  const decision = decideScheduledRun({
+  return decideScheduledRun({
     schedule: spec.schedule,
     timeZone: spec.timeZone,
     suspend: spec.suspend,
@@ -88,7 +93,12 @@ async function evaluate(policy: PolicyObject, namespace: string, ctx: ReconcileC
     ...(policy.status?.handledRunNow !== undefined ? { handledRunNow: policy.status.handledRunNow } : {}),
     now,
   });
-  return { spec, access, decision };
+}
+
+/** A run may be due on the cached object: then the decision is taken again on the live one. */
+function mayBeDue(policy: PolicyObject, now: Date): boolean {
+  const parsed = retentionPolicySpecSchema.safeParse(policy.spec);
+  return parsed.success && scheduleDecision(policy, parsed.data, now).trigger !== undefined;
 }
 
 const isRunningInStatus = (policy: PolicyObject): boolean => findCondition(policy.status, C.CONDITION_RUNNING)?.status === 'True';
@@ -171,14 +181,14 @@ async function prepareRun(
   const now = (): Date => new Date(clock.now());
   let policy = cached ?? (await readLivePolicy(ctx, request));
   if (!policy || policy.metadata?.deletionTimestamp) return { outcome: {} };
-  let view = await evaluate(policy, request.namespace, ctx, options, now());
-  const staleRunning = isRunningInStatus(policy);
-  if (cached && (view.decision.trigger || staleRunning)) {
+  // A run is destructive: when the cache says one may be due (or left Running=True), decide on
+  // the live object instead, and read its Secrets once, for the object decided on.
+  if (cached && (mayBeDue(cached, now()) || isRunningInStatus(cached))) {
     const live = await readLivePolicy(ctx, request);
     if (!live) return { outcome: {} };
     policy = live;
-    view = await evaluate(policy, request.namespace, ctx, options, now());
   }
+  const view = await evaluate(policy, request.namespace, ctx, options, now());
   // Runs are never two on one key, and none is active here, so Running=True seen now was left
   // by a process that died during its run.
   const wasRunning = isRunningInStatus(policy);
