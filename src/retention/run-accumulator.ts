@@ -7,7 +7,7 @@
  */
 import type { RepositoryPlan, RetentionPlan } from './plan.js';
 import type { DeleteLedger } from './execute-deletes.js';
-import type { RetentionRunReport, RunTotals } from './report.js';
+import type { RunTotals } from './report.js';
 
 /** Entries a bounded report keeps of each list: more than the status shows (50 deletions). */
 export const BOUNDED_REPORT_ENTRIES = 100;
@@ -75,12 +75,17 @@ export class RunAccumulator {
   }
 
   /** The ledger lists, sorted by repository and digest whatever order the batches settled in. */
-  sortedLedger(): Pick<RetentionRunReport, 'deleted' | 'skipped' | 'failed' | 'notAttempted'> {
-    return {
-      deleted: [...this.ledger.deleted].sort(byLocation),
-      skipped: [...this.ledger.skipped].sort(byLocation),
-      failed: [...this.ledger.failed].sort(byLocation),
-      notAttempted: [...this.ledger.notAttempted].sort(byLocation),
-    };
+  sortedLedger(): DeleteLedger {
+    return sortLedger(this.ledger);
   }
+}
+
+/** Reports list repositories and digests in a stable order, whatever order the deletes settled in. */
+export function sortLedger(ledger: DeleteLedger): DeleteLedger {
+  return {
+    deleted: [...ledger.deleted].sort(byLocation),
+    skipped: [...ledger.skipped].sort(byLocation),
+    failed: [...ledger.failed].sort(byLocation),
+    notAttempted: [...ledger.notAttempted].sort(byLocation),
+  };
 }

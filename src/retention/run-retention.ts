@@ -9,8 +9,8 @@ import { silentLogger, type Logger } from '../logging/logger.js';
 import type { RegistryV2Client } from '../registry/client/index.js';
 import type { RetentionPolicySpec } from '../api/retention-policy.js';
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, runOutcome, type FailureState } from './delete-failures.js';
-import { RunAccumulator } from './run-accumulator.js';
-import { executeDeletes } from './execute-deletes.js';
+import { RunAccumulator, sortLedger } from './run-accumulator.js';
+import { executeDeletes, type DeleteExecutionResult } from './execute-deletes.js';
 import { orderRepositoryDeletes } from './delete-order.js';
 import type { RetentionPlan } from './plan.js';
 import { planRetention } from './planner.js';
@@ -59,29 +59,49 @@ export interface RetentionExecutorTuning {
 const DEFAULT_REPOSITORY_CONCURRENCY = 8;
 
 
+/** The catalog, filtered to the policy's scope (both entry points list the same way). */
+async function repositoriesInScope(client: RegistryV2Client, spec: RetentionPolicySpec): Promise<string[]> {
+  const inScope = createScopeMatcher({ include: spec.repositories, exclude: spec.excludeRepositories }, 'repository');
+  return (await client.listRepositories()).filter(inScope);
+}
+
 /** Lists the repositories in the policy's scope and snapshots them (catalog, tags/list, HEAD per tag, manifests, configs). */
 export async function snapshotInScope(
   client: RegistryV2Client,
   spec: RetentionPolicySpec,
   registry: string,
   onProgress?: (progress: { repositoriesScanned: number; repositoriesTotal: number; tagsResolved: number }) => void,
-  reserveTags?: (count: number) => void,
 ): Promise<RegistrySnapshot> {
-  const inScope = createScopeMatcher({ include: spec.repositories, exclude: spec.excludeRepositories }, 'repository');
-  const repositories = (await client.listRepositories()).filter(inScope);
+  const repositories = await repositoriesInScope(client, spec);
   onProgress?.({ repositoriesScanned: 0, repositoriesTotal: repositories.length, tagsResolved: 0 });
   return takeRegistrySnapshot(client, {
     registry,
     repositories,
-    ...(reserveTags && { reserveTags }),
     onProgress: (p) => onProgress?.({ repositoriesScanned: p.repositoriesScanned, repositoriesTotal: repositories.length, tagsResolved: p.tagsResolved }),
   });
 }
 
-/** Reports list repositories and digests in a stable order, whatever order the deletes settled in. */
-function sortByLocation<T extends { repository: string; digest: string }>(list: T[]): T[] {
-  const key = (item: T): string => `${item.repository}\u0000${item.digest}`;
-  return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+/**
+ * Sends the deletes a plan made from `snapshot` decided, under the run's partial-failure rule:
+ * the one way both entry points delete (a batched run passes the failure state on between batches).
+ */
+function sendPlannedDeletes(
+  plan: RetentionPlan,
+  snapshot: RegistrySnapshot,
+  options: Pick<RetentionRunOptions, 'client' | 'signal'> & RetentionExecutorTuning,
+  run: { logger: Logger; onSettled: () => void; failures?: FailureState },
+): Promise<DeleteExecutionResult> {
+  const snapshots = new Map(snapshot.repositories.map((r) => [r.name, r]));
+  const orders = plan.repositories.filter((r) => r.delete.length > 0).map((r) => orderRepositoryDeletes(r, snapshots.get(r.name)));
+  return executeDeletes(orders, snapshots, {
+    client: options.client,
+    logger: run.logger,
+    maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    repositoryConcurrency: options.repositoryConcurrency ?? DEFAULT_REPOSITORY_CONCURRENCY,
+    ...(run.failures && { failures: run.failures }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onSettled: run.onSettled,
+  });
 }
 
 /** A plan and the listing it was made from: what executeRetentionPlan needs. */
@@ -91,7 +111,7 @@ export interface PlannedRetentionRun {
   startTime: Date;
 }
 
-type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress' | 'reserveTags'>;
+type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress'>;
 
 /** Lists the registry and plans (no DELETE). Throws the listing's error (a RegistryApiError). */
 export async function planRetentionRun(options: PlanningOptions): Promise<PlannedRetentionRun> {
@@ -99,7 +119,7 @@ export async function planRetentionRun(options: PlanningOptions): Promise<Planne
   const report = (p: Omit<RetentionProgress, 'phase' | 'deletesDone' | 'deletesTotal'>): void =>
     options.onProgress?.({ ...p, phase: p.tagsResolved > 0 ? 'resolving' : 'listing', deletesDone: 0, deletesTotal: 0 });
   report({ repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0 });
-  const snapshot = await snapshotInScope(options.client, options.spec, options.registry, report, options.reserveTags);
+  const snapshot = await snapshotInScope(options.client, options.spec, options.registry, report);
   const plan = planRetention(options.spec, snapshot, { now: options.now ?? startTime, policyName: options.policyName });
   return { snapshot, plan, startTime };
 }
@@ -128,24 +148,10 @@ export async function executeRetentionPlan(planned: PlannedRetentionRun, options
     return { outcome, plan, deleted: [], skipped: [], failed: [], notAttempted, error: 'aborted before deleting', startTime, completionTime: new Date() };
   }
   emit({});
-  const snapshots = new Map(snapshot.repositories.map((r) => [r.name, r]));
-  const orders = plan.repositories.filter((r) => r.delete.length > 0).map((r) => orderRepositoryDeletes(r, snapshots.get(r.name)));
-  const result = await executeDeletes(orders, snapshots, {
-    client: options.client,
-    logger: log,
-    maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    repositoryConcurrency: options.repositoryConcurrency ?? DEFAULT_REPOSITORY_CONCURRENCY,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onSettled: () => emit({ deletesDone: progress.deletesDone + 1 }),
-  });
+  const result = await sendPlannedDeletes(plan, snapshot, options, { logger: log, onSettled: () => emit({ deletesDone: progress.deletesDone + 1 }) });
   emit({ phase: 'done' });
-  const { stopReason, failures: _failures, ...unsorted } = result;
-  const ledger = {
-    deleted: sortByLocation(unsorted.deleted),
-    skipped: sortByLocation(unsorted.skipped),
-    failed: sortByLocation(unsorted.failed),
-    notAttempted: sortByLocation(unsorted.notAttempted),
-  };
+  const { stopReason } = result;
+  const ledger = sortLedger(result);
   const outcome = runOutcome({
     deleted: ledger.deleted.length,
     failed: ledger.failed.length,
@@ -186,8 +192,7 @@ export async function runRetention(options: RetentionRunOptions & RetentionExecu
   let error: { message: string; code?: string } | undefined;
   let stopReason: string | undefined;
   try {
-    const inScope = createScopeMatcher({ include: options.spec.repositories, exclude: options.spec.excludeRepositories }, 'repository');
-    const repositories = (await options.client.listRepositories()).filter(inScope);
+    const repositories = await repositoriesInScope(options.client, options.spec);
     emit({ repositoriesTotal: repositories.length });
     for (let first = 0; first < repositories.length && stopReason === undefined; first += REPOSITORIES_PER_BATCH) {
       if (options.signal?.aborted) {
@@ -205,18 +210,8 @@ export async function runRetention(options: RetentionRunOptions & RetentionExecu
       const plan = planRetention(options.spec, snapshot, { now, policyName: options.policyName });
       logPlannedDeletions(log, plan, options.dryRun);
       if (!options.dryRun && plan.summary.deleteDigests > 0) {
-        const snapshots = new Map(snapshot.repositories.map((r) => [r.name, r]));
-        const orders = plan.repositories.filter((r) => r.delete.length > 0).map((r) => orderRepositoryDeletes(r, snapshots.get(r.name)));
         emit({ phase: 'deleting', deletesTotal: progress.deletesTotal + plan.summary.deleteDigests });
-        const result = await executeDeletes(orders, snapshots, {
-          client: options.client,
-          logger: log,
-          maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
-          repositoryConcurrency: options.repositoryConcurrency ?? DEFAULT_REPOSITORY_CONCURRENCY,
-          failures,
-          ...(options.signal ? { signal: options.signal } : {}),
-          onSettled: () => emit({ deletesDone: progress.deletesDone + 1 }),
-        });
+        const result = await sendPlannedDeletes(plan, snapshot, options, { logger: log, failures, onSettled: () => emit({ deletesDone: progress.deletesDone + 1 }) });
         failures = result.failures;
         stopReason = result.stopReason;
         done.addLedger(result);
