@@ -11,6 +11,11 @@ type Requirement =
 
 export type LabelMatcher = (labels: Readonly<Record<string, string>> | undefined) => boolean;
 
+/** The equality selector of a label set (`a=b,c=d`): what a list call's labelSelector takes. */
+export function formatLabelSelector(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',');
+}
+
 export function parseLabelSelector(selector: string): LabelMatcher {
   const requirements = splitTopLevel(selector)
     .map((part) => part.trim())

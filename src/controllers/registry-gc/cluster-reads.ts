@@ -7,6 +7,7 @@ import type { KubernetesObject, V1Deployment, V1Job, V1Pod } from '@kubernetes/c
 import type { Registry } from '../../api/registry.js';
 import { GC_CONTAINER_NAME } from '../../managed-registry/gc-job.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
+import { formatLabelSelector } from '../../runtime/label-selector.js';
 import { RESOURCES } from '../../runtime/resources.js';
 import { CONFIG_HASH_ANNOTATION, REGISTRY_CONTAINER_PORT, registryChildNames, registrySelectorLabels } from '../../managed-registry/children.js';
 
@@ -20,13 +21,9 @@ export type ReplicaResolver = (registry: RegistryObject, ctx: ReconcileContext) 
 /** The output of a finished garbage-collect Job; undefined when it cannot be read (logs gone). */
 export type JobOutputReader = (job: V1Job, ctx: ReconcileContext) => Promise<string | undefined>;
 
-function selector(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
-}
-
 async function listRegistryPods(registry: RegistryObject, ctx: ReconcileContext): Promise<V1Pod[]> {
   const namespace = registry.metadata?.namespace ?? '';
-  const list = await ctx.kube.core.listNamespacedPod({ namespace, labelSelector: selector(registrySelectorLabels(registry.metadata?.name ?? '')) });
+  const list = await ctx.kube.core.listNamespacedPod({ namespace, labelSelector: formatLabelSelector(registrySelectorLabels(registry.metadata?.name ?? '')) });
   return list.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
 }
 

@@ -10,6 +10,7 @@ import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorStatus, getOrUndefined } from '../../runtime/kube-client.js';
 import { isControlledBy, NameConflictError } from '../../runtime/ownership.js';
+import { formatLabelSelector } from '../../runtime/label-selector.js';
 import { collectionPath, objectPath, RESOURCES } from '../../runtime/resources.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { registryPodNode, type JobOutputReader, type RegistryObject, type ReplicaResolver } from './cluster-reads.js';
@@ -138,8 +139,7 @@ async function deleteJob(ctx: ReconcileContext, namespace: string, jobName: stri
 async function deleteEarlierJobs(ctx: ReconcileContext, registry: RegistryObject): Promise<void> {
   const namespace = registry.metadata?.namespace ?? '';
   const labels = gcJobLabels(registry.metadata?.name ?? '');
-  const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
-  for (const job of ctx.cache<V1Job>(RESOURCES.job).list(namespace, selector)) {
+  for (const job of ctx.cache<V1Job>(RESOURCES.job).list(namespace, formatLabelSelector(labels))) {
     if (job.metadata?.name) await deleteJob(ctx, namespace, job.metadata.name, registry.metadata?.uid ?? '');
   }
 }

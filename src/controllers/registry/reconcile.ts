@@ -3,6 +3,7 @@ import type { Registry, RegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
 import { readNamedSecrets, type SecretLookup } from '../../runtime/named-secrets.js';
+import { formatLabelSelector } from '../../runtime/label-selector.js';
 import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
 import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
 import { NameConflictError } from '../../runtime/ownership.js';
@@ -141,8 +142,7 @@ export async function reconcileRegistry(
 /** Why a registry pod is failing, read only while replicas are unavailable (pods are not cached). */
 async function failingPod(ctx: ReconcileContext, owner: RegistryIdentity): Promise<string | undefined> {
   try {
-    const labelSelector = Object.entries(registrySelectorLabels(owner.name)).map(([k, v]) => `${k}=${v}`).join(',');
-    const pods = await ctx.kube.core.listNamespacedPod({ namespace: owner.namespace, labelSelector });
+    const pods = await ctx.kube.core.listNamespacedPod({ namespace: owner.namespace, labelSelector: formatLabelSelector(registrySelectorLabels(owner.name)) });
     return podFailureSummary(pods.items, REGISTRY_CONTAINER_NAME);
   } catch (error) {
     ctx.log.debug({ err: error }, 'Could not list the registry pods');

@@ -36,3 +36,13 @@ describe('parseLabelSelector', () => {
     expect(() => parseLabelSelector('a b c')).toThrow(expect.objectContaining({ code: 'DM_ERR_LABEL_SELECTOR' }));
   });
 });
+
+describe('formatLabelSelector', () => {
+  it('writes a label set as the equality selector that parseLabelSelector matches it with', async () => {
+    const { formatLabelSelector } = await import('../../../src/runtime/label-selector.js');
+    const labels = { 'app.kubernetes.io/name': 'registry', 'app.kubernetes.io/instance': 'main' };
+    expect(formatLabelSelector(labels)).toBe('app.kubernetes.io/name=registry,app.kubernetes.io/instance=main');
+    expect(parseLabelSelector(formatLabelSelector(labels))({ ...labels, other: 'x' })).toBe(true);
+    expect(parseLabelSelector(formatLabelSelector(labels))({ 'app.kubernetes.io/name': 'registry' })).toBe(false);
+  });
+});
