@@ -11,13 +11,16 @@
  * that is not a version (`latest`, `edge`): those could be anything.
  */
 export function distributionMajorVersion(image: string): number | undefined {
+  const match = /^v?(\d+)(\.\d+){0,2}([-+.].*)?$/.exec(imageTag(image) ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The tag of an image reference (`host:5000/registry:3.1.2@sha256:…` → `3.1.2`); undefined without one. */
+function imageTag(image: string): string | undefined {
   const withoutDigest = image.split('@')[0] ?? '';
   const lastSlash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.indexOf(':', lastSlash + 1);
-  if (colon < 0) return undefined;
-  const tag = withoutDigest.slice(colon + 1);
-  const match = /^v?(\d+)(\.\d+){0,2}([-+.].*)?$/.exec(tag);
-  return match ? Number(match[1]) : undefined;
+  return colon < 0 ? undefined : withoutDigest.slice(colon + 1);
 }
 
 export interface ImageAdvisory {
@@ -27,9 +30,7 @@ export interface ImageAdvisory {
 
 /** `registry:3.0.0` → [3, 0, 0]; undefined for digests, `latest` and other non-versions. */
 export function imageVersion(image: string): [number, number, number] | undefined {
-  const withoutDigest = image.split('@')[0] ?? '';
-  const tag = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1).split(':')[1];
-  const match = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(tag ?? '');
+  const match = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(imageTag(image) ?? '');
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
 }
 

@@ -46,6 +46,7 @@ export const resolveThroughServiceUrl: RegistryUrlResolver = (_registry, service
  */
 export function createRetentionPolicyController(options: RetentionPolicyControllerOptions): ControllerDefinition {
   const references = { registries: new ReferenceIndex() };
+  const runSlots = options.runSlots ?? retentionRunsConfigSchema.parse({});
   const reconcilerOptions = {
     locks: options.locks,
     runRetention: options.runRetention ?? runRetention,
@@ -53,12 +54,11 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
     metrics: new RetentionMetrics(options.metricsRegistry),
     references,
     addressPolicy: options.addressPolicy ?? new AddressPolicy(externalRegistriesConfigSchema.parse({})),
-    tagBudget: new TagBudget((options.runSlots ?? retentionRunsConfigSchema.parse({})).maxTagsInMemory),
+    tagBudget: new TagBudget(runSlots.maxTagsInMemory),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.blockedRetryMs !== undefined ? { blockedRetryMs: options.blockedRetryMs } : {}),
   };
   const namespaceOf = (obj: KubernetesObject): string => obj.metadata?.namespace ?? '';
-  const runSlots = options.runSlots ?? retentionRunsConfigSchema.parse({});
   return defineController({
     name: RETENTION_POLICY_CONTROLLER_NAME,
     forResource: RESOURCES.retentionPolicy,
