@@ -6,6 +6,7 @@
  * pulls on any platform (pinned by test/integration/harness/garbage-collect.test.ts against
  * 2.8.2). distribution 3 marks the children of an index before sweeping, so there it is safe.
  */
+import { distributionMajorVersion } from '../managed-registry/image-advisory.js';
 
 export interface DeleteUntaggedDecision {
   /** Whether the Job passes --delete-untagged. */
@@ -16,9 +17,6 @@ export interface DeleteUntaggedDecision {
 
 /** First major version from which --delete-untagged keeps the children of tagged indexes. */
 export const FIRST_SAFE_MAJOR = 3;
-
-export { distributionMajorVersion } from '../managed-registry/image-advisory.js';
-import { distributionMajorVersion } from '../managed-registry/image-advisory.js';
 
 /**
  * A tag that names 2.x refuses at once. A tag that names 3+ or nothing (a digest, `latest`, a

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideDeleteUntagged, distributionMajorVersion } from '../../../src/gc/delete-untagged.js';
+import { decideDeleteUntagged } from '../../../src/gc/delete-untagged.js';
+import { distributionMajorVersion } from '../../../src/managed-registry/image-advisory.js';
 
 describe('distributionMajorVersion', () => {
   it.each([
