@@ -28,7 +28,11 @@ export interface BackgroundResult {
   requeueAfterMs?: number;
 }
 
-export type BackgroundTask = (signal: AbortSignal) => Promise<BackgroundResult | void>;
+/**
+ * Long work. `waited` says whether it sat in the queue before its slot came (it did not when a
+ * slot was free at submit): work decided on a snapshot of the world should decide again then.
+ */
+export type BackgroundTask = (signal: AbortSignal, waited: boolean) => Promise<BackgroundResult | void>;
 
 export interface SubmitResult {
   /** False when the key already had work queued or running (nothing new was queued). */
@@ -52,6 +56,8 @@ export class BackgroundWork {
   private readonly runningByGroup = new Map<string, number>();
   private readonly running = new Map<string, { promise: Promise<void>; abort: AbortController }>();
   private readonly queuedKeys = new Set<string>();
+  /** The item submit() is placing: if it starts now, it did not wait. */
+  private submitting: Item | undefined;
   private stopped = false;
 
   constructor(private readonly options: BackgroundWorkOptions) {
@@ -64,9 +70,12 @@ export class BackgroundWork {
     const queue = this.waiting.get(group) ?? [];
     if (queue.length === 0) this.waiting.set(group, queue);
     if (!this.groupOrder.includes(group)) this.groupOrder.push(group);
-    queue.push({ key, group, task });
+    const item = { key, group, task };
+    queue.push(item);
     this.queuedKeys.add(key);
+    this.submitting = item;
     this.dispatch();
+    this.submitting = undefined;
     if (this.running.has(key)) return { accepted: true, started: true, ahead: 0 };
     return { accepted: true, started: false, ahead: this.queuedAhead(key) };
   }
@@ -138,7 +147,7 @@ export class BackgroundWork {
     const promise = (async () => {
       let result: BackgroundResult = {};
       try {
-        result = (await item.task(abort.signal)) ?? {};
+        result = (await item.task(abort.signal, item !== this.submitting)) ?? {};
       } catch (error) {
         this.options.onError?.(item.key, error);
       } finally {

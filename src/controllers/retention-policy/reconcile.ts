@@ -149,12 +149,12 @@ export async function reconcileRetentionPolicy(request: ReconcileRequest, ctx: R
   if ('outcome' in prepared) return prepared.outcome;
   if (!ctx.background) return runAndRecord(prepared.run);
   // The run goes to a slot, off the reconcile workers: a slow registry holds a slot, never a
-  // worker, and slots are shared fairly between namespaces (runtime/background-work.ts). It
-  // decides again from the live object when its slot comes: minutes may pass in the queue.
+  // worker, and slots are shared fairly between namespaces (runtime/background-work.ts). A run
+  // that waited in the queue decides again from the live object: minutes may have passed.
   const background = ctx.background;
-  const submitted = background.submit(request.key, request.namespace, async (signal) => {
-    const fresh = await prepareRun(request, ctx, options);
-    return 'outcome' in fresh ? fresh.outcome : runAndRecord({ ...fresh.run, signal });
+  const submitted = background.submit(request.key, request.namespace, async (signal, waited) => {
+    const ready = waited ? await prepareRun(request, ctx, options) : prepared;
+    return 'outcome' in ready ? ready.outcome : runAndRecord({ ...ready.run, signal });
   });
   if (submitted.accepted && !submitted.started) {
     const { running, queued } = background.counts();

@@ -99,6 +99,18 @@ describe('BackgroundWork (run slots off the reconcile workers)', () => {
     expect(work.counts()).toEqual({ running: 0, queued: 0 });
   });
 
+  it('tells work whether it waited in the queue (a free slot at submit: it did not)', async () => {
+    const { work } = pool(1, 1);
+    const waitedBy: Record<string, boolean> = {};
+    const first = gate();
+    work.submit('ns/a', 'ns', (signal, waited) => ((waitedBy.a = waited), first.task(signal)));
+    work.submit('ns/b', 'ns', async (_signal, waited) => void (waitedBy.b = waited));
+    expect(waitedBy).toEqual({ a: false });
+    first.release();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(waitedBy).toEqual({ a: false, b: true });
+  });
+
   it('refuses zero slots', () => {
     expect(() => new BackgroundWork({ slots: 0, slotsPerGroup: 1, onSettled: () => undefined })).toThrow(RangeError);
   });
