@@ -68,6 +68,15 @@ export interface RunningRegistry {
   restart(overrides?: Partial<RegistryProcessOptions>): Promise<void>;
 }
 
+/**
+ * The environment a registry process (serve or garbage-collect) gets from the test run: REGISTRY_*
+ * variables override config.yml in distribution, so none may leak in, and AWS_CA_BUNDLE makes
+ * distribution's S3 driver panic at start (this machine exports it).
+ */
+export function registryProcessEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_') && name !== 'AWS_CA_BUNDLE'));
+}
+
 export async function startRegistry(options: RegistryProcessOptions = {}): Promise<RunningRegistry> {
   checkOptions(options);
   sweptAbandoned ??= sweepAbandonedWorkDirs();
@@ -205,9 +214,7 @@ class RegistryInstance implements RunningRegistry {
   private spawnProcess(): void {
     installExitHooks();
     this.output = '';
-    // REGISTRY_* variables override config.yml in distribution; none may leak in from the test run.
-    // AWS_CA_BUNDLE makes distribution's S3 driver panic at start (this machine exports it).
-    const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRY_') && name !== 'AWS_CA_BUNDLE'));
+    const env = registryProcessEnv();
     // 3.x before 3.1.0 exports traces to localhost:4318 unless told not to; harmless on the rest.
     if (this.version !== '2.8.2') env.OTEL_TRACES_EXPORTER = 'none';
     const args = ['serve', this.configPath];

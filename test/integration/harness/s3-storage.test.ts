@@ -13,7 +13,7 @@ import { parseRetentionPolicy } from '../../../src/api/retention-policy.js';
 import { RegistryV2Client } from '../../../src/registry/client/index.js';
 import { runRetention } from '../../../src/retention/run-retention.js';
 import { pushImage, pushIndex, type PushedImage } from '../../harness/fixtures.js';
-import { startRegistry, type RunningRegistry } from '../../harness/registry.js';
+import { registryProcessEnv, startRegistry, type RunningRegistry } from '../../harness/registry.js';
 import { startS3Server, type S3Server } from '../../harness/s3.js';
 import { pullCompletely } from '../retention/retention-scenario.js';
 
@@ -74,8 +74,7 @@ describe('distribution on S3 (versitygw)', () => {
     const blobs = path.join(s3.root, 'registry', 'dockmaster', 'docker', 'registry', 'v2', 'blobs');
     const before = await bytesUnder(blobs);
     await registry.restart({ readOnly: true });
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'AWS_CA_BUNDLE' && !name.startsWith('REGISTRY_')));
-    const { stdout } = await run(registry.binary, ['garbage-collect', registry.configPath], { env, encoding: 'utf8' });
+    const { stdout } = await run(registry.binary, ['garbage-collect', registry.configPath], { env: registryProcessEnv(), encoding: 'utf8' });
     expect(stdout).toMatch(/blobs marked, [1-9]\d* blobs and \d+ manifests eligible for deletion/);
     await registry.restart({ readOnly: false });
     const freed = before - (await bytesUnder(blobs));
