@@ -44,13 +44,21 @@ async function localUrl(registry: string): Promise<string> {
  * it. Secrets are not watched (src/runtime/named-secrets.ts): a changed Secret rolls the pods at
  * the Registry's next reconcile, so a push right after the change could meet the restart.
  */
-async function waitForRollout(registry: string, generation: number): Promise<void> {
+async function waitForRollout(registry: string, generation: number, previousUrl: string): Promise<string> {
+  let url = '';
   await eventually(async () => {
     const dep = await env.user.requestJson<V1Deployment>('GET', objectPath(RESOURCES.deployment, ns, registryChildNames(registry).deployment));
     expect(dep.metadata?.generation ?? 0).toBeGreaterThan(generation);
     expect(dep.status?.observedGeneration).toBe(dep.metadata?.generation);
     expect(dep.status?.availableReplicas).toBe(dep.spec?.replicas ?? 1);
+    // The stand-in writes the new process's URL in a second call after the status: until then the
+    // annotation still names the stopped process.
+    url = dep.metadata?.annotations?.[LOCAL_URL_ANNOTATION] ?? '';
+    expect(url).not.toBe('');
+    expect(url).not.toBe(previousUrl);
+    expect((await fetch(`${url}/v2/`)).status).toBe(401);
   }, 60_000, 250);
+  return url;
 }
 
 const deploymentGeneration = async (registry: string): Promise<number> =>
@@ -216,13 +224,11 @@ describe('RetentionPolicy controller on a managed Registry with htpasswd auth', 
     }, 30_000, 200);
 
     // The policy reads the Secret again: the pending run-now runs (the registry is still empty).
-    await localUrl('locked');
+    const before = await localUrl('locked');
     const generation = await deploymentGeneration('locked');
     await env.apply(secret({ htpasswd: HTPASSWD, ...USER }) as never);
     await waitForHandledRun('audit', '1');
-    await waitForRollout('locked', generation);
-
-    const url = await localUrl('locked');
+    const url = await waitForRollout('locked', generation, before);
     const client = new RegistryV2Client({ url, allowPlainHttp: true, credentials: USER });
     try {
       for (let i = 0; i < 3; i++) await pushImage(url, 'app/api', { tags: [`v2.${i}.0`], created: day(i + 1), seed: `api-${ns}-${i}`, auth: USER });
