@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE = {
   DM_ERR_REGISTRY_NOT_FOUND: failure('%s %s: %s not found', 'RegistryNotFound', 404),
   DM_ERR_REGISTRY_AUTH: failure('%s %s: authentication failed: %s', 'RegistryAuthFailed', 502),
   DM_ERR_REGISTRY_DELETE_DISABLED: failure('%s: deletes are disabled (storage.delete.enabled is false)', 'RegistryDeleteDisabled', 502),
+  DM_ERR_REGISTRY_UNTAG_UNSUPPORTED: failure('%s: the registry cannot untag (distribution 2.x answers DELETE of a tag with 400 DIGEST_INVALID)', 'RegistryUntagUnsupported', 502),
   DM_ERR_REGISTRY_READ_ONLY: failure('%s: the registry is in read-only mode', 'RegistryReadOnly', 503),
   DM_ERR_REGISTRY_INVALID_RESPONSE: failure('%s %s: the answer is not what the v2 API promises: %s', 'RegistryInvalidResponse', 502),
   DM_ERR_REGISTRY_DIGEST_MISMATCH: failure('%s %s: content does not hash to %s', 'RegistryDigestMismatch', 502),

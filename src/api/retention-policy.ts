@@ -221,6 +221,9 @@ export const retentionRunSchema = z
     tagsEvaluated: countSchema('Tags in scope that the keep rules were evaluated on.').optional(),
     digestsDeleted: countSchema('Manifests deleted by digest (in a dry run: that would have been deleted).').optional(),
     tagsDeleted: countSchema('Tags removed by those deletes (in a dry run: that would have been removed).').optional(),
+    tagsUntagged: countSchema(
+      'Tags removed by untagging, their manifests kept because a kept tag or index needs them (distribution 3.x only; in a dry run: that would have been untagged).',
+    ).optional(),
     errors: countSchema('Number of errors in the run (failed deletes, unreadable repositories).').optional(),
     message: z.string().max(4096).optional().meta({ description: 'Human-readable summary of the run, with the first errors.' }),
     trigger: z
@@ -232,9 +235,9 @@ export const retentionRunSchema = z
 
 export const planDeletionSchema = z.object({
   repository: z.string().max(512).meta({ description: 'Repository path.' }),
-  digest: z.string().max(128).meta({ description: 'Manifest digest that would be deleted.' }),
+  digest: z.string().max(128).meta({ description: 'Manifest digest that would be deleted (for an untag: the digest the tag names, which stays).' }),
   tags: z.array(z.string().max(128)).max(20).optional().meta({ description: 'Tags that point to it (at most 20 listed).' }),
-  reason: z.string().max(256).optional().meta({ description: 'Why it would be deleted.' }),
+  reason: z.string().max(256).optional().meta({ description: 'Why it would be deleted; an untag (the tag goes, the manifest stays) says "untagged, manifest kept: …".' }),
 });
 
 export const planSummarySchema = z
@@ -244,11 +247,12 @@ export const planSummarySchema = z
     kept: countSchema('Tags kept.').optional(),
     deleteDigests: countSchema('Digests the plan deletes.').optional(),
     deleteTags: countSchema('Tags those deletes remove.').optional(),
+    untagTags: countSchema('Tags the plan untags, their manifests kept (distribution 3.x only).').optional(),
     deletions: z
       .array(planDeletionSchema)
       .max(50)
       .optional()
-      .meta({ description: 'The first planned deletions (at most 50); the full plan is in the operator logs.' }),
+      .meta({ description: 'The first planned deletions and untags (at most 50); the full plan is in the operator logs.' }),
     omittedDeletions: countSchema('Planned deletions not listed in deletions because of its bound.').optional(),
   })
   .meta({ description: 'Bounded summary of the last dry-run plan (the shape of `dockmaster retention plan --output json` summary).' });

@@ -56,15 +56,16 @@ export async function applyRetention(options: RetentionApplyOptions, streams: Co
   const common = { client: target.client, registry: target.url, policyName: target.policyName, logger };
   try {
     const planning = createProgressDisplay(streams.stderr);
-    const planned = await planRetentionRun({ ...common, spec: target.policy.spec, onProgress: (p) => planning.update(p) }).finally(() => planning.stop());
+    const planned = await planRetentionRun({ ...common, spec: target.policy.spec, canUntag: options.untag ?? false, onProgress: (p) => planning.update(p) }).finally(() => planning.stop());
     const { plan } = planned;
     if (options.output === 'table') streams.stdout.write(renderPlanTable(plan));
     if (options.dryRun) {
-      return printReport(streams, options, { outcome: 'DryRun', plan, deleted: [], skipped: [], failed: [], notAttempted: [], startTime: planned.startTime, completionTime: new Date() });
+      return printReport(streams, options, { outcome: 'DryRun', plan, deleted: [], untagged: [], skipped: [], failed: [], notAttempted: [], startTime: planned.startTime, completionTime: new Date() });
     }
-    const { deleteDigests, deleteTags } = plan.summary;
-    if (!options.yes && deleteDigests > 0) {
-      const question = `Delete ${deleteDigests} digests (${deleteTags} tags) from ${target.url}? Type "yes" to continue: `;
+    const { deleteDigests, deleteTags, untagTags } = plan.summary;
+    if (!options.yes && deleteDigests + untagTags > 0) {
+      const untags = untagTags > 0 ? ` and untag ${untagTags} tags (manifests kept)` : '';
+      const question = `Delete ${deleteDigests} digests (${deleteTags} tags)${untags} from ${target.url}? Type "yes" to continue: `;
       if (!(await confirmed(streams, question))) {
         streams.stderr.write('Apply cancelled: nothing was deleted.\n');
         return EXIT_FAILURE;

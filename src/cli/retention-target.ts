@@ -15,6 +15,8 @@ export interface RetentionTargetOptions {
   insecure?: boolean;
   /** Most registry requests in flight (the client's default when absent). */
   concurrency?: number;
+  /** The registry can untag (distribution 3.x, or a registry with the OCI tag delete): `--untag`. */
+  untag?: boolean;
 }
 
 export interface RetentionTarget {

@@ -16,7 +16,7 @@ export interface RetentionPlanOptions extends RetentionTargetOptions {
 export async function planFromRegistry(options: RetentionPlanOptions, now = new Date()): Promise<RetentionPlan> {
   const target = await openRetentionTarget(options);
   try {
-    const { plan } = await planRetentionRun({ client: target.client, registry: target.url, policyName: target.policyName, spec: target.policy.spec, now });
+    const { plan } = await planRetentionRun({ client: target.client, registry: target.url, policyName: target.policyName, spec: target.policy.spec, now, canUntag: options.untag ?? false });
     return plan;
   } finally {
     await target.client.close();
@@ -32,6 +32,10 @@ function withTargetOptions(command: Command): Command {
     .option('--ca-file <path>', 'CA bundle (PEM) that signed the registry certificate')
     .option('--insecure', 'skip TLS certificate verification')
     .option('--concurrency <n>', 'most registry requests in flight (default 8)', parseConcurrency)
+    .option(
+      '--untag',
+      'the registry removes a tag on DELETE /v2/<name>/manifests/<tag> and keeps the manifest (distribution 3.x): a tag that must go while a kept tag or index needs its manifest is untagged instead of kept. Never use it on distribution 2.x',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'));
 }
 

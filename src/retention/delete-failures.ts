@@ -18,7 +18,7 @@ export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 export type DeleteErrorClass = 'gone' | 'stop' | 'failure';
 
 // A read limit reached (the run's byte budget) refuses every further read the same way.
-const STOPPING_CODES: ReadonlySet<string> = new Set([REGISTRY_ERROR_CODES.readOnly, REGISTRY_ERROR_CODES.deleteDisabled, REGISTRY_ERROR_CODES.auth, REGISTRY_ERROR_CODES.limit]);
+const STOPPING_CODES: ReadonlySet<string> = new Set([REGISTRY_ERROR_CODES.readOnly, REGISTRY_ERROR_CODES.deleteDisabled, REGISTRY_ERROR_CODES.untagUnsupported, REGISTRY_ERROR_CODES.auth, REGISTRY_ERROR_CODES.limit]);
 
 export function classifyDeleteError(error: unknown): DeleteErrorClass {
   if (!(error instanceof RegistryApiError)) return 'failure';

@@ -7,7 +7,7 @@
  * broken index (its re-listing fails) or a signature whose subject is gone (the planner leaves
  * those untouched, so the run would never converge).
  */
-import type { PlannedDelete, RepositoryPlan } from './plan.js';
+import type { PlannedDelete, PlannedUntag, RepositoryPlan } from './plan.js';
 import { subjectOfAttachedArtifactTag } from './planner.js';
 import type { RepositorySnapshot } from './snapshot.js';
 
@@ -25,6 +25,8 @@ export interface RepositoryDeleteOrder {
   levels: PlannedDelete[][];
   /** References between planned deletes of this repository. */
   references: DeleteReference[];
+  /** Tags to untag (their manifests stay), sent before the deletes; independent of them. */
+  untag: PlannedUntag[];
 }
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -73,5 +75,5 @@ export function orderRepositoryDeletes(plan: RepositoryPlan, snapshot: Repositor
   }
   const cyclic = [...entryOf.keys()].filter((digest) => !placed.has(digest)).sort(byString);
   if (cyclic.length > 0) levels.push(cyclic.map((digest) => entryOf.get(digest)!));
-  return { repository: plan.name, levels, references };
+  return { repository: plan.name, levels, references, untag: plan.untag };
 }

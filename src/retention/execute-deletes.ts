@@ -9,14 +9,15 @@ import type { RegistryV2Client } from '../registry/client/index.js';
 import { classifyDeleteError, nextFailureState, type DeleteAttemptResult, type FailureState } from './delete-failures.js';
 import type { RepositoryDeleteOrder } from './delete-order.js';
 import { blockedByReferrer, skipsAfterRecheck } from './delete-recheck.js';
-import type { PlannedDelete } from './plan.js';
-import type { DeletedManifest, FailedDelete, SkippedDelete } from './report.js';
+import type { PlannedDelete, PlannedUntag } from './plan.js';
+import type { DeletedManifest, FailedDelete, SkippedDelete, UntaggedTag } from './report.js';
 import type { RepositorySnapshot } from './snapshot.js';
 import { recheckRepository } from './tag-recheck.js';
 import { mapBounded, TASKS_PER_REPOSITORY } from './bounded-work.js';
 
 export interface DeleteLedger {
   deleted: DeletedManifest[];
+  untagged: UntaggedTag[];
   skipped: SkippedDelete[];
   failed: FailedDelete[];
   notAttempted: DeletedManifest[];
@@ -46,7 +47,7 @@ function errorMessage(error: unknown): string {
 }
 
 class DeleteRun {
-  readonly ledger: DeleteLedger = { deleted: [], skipped: [], failed: [], notAttempted: [] };
+  readonly ledger: DeleteLedger = { deleted: [], untagged: [], skipped: [], failed: [], notAttempted: [] };
   failures: FailureState;
 
   constructor(private readonly options: DeleteExecutionOptions) {
@@ -86,6 +87,46 @@ class DeleteRun {
     }
     this.options.onSettled();
   }
+
+  /** An untag lands in `untagged`, or in skipped/failed/notAttempted with `tags: [tag]`. */
+  settleUntag(list: keyof DeleteLedger, repository: string, entry: PlannedUntag, detail?: string): void {
+    const log = this.options.logger;
+    if (list === 'untagged') {
+      this.ledger.untagged.push({ repository, tag: entry.tag, digest: entry.digest });
+      log.info({ repository, tag: entry.tag, digest: entry.digest }, 'Untagged (manifest kept)');
+      this.options.onSettled();
+      return;
+    }
+    const asDelete: PlannedDelete = { digest: entry.digest, tags: [entry.tag], reason: entry.reason };
+    if (list === 'skipped') this.settle('skipped', repository, asDelete, `untag ${entry.tag}: ${detail ?? ''}`);
+    else if (list === 'failed') this.settle('failed', repository, asDelete, `untag ${entry.tag}: ${detail ?? ''}`);
+    else if (list === 'notAttempted') this.settle('notAttempted', repository, asDelete);
+  }
+}
+
+/**
+ * Untags a repository's planned tags. The tags' manifests stay whatever happens, so the only
+ * re-check is that the tag still names the planned digest: a tag pushed again since the plan is
+ * a new image nobody judged.
+ */
+async function untagRepository(run: DeleteRun, options: DeleteExecutionOptions, order: RepositoryDeleteOrder, tagsNow: Record<string, string>): Promise<void> {
+  const { repository } = order;
+  await mapBounded(order.untag, TASKS_PER_REPOSITORY, async (entry) => {
+    const now = tagsNow[entry.tag];
+    if (now === undefined) return run.settleUntag('skipped', repository, entry, 'the tag is already gone');
+    if (now !== entry.digest) return run.settleUntag('skipped', repository, entry, `the tag moved to ${now} since the plan`);
+    if (run.stopReason !== undefined) return run.settleUntag('notAttempted', repository, entry);
+    try {
+      await options.client.deleteTag(repository, entry.tag);
+      run.record({ kind: 'success' });
+      return run.settleUntag('untagged', repository, entry);
+    } catch (error) {
+      const errorClass = classifyDeleteError(error);
+      run.record({ kind: 'error', errorClass, message: errorMessage(error) });
+      if (errorClass === 'gone') return run.settleUntag('skipped', repository, entry, 'the tag is already gone (the registry answered 404)');
+      return run.settleUntag('failed', repository, entry, errorMessage(error));
+    }
+  });
 }
 
 async function executeRepository(run: DeleteRun, options: DeleteExecutionOptions, order: RepositoryDeleteOrder, snapshot: RepositorySnapshot | undefined): Promise<void> {
@@ -93,15 +134,19 @@ async function executeRepository(run: DeleteRun, options: DeleteExecutionOptions
   const entries = order.levels.flat();
   if (run.stopReason !== undefined) {
     for (const entry of entries) run.settle('notAttempted', repository, entry);
+    for (const entry of order.untag) run.settleUntag('notAttempted', repository, entry);
     return;
   }
   let skips: Map<string, string>;
   try {
-    skips = skipsAfterRecheck(order, snapshot, await recheckRepository(options.client, repository, snapshot));
+    const recheck = await recheckRepository(options.client, repository, snapshot);
+    skips = skipsAfterRecheck(order, snapshot, recheck);
+    await untagRepository(run, options, order, recheck.tags);
   } catch (error) {
     // Without a fresh resolution nothing may be deleted: the plan could be stale.
     const message = `not deleted: re-checking the repository's tags before deleting failed: ${errorMessage(error)}`;
     for (const entry of entries) run.settle('failed', repository, entry, message);
+    for (const entry of order.untag) run.settleUntag('failed', repository, entry, message);
     run.record({ kind: 'error', errorClass: classifyDeleteError(error), message: errorMessage(error) });
     return;
   }

@@ -22,13 +22,15 @@ export function renderPlanTable(plan: RetentionPlan): string {
     for (const deleted of repository.delete) {
       rows.push(['delete', deleted.tags.length === 0 ? '<untagged>' : deleted.tags.join(','), shortDigest(deleted.digest), deleted.reason]);
     }
+    for (const untagged of repository.untag) rows.push(['untag', untagged.tag, shortDigest(untagged.digest), untagged.reason]);
     lines.push(...formatRows(rows).map((line) => `  ${line}`));
   }
   for (const skipped of plan.skippedRepositories ?? []) lines.push('', `${skipped.name}: skipped, nothing in it is deleted: ${skipped.reason}`);
   const s = plan.summary;
   lines.push(
     '',
-    `Summary: ${s.repositories} repositories, ${s.tags} tags: ${s.kept} kept, ${s.deleteTags} tags removed by deleting ${s.deleteDigests} digests`,
+    `Summary: ${s.repositories} repositories, ${s.tags} tags: ${s.kept} kept, ${s.deleteTags} tags removed by deleting ${s.deleteDigests} digests` +
+      (s.untagTags > 0 ? `, ${s.untagTags} untagged (manifests kept)` : ''),
   );
   return `${lines.join('\n')}\n`;
 }

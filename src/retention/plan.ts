@@ -17,16 +17,30 @@ export interface PlannedDelete {
   reason: string;
 }
 
+/**
+ * A tag removed without deleting its manifest: `DELETE /v2/<name>/manifests/<tag>`, which only
+ * distribution 3.x (and registries following the OCI spec's tag delete) can do. Planned for a tag
+ * the policy does not keep whose digest must stay for another reason (a kept tag shares it, or a
+ * kept index lists it); on a registry that cannot untag, such a tag is kept instead.
+ */
+export interface PlannedUntag {
+  tag: string;
+  digest: string;
+  reason: string;
+}
+
 export interface RepositoryPlan {
   name: string;
   keep: PlannedKeep[];
   delete: PlannedDelete[];
+  /** Tags removed while their manifest stays (registries that can untag only; empty otherwise). */
+  untag: PlannedUntag[];
 }
 
 export interface RetentionPlanSummary {
   /** Repositories in scope. */
   repositories: number;
-  /** Tags in scope (kept + deleteTags). */
+  /** Tags in scope (kept + deleteTags + untagTags). */
   tags: number;
   /** Tags kept. */
   kept: number;
@@ -34,6 +48,8 @@ export interface RetentionPlanSummary {
   deleteDigests: number;
   /** Tags those deletes remove. */
   deleteTags: number;
+  /** Tags removed by untagging, their manifests kept. */
+  untagTags: number;
 }
 
 export interface RetentionPlan {

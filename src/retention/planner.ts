@@ -7,16 +7,18 @@
  *      untagged manifests no index references are left to garbage collection;
  *   3. signatures/attestations (sha256-<hex>.sig|.att|.sbom) follow their subject digest;
  *   4. protected tags and repositories outside the scope are never touched.
+ * On a registry that can untag (distribution 3.x), a tag that invariants 1 or 2 would keep only
+ * because its manifest must stay is untagged instead: the manifest stays, the tag goes.
  */
 import { createScopeMatcher } from '../api/glob.js';
 import type { RetentionPolicySpec } from '../api/retention-policy.js';
 import { imageAgeOf } from './image-age.js';
 import { tagsKeptByPolicy } from './keep-rules.js';
-import type { PlannedDelete, PlannedKeep, RepositoryPlan, RetentionPlan } from './plan.js';
+import type { PlannedDelete, PlannedKeep, PlannedUntag, RepositoryPlan, RetentionPlan } from './plan.js';
 import type { RegistrySnapshot, RepositorySnapshot } from './snapshot.js';
 
 export { isDeleteStillValid } from './plan.js';
-export type { PlannedDelete, PlannedKeep, RepositoryPlan, RetentionPlan, RetentionPlanSummary } from './plan.js';
+export type { PlannedDelete, PlannedKeep, PlannedUntag, RepositoryPlan, RetentionPlan, RetentionPlanSummary } from './plan.js';
 
 /** cosign's tag scheme for artifacts attached to an image: sha256-<hex of the subject>.<kind>. */
 const ATTACHED_ARTIFACT_TAG = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
@@ -24,6 +26,11 @@ const ATTACHED_ARTIFACT_TAG = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
 export interface PlanRetentionOptions {
   now: Date;
   policyName: string;
+  /**
+   * The registry removes a tag on `DELETE /v2/<name>/manifests/<tag>` without deleting the
+   * manifest (distribution 3.x). Default false: distribution 2.x has no such call.
+   */
+  canUntag?: boolean;
 }
 
 /** The subject digest a signature/attestation tag refers to, or undefined for an ordinary tag. */
@@ -73,7 +80,10 @@ function deletableDescendants(
   return deleted;
 }
 
-function planRepository(spec: RetentionPolicySpec, repository: RepositorySnapshot, nowMs: number): RepositoryPlan {
+/** Safety reasons that keep a tag only because its manifest must stay: an untag removes such a tag and keeps the manifest. */
+type SafetyKeep = { reason: string; manifestOnly: boolean };
+
+function planRepository(spec: RetentionPolicySpec, repository: RepositorySnapshot, nowMs: number, canUntag: boolean): RepositoryPlan {
   const allTags = Object.keys(repository.tags).sort(byString);
   const digestOf = (tag: string): string => repository.tags[tag] ?? '';
   const tagsOnDigest = new Map<string, string[]>();
@@ -88,6 +98,8 @@ function planRepository(spec: RetentionPolicySpec, repository: RepositorySnapsho
   // Keeping only grows, so this loop ends: each pass either keeps another tag or stops.
   let deleted = new Set<string>();
   let keptParents = new Map<string, string>();
+  // Tags kept only because their manifest must stay; the policy itself would let them go.
+  const manifestOnlyKeeps = new Set<string>();
   for (;;) {
     const keptRoots = [...new Set([...keptReasons.keys()].map(digestOf))].sort(byString);
     keptParents = new Map();
@@ -103,23 +115,31 @@ function planRepository(spec: RetentionPolicySpec, repository: RepositorySnapsho
     for (const tag of allTags) {
       if (keptReasons.has(tag)) continue;
       const digest = digestOf(tag);
-      const reason = safetyReasonToKeep(repository, tag, digest, keptParents, deleted, tagsOnDigest, keptReasons);
-      if (reason !== undefined) {
-        keptReasons.set(tag, reason);
+      const safety = safetyReasonToKeep(repository, tag, digest, keptParents, deleted, tagsOnDigest, keptReasons);
+      if (safety !== undefined) {
+        keptReasons.set(tag, safety.reason);
+        if (safety.manifestOnly) manifestOnlyKeeps.add(tag);
         changed = true;
       }
     }
     if (!changed) break;
   }
 
+  // Untagging leaves every digest where it was (the tag's manifest is kept for another reason),
+  // so it changes nothing the loop above decided.
   const keep: PlannedKeep[] = [];
-  for (const [tag, reason] of keptReasons) keep.push({ tag, digest: digestOf(tag), reason });
+  const untag: PlannedUntag[] = [];
+  for (const [tag, reason] of keptReasons) {
+    if (canUntag && manifestOnlyKeeps.has(tag)) untag.push({ tag, digest: digestOf(tag), reason: reason.replace(/^kept: /, 'untagged, manifest kept: ') });
+    else keep.push({ tag, digest: digestOf(tag), reason });
+  }
   keep.sort((a, b) => byString(a.tag, b.tag));
+  untag.sort((a, b) => byString(a.tag, b.tag));
   const deletes: PlannedDelete[] = [...deleted].sort(byString).map((digest) => {
     const tags = tagsOnDigest.get(digest) ?? [];
     return { digest, tags, reason: deleteReason(repository, digest, tags, deleted) };
   });
-  return { name: repository.name, keep, delete: deletes };
+  return { name: repository.name, keep, delete: deletes, untag };
 }
 
 /** Why a tag the policy does not keep must be kept anyway, or undefined when it may go. */
@@ -131,16 +151,18 @@ function safetyReasonToKeep(
   deleted: ReadonlySet<string>,
   tagsOnDigest: ReadonlyMap<string, string[]>,
   keptReasons: ReadonlyMap<string, string>,
-): string | undefined {
-  const keptSibling = (tagsOnDigest.get(digest) ?? []).find((other) => keptReasons.has(other));
-  if (keptSibling !== undefined) return `kept: shares digest with kept tag ${keptSibling}`;
-  const keptRoot = keptParents.get(digest);
-  if (keptRoot !== undefined) return `kept: referenced by kept index ${keptRoot}`;
+): SafetyKeep | undefined {
+  // An attached artifact's tag is how clients find it (there is no referrers API): never untagged.
   const subject = subjectOfAttachedArtifactTag(tag);
+  const manifestOnly = subject === undefined;
+  const keptSibling = (tagsOnDigest.get(digest) ?? []).find((other) => keptReasons.has(other));
+  if (keptSibling !== undefined) return { reason: `kept: shares digest with kept tag ${keptSibling}`, manifestOnly };
+  const keptRoot = keptParents.get(digest);
+  if (keptRoot !== undefined) return { reason: `kept: referenced by kept index ${keptRoot}`, manifestOnly };
   if (subject === undefined) return undefined;
   const subjectPresent = repository.manifests[subject] !== undefined || tagsOnDigest.has(subject);
-  if (!subjectPresent) return 'subject not found: left untouched';
-  if (!deleted.has(subject)) return `kept: follows its subject ${subject}, which is kept`;
+  if (!subjectPresent) return { reason: 'subject not found: left untouched', manifestOnly: false };
+  if (!deleted.has(subject)) return { reason: `kept: follows its subject ${subject}, which is kept`, manifestOnly: false };
   return undefined;
 }
 
@@ -166,8 +188,9 @@ export function planRetention(spec: RetentionPolicySpec, snapshot: RegistrySnaps
   const repositories = snapshot.repositories
     .filter((repository) => inScope(repository.name))
     .sort((a, b) => byString(a.name, b.name))
-    .map((repository) => planRepository(spec, repository, nowMs));
+    .map((repository) => planRepository(spec, repository, nowMs, options.canUntag ?? false));
   const kept = repositories.reduce((sum, r) => sum + r.keep.length, 0);
+  const untagTags = repositories.reduce((sum, r) => sum + r.untag.length, 0);
   const deleteDigests = repositories.reduce((sum, r) => sum + r.delete.length, 0);
   const deleteTags = repositories.reduce((sum, r) => sum + r.delete.reduce((n, d) => n + d.tags.length, 0), 0);
   const skippedRepositories = (snapshot.skippedRepositories ?? []).filter((r) => inScope(r.name));
@@ -175,7 +198,7 @@ export function planRetention(spec: RetentionPolicySpec, snapshot: RegistrySnaps
     registry: snapshot.registry,
     policy: options.policyName,
     repositories,
-    summary: { repositories: repositories.length, tags: kept + deleteTags, kept, deleteDigests, deleteTags },
+    summary: { repositories: repositories.length, tags: kept + deleteTags + untagTags, kept, deleteDigests, deleteTags, untagTags },
     ...(skippedRepositories.length > 0 && { skippedRepositories }),
   };
 }

@@ -3,7 +3,7 @@
  * of `--output json` (documented in docs/retention.md) and a table for people.
  */
 import type { RetentionPlan } from './plan.js';
-import type { DeletedManifest, FailedDelete, RetentionOutcome, RetentionRunReport, SkippedDelete } from './report.js';
+import type { DeletedManifest, FailedDelete, RetentionOutcome, RetentionRunReport, SkippedDelete, UntaggedTag } from './report.js';
 
 export interface RetentionRunReportJson {
   outcome: RetentionOutcome;
@@ -17,11 +17,14 @@ export interface RetentionRunReportJson {
     plannedDigests: number;
     deletedDigests: number;
     deletedTags: number;
+    plannedUntags: number;
+    untaggedTags: number;
     skipped: number;
     failed: number;
     notAttempted: number;
   };
   deleted: DeletedManifest[];
+  untagged: UntaggedTag[];
   skipped: SkippedDelete[];
   failed: FailedDelete[];
   notAttempted: DeletedManifest[];
@@ -40,11 +43,14 @@ export function runReportToJson(report: RetentionRunReport): RetentionRunReportJ
       plannedDigests: report.plan.summary.deleteDigests,
       deletedDigests: report.deleted.length,
       deletedTags: report.deleted.reduce((n, d) => n + d.tags.length, 0),
+      plannedUntags: report.plan.summary.untagTags,
+      untaggedTags: report.untagged.length,
       skipped: report.skipped.length,
       failed: report.failed.length,
       notAttempted: report.notAttempted.length,
     },
     deleted: report.deleted,
+    untagged: report.untagged,
     skipped: report.skipped,
     failed: report.failed,
     notAttempted: report.notAttempted,
@@ -63,6 +69,7 @@ export function renderRunReportTable(report: RetentionRunReport): string {
     lines.push(`${title}:`, ...items.map((item) => `  ${item}`), '');
   };
   section('Deleted', report.deleted.map(where));
+  section('Untagged (manifest kept)', report.untagged.map((u) => `${u.repository}:${u.tag} (${u.digest})`));
   section('Skipped', report.skipped.map((s) => `${where(s)}: ${s.reason}`));
   section('Failed', report.failed.map((f) => `${where(f)}: ${f.error}`));
   section('Not attempted', report.notAttempted.map(where));
@@ -70,6 +77,7 @@ export function renderRunReportTable(report: RetentionRunReport): string {
   const s = json.summary;
   lines.push(
     `Outcome: ${report.outcome}: ${s.deletedDigests} of ${s.plannedDigests} planned digests deleted (${s.deletedTags} tags), ` +
+      (s.plannedUntags > 0 ? `${s.untaggedTags} of ${s.plannedUntags} planned untags done, ` : '') +
       `${s.skipped} skipped, ${s.failed} failed, ${s.notAttempted} not attempted.`,
   );
   return `${lines.join('\n')}\n`;

@@ -11,6 +11,14 @@ export interface DeletedManifest {
   tags: string[];
 }
 
+/** A tag removed by untagging (its manifest stays). */
+export interface UntaggedTag {
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
+/** A planned delete or untag that was not done; an untag's entry has `tags: [the tag]`. */
 export interface SkippedDelete {
   repository: string;
   digest: string;
@@ -19,6 +27,7 @@ export interface SkippedDelete {
   reason: string;
 }
 
+/** A planned delete or untag that failed; an untag's entry has `tags: [the tag]`. */
 export interface FailedDelete {
   repository: string;
   digest: string;
@@ -33,6 +42,8 @@ export interface RunTotals {
   skipped: number;
   failed: number;
   notAttempted: number;
+  /** Tags untagged (their manifests kept). */
+  untagged: number;
 }
 
 export type RetentionOutcome = 'Succeeded' | 'PartiallyFailed' | 'Failed' | 'DryRun';
@@ -41,6 +52,8 @@ export interface RetentionRunReport {
   outcome: RetentionOutcome;
   plan: RetentionPlan;
   deleted: DeletedManifest[];
+  /** Tags untagged, their manifests kept (registries that can untag). */
+  untagged: UntaggedTag[];
   skipped: SkippedDelete[];
   failed: FailedDelete[];
   /** Planned deletes not attempted (the run stopped: registry gone, aborted). */
@@ -67,6 +80,7 @@ export function runTotals(report: RetentionRunReport): RunTotals {
       skipped: report.skipped.length,
       failed: report.failed.length,
       notAttempted: report.notAttempted.length,
+      untagged: report.untagged.length,
     }
   );
 }

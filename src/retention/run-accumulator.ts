@@ -22,9 +22,9 @@ const byLocation = <T extends { repository: string; digest: string }>(a: T, b: T
 export class RunAccumulator {
   private readonly repositories: RepositoryPlan[] = [];
   private readonly skippedRepositories: Array<{ name: string; reason: string }> = [];
-  private readonly summary = { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0 };
-  private readonly ledger: DeleteLedger = { deleted: [], skipped: [], failed: [], notAttempted: [] };
-  readonly totals: RunTotals = { deleted: 0, tagsDeleted: 0, skipped: 0, failed: 0, notAttempted: 0 };
+  private readonly summary = { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0, untagTags: 0 };
+  private readonly ledger: DeleteLedger = { deleted: [], untagged: [], skipped: [], failed: [], notAttempted: [] };
+  readonly totals: RunTotals = { deleted: 0, tagsDeleted: 0, skipped: 0, failed: 0, notAttempted: 0, untagged: 0 };
   private plannedDeletionsKept = 0;
 
   constructor(
@@ -41,12 +41,13 @@ export class RunAccumulator {
         this.repositories.push(repository);
         continue;
       }
-      // Kept tags are counted, not listed; deletions up to the bound (the status shows 50).
+      // Kept tags are counted, not listed; deletions and untags up to the bound (the status shows 50).
       const room = Math.max(0, BOUNDED_REPORT_ENTRIES - this.plannedDeletionsKept);
       if (room === 0) continue;
       const deletes = repository.delete.slice(0, room);
-      this.plannedDeletionsKept += deletes.length;
-      if (deletes.length > 0) this.repositories.push({ name: repository.name, keep: [], delete: deletes });
+      const untag = repository.untag.slice(0, room - deletes.length);
+      this.plannedDeletionsKept += deletes.length + untag.length;
+      if (deletes.length + untag.length > 0) this.repositories.push({ name: repository.name, keep: [], delete: deletes, untag });
     }
   }
 
@@ -56,7 +57,8 @@ export class RunAccumulator {
     this.totals.skipped += ledger.skipped.length;
     this.totals.failed += ledger.failed.length;
     this.totals.notAttempted += ledger.notAttempted.length;
-    for (const list of ['deleted', 'skipped', 'failed', 'notAttempted'] as const) {
+    this.totals.untagged += ledger.untagged.length;
+    for (const list of ['deleted', 'untagged', 'skipped', 'failed', 'notAttempted'] as const) {
       const target = this.ledger[list] as Array<(typeof ledger)[typeof list][number]>;
       const room = this.bounded ? Math.max(0, BOUNDED_REPORT_ENTRIES - target.length) : Infinity;
       target.push(...ledger[list].slice(0, room));
@@ -84,6 +86,7 @@ export class RunAccumulator {
 export function sortLedger(ledger: DeleteLedger): DeleteLedger {
   return {
     deleted: [...ledger.deleted].sort(byLocation),
+    untagged: [...ledger.untagged].sort(byLocation),
     skipped: [...ledger.skipped].sort(byLocation),
     failed: [...ledger.failed].sort(byLocation),
     notAttempted: [...ledger.notAttempted].sort(byLocation),

@@ -37,6 +37,8 @@ export interface RetentionRunOptions {
   spec: RetentionPolicySpec;
   /** Compute the plan only; no DELETE is sent. */
   dryRun: boolean;
+  /** The registry can untag (distribution 3.x): planRetention's canUntag. Default false. */
+  canUntag?: boolean;
   now?: Date;
   logger?: Logger;
   onProgress?: (progress: RetentionProgress) => void;
@@ -92,7 +94,7 @@ function sendPlannedDeletes(
   run: { logger: Logger; onSettled: () => void; failures?: FailureState },
 ): Promise<DeleteExecutionResult> {
   const snapshots = new Map(snapshot.repositories.map((r) => [r.name, r]));
-  const orders = plan.repositories.filter((r) => r.delete.length > 0).map((r) => orderRepositoryDeletes(r, snapshots.get(r.name)));
+  const orders = plan.repositories.filter((r) => r.delete.length > 0 || r.untag.length > 0).map((r) => orderRepositoryDeletes(r, snapshots.get(r.name)));
   return executeDeletes(orders, snapshots, {
     client: options.client,
     logger: run.logger,
@@ -111,7 +113,7 @@ export interface PlannedRetentionRun {
   startTime: Date;
 }
 
-type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress'>;
+type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress' | 'canUntag'>;
 
 /** Lists the registry and plans (no DELETE). Throws the listing's error (a RegistryApiError). */
 export async function planRetentionRun(options: PlanningOptions): Promise<PlannedRetentionRun> {
@@ -120,7 +122,7 @@ export async function planRetentionRun(options: PlanningOptions): Promise<Planne
     options.onProgress?.({ ...p, phase: p.tagsResolved > 0 ? 'resolving' : 'listing', deletesDone: 0, deletesTotal: 0 });
   report({ repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0 });
   const snapshot = await snapshotInScope(options.client, options.spec, options.registry, report);
-  const plan = planRetention(options.spec, snapshot, { now: options.now ?? startTime, policyName: options.policyName });
+  const plan = planRetention(options.spec, snapshot, { now: options.now ?? startTime, policyName: options.policyName, canUntag: options.canUntag ?? false });
   return { snapshot, plan, startTime };
 }
 
@@ -135,17 +137,21 @@ export async function executeRetentionPlan(planned: PlannedRetentionRun, options
   const log = (options.logger ?? silentLogger()).child({ policy: options.policyName, registry: options.registry });
   const scanned = snapshot.repositories.length;
   const tagsResolved = snapshot.repositories.reduce((n, r) => n + Object.keys(r.tags).length, 0);
-  const progress: RetentionProgress = { phase: 'deleting', repositoriesScanned: scanned, repositoriesTotal: scanned, tagsResolved, deletesDone: 0, deletesTotal: plan.summary.deleteDigests };
+  const progress: RetentionProgress = { phase: 'deleting', repositoriesScanned: scanned, repositoriesTotal: scanned, tagsResolved, deletesDone: 0, deletesTotal: changesIn(plan) };
   const emit = (change: Partial<RetentionProgress>): void => {
     Object.assign(progress, change);
     options.onProgress?.({ ...progress });
   };
-  const allPlannedDeletes = (): DeletedManifest[] => plan.repositories.flatMap((r) => r.delete.map((d) => ({ repository: r.name, digest: d.digest, tags: [...d.tags] })));
+  const allPlannedDeletes = (): DeletedManifest[] =>
+    plan.repositories.flatMap((r) => [
+      ...r.delete.map((d) => ({ repository: r.name, digest: d.digest, tags: [...d.tags] })),
+      ...r.untag.map((u) => ({ repository: r.name, digest: u.digest, tags: [u.tag] })),
+    ]);
   if (options.signal?.aborted) {
     emit({ phase: 'done' });
     const notAttempted = allPlannedDeletes();
     const outcome = runOutcome({ deleted: 0, failed: 0, notAttempted: notAttempted.length, skippedRepositories: plan.skippedRepositories?.length ?? 0 });
-    return { outcome, plan, deleted: [], skipped: [], failed: [], notAttempted, error: 'aborted before deleting', startTime, completionTime: new Date() };
+    return { outcome, plan, deleted: [], untagged: [], skipped: [], failed: [], notAttempted, error: 'aborted before deleting', startTime, completionTime: new Date() };
   }
   emit({});
   const result = await sendPlannedDeletes(plan, snapshot, options, { logger: log, onSettled: () => emit({ deletesDone: progress.deletesDone + 1 }) });
@@ -153,13 +159,13 @@ export async function executeRetentionPlan(planned: PlannedRetentionRun, options
   const { stopReason } = result;
   const ledger = sortLedger(result);
   const outcome = runOutcome({
-    deleted: ledger.deleted.length,
+    deleted: ledger.deleted.length + ledger.untagged.length,
     failed: ledger.failed.length,
     notAttempted: ledger.notAttempted.length,
     skippedRepositories: plan.skippedRepositories?.length ?? 0,
   });
   log.info(
-    { outcome, deleted: ledger.deleted.length, skipped: ledger.skipped.length, failed: ledger.failed.length, notAttempted: ledger.notAttempted.length },
+    { outcome, deleted: ledger.deleted.length, untagged: ledger.untagged.length, skipped: ledger.skipped.length, failed: ledger.failed.length, notAttempted: ledger.notAttempted.length },
     'Finished retention run',
   );
   return { outcome, plan, ...ledger, ...(stopReason !== undefined ? { error: stopReason } : {}), startTime, completionTime: new Date() };
@@ -207,10 +213,10 @@ export async function runRetention(options: RetentionRunOptions & RetentionExecu
         ...(options.reserveTags && { reserveTags: options.reserveTags }),
         onProgress: (p) => emit({ phase: 'resolving', repositoriesScanned: first + p.repositoriesScanned, tagsResolved: listedBefore + p.tagsResolved }),
       });
-      const plan = planRetention(options.spec, snapshot, { now, policyName: options.policyName });
+      const plan = planRetention(options.spec, snapshot, { now, policyName: options.policyName, canUntag: options.canUntag ?? false });
       logPlannedDeletions(log, plan, options.dryRun);
-      if (!options.dryRun && plan.summary.deleteDigests > 0) {
-        emit({ phase: 'deleting', deletesTotal: progress.deletesTotal + plan.summary.deleteDigests });
+      if (!options.dryRun && changesIn(plan) > 0) {
+        emit({ phase: 'deleting', deletesTotal: progress.deletesTotal + changesIn(plan) });
         const result = await sendPlannedDeletes(plan, snapshot, options, { logger: log, failures, onSettled: () => emit({ deletesDone: progress.deletesDone + 1 }) });
         failures = result.failures;
         stopReason = result.stopReason;
@@ -230,9 +236,9 @@ export async function runRetention(options: RetentionRunOptions & RetentionExecu
   const totals = done.totals;
   const skippedRepositories = plan.skippedRepositories?.length ?? 0;
   let outcome: RetentionOutcome;
-  if (error) outcome = totals.deleted > 0 ? 'PartiallyFailed' : 'Failed';
+  if (error) outcome = totals.deleted + totals.untagged > 0 ? 'PartiallyFailed' : 'Failed';
   else if (options.dryRun) outcome = 'DryRun';
-  else outcome = runOutcome({ deleted: totals.deleted, failed: totals.failed, notAttempted: totals.notAttempted, skippedRepositories });
+  else outcome = runOutcome({ deleted: totals.deleted + totals.untagged, failed: totals.failed, notAttempted: totals.notAttempted, skippedRepositories });
   const runError = error?.message ?? stopReason;
   log.info({ outcome, ...plan.summary, dryRun: options.dryRun, ...totals, skippedRepositories }, 'Finished retention run');
   return {
@@ -247,10 +253,15 @@ export async function runRetention(options: RetentionRunOptions & RetentionExecu
   };
 }
 
+/** What executing a plan sends: its deletes and its untags. */
+function changesIn(plan: RetentionPlan): number {
+  return plan.summary.deleteDigests + plan.summary.untagTags;
+}
+
 /** Each repository's planned deletions go to the log as they are planned (a bounded report keeps few). */
 function logPlannedDeletions(log: Logger, plan: RetentionPlan, dryRun: boolean): void {
   for (const repository of plan.repositories) {
-    if (repository.delete.length === 0) continue;
-    log.info({ repository: repository.name, dryRun, deletions: repository.delete, kept: repository.keep.length }, 'Planned deletions in repository');
+    if (repository.delete.length === 0 && repository.untag.length === 0) continue;
+    log.info({ repository: repository.name, dryRun, deletions: repository.delete, untags: repository.untag, kept: repository.keep.length }, 'Planned deletions in repository');
   }
 }

@@ -10,6 +10,7 @@ import type { RegistryCredentials } from '../../registry/client/index.js';
 import { credentialsForRegistry, parseDockerConfigJson } from '../../registry/client/index.js';
 import { CA_KEY, PASSWORD_KEY, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
 import { registryEndpoint, registryUrl } from '../../managed-registry/service.js';
+import { distributionMajorVersion } from '../../managed-registry/image-advisory.js';
 import * as C from '../../api/retention-policy-conditions.js';
 
 /** Key of a `kubernetes.io/dockerconfigjson` Secret (spec.external.credentialsSecret). */
@@ -25,6 +26,13 @@ export interface RegistryAccess {
   credentials?: RegistryCredentials;
   caPem?: string;
   insecureSkipTlsVerify: boolean;
+  /**
+   * The registry untags on DELETE of a tag (planRetention's canUntag): a managed Registry whose
+   * image names distribution 3.x. Never for external registries (their version is unknown) nor a
+   * digest-pinned image. Should the pods still run 2.x mid-rollout, 2.8 refuses the untag with 400
+   * DIGEST_INVALID and removes nothing; the run stops there and says so.
+   */
+  canUntag: boolean;
 }
 
 export interface AccessProblem {
@@ -77,7 +85,9 @@ function managedAccess(namespace: string, name: string, lookups: AccessLookups):
       problem: { reason: C.REASON_REGISTRY_NOT_FOUND, message: `Registry ${name} not found in namespace ${namespace}; create it or fix spec.registryRef.name.` },
     };
   }
-  const access: RegistryAccess = { registryKey: `${namespace}/${name}`, registry, url: '', insecureSkipTlsVerify: false };
+  const image = registry.spec?.image;
+  const canUntag = image !== undefined && (distributionMajorVersion(image) ?? 0) >= 3;
+  const access: RegistryAccess = { registryKey: `${namespace}/${name}`, registry, url: '', insecureSkipTlsVerify: false, canUntag };
   const htpasswdSecret = registry.spec?.auth?.htpasswdSecret;
   if (htpasswdSecret) {
     const secret = lookups.secret(htpasswdSecret);
@@ -104,7 +114,7 @@ function managedAccess(namespace: string, name: string, lookups: AccessLookups):
 
 function externalAccess(external: NonNullable<RetentionPolicySpec['external']>, lookups: AccessLookups): AccessResult {
   const url = external.url.replace(/\/+$/, '');
-  const access: RegistryAccess = { registryKey: url, url, insecureSkipTlsVerify: external.insecure };
+  const access: RegistryAccess = { registryKey: url, url, insecureSkipTlsVerify: external.insecure, canUntag: false };
   if (external.credentialsSecret) {
     const name = external.credentialsSecret;
     const secret = lookups.secret(name);

@@ -55,7 +55,7 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
       logger: log,
     });
     report = await runner({
-      client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, now: startTime, logger: log, signal: deadline, boundedReport: true,
+      client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, canUntag: access.canUntag, now: startTime, logger: log, signal: deadline, boundedReport: true,
       ...(reservation && { reserveTags: (count: number) => reservation.take(count), releaseTags: () => reservation.release() }),
     });
   } catch (error) {

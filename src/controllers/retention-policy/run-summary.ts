@@ -40,10 +40,12 @@ export function describeRun(report: RetentionRunReport): string {
   const repositories = plural(summary.repositories, 'repository', 'repositories');
   let text: string;
   if (report.outcome === 'DryRun') {
-    text = `Dry run: would delete ${plural(summary.deleteDigests, 'manifest')} (${plural(summary.deleteTags, 'tag')}) of ${summary.tags} in ${repositories}; nothing deleted.`;
+    const untags = summary.untagTags > 0 ? ` and untag ${plural(summary.untagTags, 'tag')} (manifests kept)` : '';
+    text = `Dry run: would delete ${plural(summary.deleteDigests, 'manifest')} (${plural(summary.deleteTags, 'tag')})${untags} of ${summary.tags} in ${repositories}; nothing deleted.`;
   } else {
     const totals = runTotals(report);
-    text = `Deleted ${plural(totals.deleted, 'manifest')} (${plural(totals.tagsDeleted, 'tag')}) of ${summary.tags} in ${repositories}.`;
+    const untags = totals.untagged > 0 ? ` and untagged ${plural(totals.untagged, 'tag')} (manifests kept)` : '';
+    text = `Deleted ${plural(totals.deleted, 'manifest')} (${plural(totals.tagsDeleted, 'tag')})${untags} of ${summary.tags} in ${repositories}.`;
     if (totals.skipped > 0) text += ` Skipped ${totals.skipped} (tags moved since the plan; the next run re-plans them).`;
     if (totals.notAttempted > 0) text += ` ${totals.notAttempted} planned deletes not attempted.`;
   }
@@ -69,6 +71,7 @@ export function lastRunFromReport(report: RetentionRunReport, trigger: ScheduleT
     tagsEvaluated: summary.tags,
     digestsDeleted: dryRun ? summary.deleteDigests : runTotals(report).deleted,
     tagsDeleted: dryRun ? summary.deleteTags : runTotals(report).tagsDeleted,
+    ...(summary.untagTags > 0 && { tagsUntagged: dryRun ? summary.untagTags : runTotals(report).untagged }),
     errors: runErrorCount(report),
     message: describeRun(report),
     trigger,
@@ -90,6 +93,11 @@ export function boundedPlanSummary(plan: RetentionPlan): StatusPlanSummary {
         reason: truncate(entry.reason, 256),
       });
     }
+    for (const entry of repository.untag) {
+      total++;
+      if (deletions.length >= PLAN_SUMMARY_MAX_DELETIONS) continue;
+      deletions.push({ repository: truncate(repository.name, 512), digest: entry.digest, tags: [truncate(entry.tag, 128)], reason: truncate(entry.reason, 256) });
+    }
   }
   return {
     repositories: plan.summary.repositories,
@@ -97,9 +105,10 @@ export function boundedPlanSummary(plan: RetentionPlan): StatusPlanSummary {
     kept: plan.summary.kept,
     deleteDigests: plan.summary.deleteDigests,
     deleteTags: plan.summary.deleteTags,
+    ...(plan.summary.untagTags > 0 && { untagTags: plan.summary.untagTags }),
     deletions,
     // The plan's lists may be cut (a bounded report): its summary has the whole count.
-    omittedDeletions: Math.max(total, plan.summary.deleteDigests) - deletions.length,
+    omittedDeletions: Math.max(total, plan.summary.deleteDigests + plan.summary.untagTags) - deletions.length,
   };
 }
 
@@ -142,7 +151,7 @@ export function withoutNetworkDetail(report: RetentionRunReport): RetentionRunRe
 }
 
 export function failedReport(registry: string, policy: string, error: unknown, startTime: Date, completionTime: Date): RetentionRunReport {
-  const plan: RetentionPlan = { registry, policy, repositories: [], summary: { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0 } };
+  const plan: RetentionPlan = { registry, policy, repositories: [], summary: { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0, untagTags: 0 } };
   const message = error instanceof Error ? error.message : String(error);
-  return { outcome: 'Failed', plan, deleted: [], skipped: [], failed: [], notAttempted: [], error: message, startTime, completionTime };
+  return { outcome: 'Failed', plan, deleted: [], untagged: [], skipped: [], failed: [], notAttempted: [], error: message, startTime, completionTime };
 }

@@ -13,6 +13,8 @@ export const REGISTRY_ERROR_CODES = {
   auth: 'DM_ERR_REGISTRY_AUTH',
   /** 405 UNSUPPORTED on DELETE: `storage.delete.enabled` is false. */
   deleteDisabled: 'DM_ERR_REGISTRY_DELETE_DISABLED',
+  /** DELETE of a tag answered 400 DIGEST_INVALID: distribution 2.x, which cannot untag. */
+  untagUnsupported: 'DM_ERR_REGISTRY_UNTAG_UNSUPPORTED',
   /** 405 with `Allow: GET, HEAD`: the registry runs in read-only maintenance mode. */
   readOnly: 'DM_ERR_REGISTRY_READ_ONLY',
   /** The body did not match the shape the v2 API promises (or was not JSON). */

@@ -48,3 +48,10 @@ export function checkDigest(digest: string, operation: string): void {
     });
   }
 }
+
+/** A tag, never a digest: a DELETE by digest removes every tag on the manifest, and an untag must not. */
+export function checkTag(tag: string, operation: string): void {
+  if (!TAG_PATTERN.test(tag)) {
+    throw new RegistryApiError({ code: REGISTRY_ERROR_CODES.badRequest, method: '-', url: '-', message: `${operation} needs a tag, got "${tag}"` });
+  }
+}

@@ -5,7 +5,7 @@ import { dockmasterVersion } from '../../version.js';
 import { RegistryAuthenticator, scopeForRequest, type RegistryCredentials } from './auth.js';
 import { digestOf, isVerifiableDigest } from './digest.js';
 import { REGISTRY_ERROR_CODES, RegistryApiError, RegistryClientConfigError } from './errors.js';
-import { checkDigest, checkedBaseUrl, checkReference, checkRepository } from './input-checks.js';
+import { checkDigest, checkedBaseUrl, checkReference, checkRepository, checkTag } from './input-checks.js';
 import { HttpTransport, type HttpResponse, type RegistryRequestEvent } from './http.js';
 import { bareMediaType, MANIFEST_ACCEPT } from './media-types.js';
 import { parseManifestBody, type ParsedManifest } from './manifest-parsing.js';
@@ -252,6 +252,30 @@ export class RegistryV2Client {
     checkDigest(digest, 'deleteManifest');
     const { context, response } = await this.send('DELETE', `/v2/${repository}/manifests/${digest}`, repository);
     if (response.status < 200 || response.status >= 300) throw errorFromResponse(context, response);
+  }
+
+  /**
+   * Removes a tag, keeping its manifest: `DELETE /v2/<name>/manifests/<tag>` (distribution 3.x,
+   * the OCI spec's tag delete). distribution 2.x has no such call: callers decide from the version.
+   */
+  async deleteTag(repository: string, tag: string): Promise<void> {
+    checkRepository(repository);
+    checkTag(tag, 'deleteTag');
+    const { context, response } = await this.send('DELETE', `/v2/${repository}/manifests/${tag}`, repository);
+    if (response.status >= 200 && response.status < 300) return;
+    const error = errorFromResponse(context, response);
+    // 2.8 parses the reference as a digest, fails, and says DIGEST_INVALID: nothing was removed.
+    if (response.status === 400 && error.registryCode === 'DIGEST_INVALID') {
+      throw new RegistryApiError({
+        code: REGISTRY_ERROR_CODES.untagUnsupported,
+        method: 'DELETE',
+        url: context.url,
+        status: 400,
+        registryCode: 'DIGEST_INVALID',
+        message: `DELETE ${context.url}: the registry cannot untag (distribution 2.x answers a tag DELETE with 400 DIGEST_INVALID); nothing was removed. Untag only on distribution 3.x`,
+      });
+    }
+    throw error;
   }
 
   /** Closes the keep-alive connections. */

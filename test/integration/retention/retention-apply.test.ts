@@ -75,6 +75,46 @@ describe('runRetention on a real registry', () => {
     }
   });
 
+  it('untag: on 3.x the tags kept only for their manifest (alias, v1.1.0 under protected stable) are untagged and every kept image still pulls; 2.8.2 refuses the untag with 400 and removes nothing', async () => {
+    registry = await startRegistry();
+    const scenario = await pushScenario(registry);
+    const client = plainClient(registry);
+    const untagged = ['app/web:alias', 'app/web:v1.1.0'];
+    try {
+      const report = await runRetention({ client, registry: registry.url, policyName: 'registries/web', spec: scenarioSpec(), dryRun: false, canUntag: true, now: NOW });
+      const planned = report.plan.repositories.flatMap((r) => r.untag.map((u) => `${r.name}:${u.tag}`)).sort();
+      expect(planned).toEqual(untagged);
+      expect(report.plan.repositories.find((r) => r.name === 'app/web')?.untag.map((u) => u.reason)).toEqual([
+        'untagged, manifest kept: shares digest with kept tag v1.4.0',
+        'untagged, manifest kept: shares digest with kept tag stable',
+      ]);
+      if (registry.version.startsWith('3.')) {
+        expect(report.outcome).toBe('Succeeded');
+        expect(report.untagged.map((u) => `${u.repository}:${u.tag}`).sort()).toEqual(untagged);
+        for (const repoTag of untagged) expect(await resolveNow(client, repoTag), repoTag).toBeUndefined();
+      } else {
+        // 2.8 cannot untag: the first refusal stops the run, and nothing it names is gone.
+        expect(report.untagged).toEqual([]);
+        expect(report.error).toMatch(/cannot untag.*400 DIGEST_INVALID/);
+        for (const repoTag of untagged) expect(await resolveNow(client, repoTag), repoTag).toBe(scenario.digests[repoTag]);
+      }
+      // Whatever happened to the untags: every other kept tag still pulls, with every manifest it needs.
+      for (const repoTag of scenario.kept.filter((t) => !untagged.includes(t))) {
+        const [repository, tag] = splitRepoTag(repoTag);
+        expect(await resolveNow(client, repoTag), repoTag).toBe(scenario.digests[repoTag]);
+        await pullCompletely(client, repository, tag);
+      }
+      // The untagged manifests stay, reachable by digest.
+      for (const repoTag of untagged) await pullCompletely(client, 'app/web', scenario.digests[repoTag]!);
+      if (registry.version.startsWith('3.')) {
+        const again = await runRetention({ client, registry: registry.url, policyName: 'registries/web', spec: scenarioSpec(), dryRun: false, canUntag: true, now: NOW });
+        expect(again.plan.summary).toMatchObject({ deleteDigests: 0, untagTags: 0 });
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
   it('reports Failed with the error when the registry cannot be listed', async () => {
     registry = await startRegistry();
     const client = plainClient(registry);

@@ -177,12 +177,38 @@ describe('planRetention invariants (property)', () => {
         kept,
         deleteDigests: plan.repositories.reduce((n, r) => n + r.delete.length, 0),
         deleteTags,
+        untagTags: 0,
       });
       expect(kept + deleteTags).toBe(tags);
       for (const r of plan.repositories) {
         expect(r.keep.map((k) => k.tag)).toEqual(r.keep.map((k) => k.tag).sort());
         expect(r.delete.map((d) => d.digest)).toEqual(r.delete.map((d) => d.digest).sort());
       }
+    });
+  });
+
+  it('untag (distribution 3.x): the same deletes; only tags kept for their manifest are untagged, never an attached artifact; every tag is kept, deleted or untagged', () => {
+    property((spec, snapshot, plan) => {
+      const untagging = planRetention(spec, snapshot, { ...options, canUntag: true });
+      expect(untagging.repositories.map((r) => r.delete)).toEqual(plan.repositories.map((r) => r.delete));
+      for (const [i, repoPlan] of untagging.repositories.entries()) {
+        const before = plan.repositories[i]!;
+        const repository = snapshot.repositories.find((r) => r.name === repoPlan.name)!;
+        const untagged = new Set(repoPlan.untag.map((u) => u.tag));
+        const deleted = new Set(repoPlan.delete.map((d) => d.digest));
+        // What is untagged was kept before, for its manifest's sake; the rest of keep is unchanged.
+        expect([...repoPlan.keep.map((k) => k.tag), ...untagged].sort()).toEqual(before.keep.map((k) => k.tag).sort());
+        for (const entry of repoPlan.untag) {
+          expect(subjectOfAttachedArtifactTag(entry.tag)).toBeUndefined();
+          expect(deleted.has(entry.digest)).toBe(false);
+          expect(entry.digest).toBe(repository.tags[entry.tag]);
+          const reasonBefore = before.keep.find((k) => k.tag === entry.tag)?.reason ?? '';
+          expect(reasonBefore).toMatch(/^kept: (shares digest with kept tag|referenced by kept index) /);
+        }
+        expect(untagging.summary.tags).toBe(plan.summary.tags);
+      }
+      const untagTags = untagging.repositories.reduce((n, r) => n + r.untag.length, 0);
+      expect(untagging.summary).toEqual({ ...plan.summary, kept: plan.summary.kept - untagTags, untagTags });
     });
   });
 

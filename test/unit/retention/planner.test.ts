@@ -102,7 +102,7 @@ describe('planRetention scope and protection', () => {
       options,
     );
     expect(plan.repositories.map((r) => r.name)).toEqual(['app/web']);
-    expect(plan.summary).toEqual({ repositories: 1, tags: 2, kept: 1, deleteDigests: 1, deleteTags: 1 });
+    expect(plan.summary).toEqual({ repositories: 1, tags: 2, kept: 1, deleteDigests: 1, deleteTags: 1, untagTags: 0 });
   });
 
   it('carries repositories skipped at a per-repository limit into the plan, without planning them', () => {
@@ -119,6 +119,32 @@ describe('planRetention scope and protection', () => {
     const plan = planRetention(policy({ protectedTags: ['latest'], keep: [{ tags: ['v*'] }] }), registry(repo), options);
     expect(keptTags(plan)).toEqual({ latest: 'protected tag', 'build-7': 'kept: shares digest with kept tag latest' });
     expect(deletedTags(plan)).toEqual(['old']);
+  });
+
+  it('untags (distribution 3.x) a tag that shares its digest with a kept tag, instead of keeping it; 2.x keeps it', () => {
+    const repo = repoWithAges('app', { latest: 500, old: 400 });
+    repo.tags['build-7'] = repo.tags.latest ?? '';
+    const spec = policy({ protectedTags: ['latest'], keep: [{ tags: ['v*'] }] });
+    const plan = planRetention(spec, registry(repo), { ...options, canUntag: true });
+    expect(keptTags(plan)).toEqual({ latest: 'protected tag' });
+    expect(plan.repositories[0]?.untag).toEqual([{ tag: 'build-7', digest: digestOf(1), reason: 'untagged, manifest kept: shares digest with kept tag latest' }]);
+    expect(deletedTags(plan)).toEqual(['old']);
+    expect(plan.summary).toMatchObject({ tags: 3, kept: 1, deleteTags: 1, untagTags: 1 });
+    expect(planRetention(spec, registry(repo), options).repositories[0]?.untag).toEqual([]);
+  });
+
+  it('untags a tag on a child of a kept index, never a signature that follows its kept subject', () => {
+    const child = digestOf(10);
+    const top = digestOf(20);
+    const repo: RepositorySnapshot = {
+      name: 'app',
+      tags: { v2: top, 'v2-amd64': child, [signatureTag(top)]: digestOf(30) },
+      manifests: { [child]: image(daysAgo(300)), [top]: index([child]), [digestOf(30)]: image(daysAgo(300)) },
+    };
+    const plan = planRetention(policy({ keep: [{ tags: ['v2'] }] }), registry(repo), { ...options, canUntag: true });
+    expect(plan.repositories[0]?.untag).toEqual([{ tag: 'v2-amd64', digest: child, reason: `untagged, manifest kept: referenced by kept index ${top}` }]);
+    expect(Object.keys(keptTags(plan)).sort()).toEqual([signatureTag(top), 'v2'].sort());
+    expect(plan.repositories[0]?.delete).toEqual([]);
   });
 
   it('deletes a digest with all its tags when none is kept', () => {

@@ -10,9 +10,10 @@ const report: RetentionRunReport = {
     registry: 'https://r.example',
     policy: 'ns/web',
     repositories: [],
-    summary: { repositories: 2, tags: 10, kept: 6, deleteDigests: 4, deleteTags: 3 },
+    summary: { repositories: 2, tags: 10, kept: 6, deleteDigests: 4, deleteTags: 3, untagTags: 0 },
   },
   deleted: [{ repository: 'app', digest: digestOf(1), tags: ['v1', 'v1.0'] }],
+  untagged: [],
   skipped: [{ repository: 'app', digest: digestOf(2), tags: ['v2'], reason: `tag v2 moved to ${digestOf(9)} since the plan` }],
   failed: [{ repository: 'lib', digest: digestOf(3), tags: [], error: 'DELETE … failed with HTTP 503' }],
   notAttempted: [{ repository: 'lib', digest: digestOf(4), tags: ['old'] }],
@@ -24,8 +25,8 @@ const report: RetentionRunReport = {
 describe('runReportToJson', () => {
   it('has the documented shape', () => {
     const json = runReportToJson(report);
-    expect(Object.keys(json)).toEqual(['outcome', 'registry', 'policy', 'startTime', 'completionTime', 'error', 'summary', 'deleted', 'skipped', 'failed', 'notAttempted', 'plan']);
-    expect(json.summary).toEqual({ plannedDigests: 4, deletedDigests: 1, deletedTags: 2, skipped: 1, failed: 1, notAttempted: 1 });
+    expect(Object.keys(json)).toEqual(['outcome', 'registry', 'policy', 'startTime', 'completionTime', 'error', 'summary', 'deleted', 'untagged', 'skipped', 'failed', 'notAttempted', 'plan']);
+    expect(json.summary).toEqual({ plannedDigests: 4, deletedDigests: 1, deletedTags: 2, plannedUntags: 0, untaggedTags: 0, skipped: 1, failed: 1, notAttempted: 1 });
     expect(json.startTime).toBe('2026-06-01T00:00:00.000Z');
   });
 });

@@ -254,3 +254,25 @@ describe('RetentionPolicy controller on a managed Registry with htpasswd auth', 
     }
   }, 180_000);
 });
+
+describe('RetentionPolicy controller on a registry:3.1.2 Registry (the stand-in runs the 3.1.2 build)', () => {
+  it('untags a tag that shares its digest with a kept tag instead of keeping it, says so in status, and the kept image still pulls', async () => {
+    await env.apply({ apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', metadata: { name: 'three' }, spec: { image: 'registry:3.1.2', storage: { emptyDir: {} } } } as never);
+    const url = await localUrl('three');
+    const client = new RegistryV2Client({ url, allowPlainHttp: true });
+    try {
+      const images = [];
+      for (let i = 0; i < 3; i++) images.push(await pushImage(url, 'app/web', { tags: [`v1.${i}.0`, ...(i === 2 ? ['candidate'] : [])], created: day(i + 1), seed: `three-${ns}-${i}` }));
+      await env.apply(policy('three', 'three') as never);
+      const done = await waitForHandledRun('three', '1');
+      expect(done.status?.lastRun).toMatchObject({ result: 'Succeeded', digestsDeleted: 1, tagsDeleted: 1, tagsUntagged: 1, errors: 0 });
+      expect(done.status?.lastRun?.message).toMatch(/untagged 1 tag \(manifests kept\)/);
+      expect(await tagsOf(client, 'app/web')).toEqual(['v1.1.0', 'v1.2.0']);
+      expect((await client.headManifest('app/web', 'v1.2.0')).digest).toBe(images[2]!.digest);
+      await client.getBlob('app/web', images[2]!.layerDigests[0]!);
+      await expect(client.headManifest('app/web', images[0]!.digest)).rejects.toThrow();
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+});

@@ -24,6 +24,23 @@ describe('resolveRegistryAccess: registryRef', () => {
     expect(result.ok && result.access.credentials).toBeUndefined();
   });
 
+  it.each([
+    ['registry:3.1.2', true],
+    ['mirror.example/distribution/distribution:v3.0.0', true],
+    ['registry:2.8.3', false],
+    ['registry@sha256:' + 'a'.repeat(64), false],
+    ['registry:latest', false],
+    [undefined, false],
+  ])('untags only on an image that names distribution 3.x (%s → %s)', (image, canUntag) => {
+    const result = resolveRegistryAccess('ns', spec({ registryRef: { name: 'main' } }), lookups([registry('main', image === undefined ? {} : ({ image } as never))], []));
+    expect(result.ok && result.access.canUntag).toBe(canUntag);
+  });
+
+  it('never untags on an external registry (its version is unknown)', () => {
+    const result = resolveRegistryAccess('ns', spec({ external: { url: 'https://r.example' } }), lookups([], []));
+    expect(result.ok && result.access.canUntag).toBe(false);
+  });
+
   it('derives the URL from name, namespace and spec (never status.endpoint), https with TLS, and trusts ca.crt (else tls.crt) of the TLS Secret', () => {
     // A tenant who can write registries/status must not be able to point retention elsewhere.
     const reg = registry('main', { tls: { secretName: 'main-tls' }, service: { port: 443 } } as never, { endpoint: 'evil.other.svc:443' });

@@ -15,13 +15,14 @@ function plan(deletes: number, tagsPerDelete = 1): RetentionPlan {
       tags: Array.from({ length: tagsPerDelete }, (_, t) => `v${r}.${i}.${t}`),
       reason: 'deleted: not kept by any rule',
     })),
+    untag: [],
   }));
-  return { registry: 'http://r', policy: 'ns/p', repositories, summary: { repositories: 2, tags: deletes * tagsPerDelete + 2, kept: 2, deleteDigests: deletes, deleteTags: deletes * tagsPerDelete } };
+  return { registry: 'http://r', policy: 'ns/p', repositories, summary: { repositories: 2, tags: deletes * tagsPerDelete + 2, kept: 2, deleteDigests: deletes, deleteTags: deletes * tagsPerDelete, untagTags: 0 } };
 }
 
 function report(outcome: RetentionRunReport['outcome'], p: RetentionPlan, extra: Partial<RetentionRunReport> = {}): RetentionRunReport {
   const deleted = outcome === 'DryRun' ? [] : p.repositories.flatMap((r) => r.delete.map((d) => ({ repository: r.name, digest: d.digest, tags: d.tags })));
-  return { outcome, plan: p, deleted, skipped: [], failed: [], notAttempted: [], startTime: new Date('2026-03-01T02:00:00Z'), completionTime: new Date('2026-03-01T02:00:03Z'), ...extra };
+  return { outcome, plan: p, deleted, untagged: [], skipped: [], failed: [], notAttempted: [], startTime: new Date('2026-03-01T02:00:00Z'), completionTime: new Date('2026-03-01T02:00:03Z'), ...extra };
 }
 
 describe('a bounded report (the operator keeps the first entries and whole totals)', () => {
@@ -29,7 +30,7 @@ describe('a bounded report (the operator keeps the first entries and whole total
     const cut = plan(4);
     const bounded = report('PartiallyFailed', { ...cut, summary: { ...cut.summary, deleteDigests: 5000, deleteTags: 5000 } }, {
       failed: [{ repository: 'app/r0', digest: digest(1), tags: ['a'], error: 'HTTP 500' }],
-      totals: { deleted: 4000, tagsDeleted: 4100, skipped: 7, failed: 990, notAttempted: 3 },
+      totals: { deleted: 4000, tagsDeleted: 4100, skipped: 7, failed: 990, notAttempted: 3, untagged: 0 },
     });
     expect(lastRunFromReport(bounded, 'Schedule')).toMatchObject({ digestsDeleted: 4000, tagsDeleted: 4100, errors: 990 });
     expect(lastRunFromReport(bounded, 'Schedule').message).toMatch(/^Deleted 4000 manifests \(4100 tags\).*Skipped 7.*3 planned deletes not attempted.*990 errors: DELETE app\/r0@.*HTTP 500 \(and 989 more in the operator logs\)/);
