@@ -44,6 +44,7 @@ export const REGISTRY_RESOURCE: CustomResourceKind = {
     { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Whether the registry serves.' },
     { name: 'ReadOnly', type: 'boolean', jsonPath: '.status.readOnly', description: 'Read-only during a garbage-collection window.' },
     { name: 'Last GC', type: 'date', jsonPath: '.status.lastGarbageCollection.completionTime', description: 'When the last garbage collection finished.' },
+    { name: 'Image', type: 'string', jsonPath: '.status.image', description: 'The registry image in use.', priority: 1 },
     AGE_COLUMN,
   ],
 };

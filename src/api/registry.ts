@@ -154,8 +154,13 @@ export const registrySpecSchema = z
       .string()
       .min(1)
       .max(512)
-      .default(DEFAULT_REGISTRY_IMAGE)
-      .meta({ description: `Container image of the distribution registry. Default ${DEFAULT_REGISTRY_IMAGE}.` }),
+      .optional()
+      .meta({
+        description:
+          'Container image of the distribution registry, e.g. registry:3.1.2. When absent: the image the Registry runs now, so a new default ' +
+          `never moves an existing registry to another version; for a new Registry, the operator's registries.defaultImage (${DEFAULT_REGISTRY_IMAGE} unless the admin changed it). ` +
+          'status.image shows the image in use. Going from 3.x back to 2.x on the same storage is refused unless annotated dockmaster.dev/allow-downgrade=true.',
+      }),
     replicas: z
       .int()
       .min(0)
@@ -221,6 +226,11 @@ export const registryStatusSchema = z
         'the message says what), ReadOnly (a garbage-collection window holds the registry read-only).',
     ),
     endpoint: z.string().max(2048).optional().meta({ description: 'In-cluster URL of the registry, e.g. http://main.registries.svc:5000.' }),
+    image: z
+      .string()
+      .max(512)
+      .optional()
+      .meta({ description: 'The registry image in use: spec.image, else the image the Registry already ran, else the operator default.' }),
     readOnly: z.boolean().optional().meta({ description: 'Whether the running registry is read-only (during a garbage-collection window).' }),
     lastGarbageCollection: lastGarbageCollectionSchema.optional(),
     nextGarbageCollection: timestampSchema('When the next garbage-collection window is due.').optional(),
@@ -239,6 +249,8 @@ export const registrySchema = resourceSchema(REGISTRY_KIND, registrySpecSchema, 
 export type RegistrySpecInput = z.input<typeof registrySpecSchema>;
 /** The spec after parsing, with every default applied. */
 export type RegistrySpec = z.output<typeof registrySpecSchema>;
+/** The spec with its image resolved (managed-registry/registry-image.ts): what the renderers take. */
+export type ResolvedRegistrySpec = RegistrySpec & { image: string };
 export type RegistryStorage = z.output<typeof registryStorageSchema>;
 export type RegistryService = z.output<typeof registryServiceSchema>;
 export type GarbageCollectionSpec = z.output<typeof garbageCollectionSpecSchema>;

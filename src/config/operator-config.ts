@@ -5,6 +5,7 @@ import { admissionConfigSchema } from '../admission/admission-config.js';
 import { namespaceNameSchema } from '../api/common.js';
 import { externalRegistriesConfigSchema } from '../registry/client/address-policy.js';
 import { retentionRunsConfigSchema } from '../retention/run-slots-config.js';
+import { registryDefaultsConfigSchema } from '../managed-registry/registry-image.js';
 import { InputValidationError } from '../errors.js';
 import { parseWithSchema } from '../api/schema-parse.js';
 
@@ -29,6 +30,7 @@ export const operatorConfigSchema = z.strictObject({
   admission: admissionConfigSchema.prefault({}),
   externalRegistries: externalRegistriesConfigSchema.prefault({}),
   retention: retentionRunsConfigSchema.prefault({}),
+  registries: registryDefaultsConfigSchema.prefault({}),
 });
 export type OperatorConfig = z.output<typeof operatorConfigSchema>;
 export type OperatorConfigInput = z.input<typeof operatorConfigSchema>;

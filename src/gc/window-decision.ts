@@ -16,6 +16,7 @@ import { parseDurationMs } from '../api/duration.js';
 import { decideDeleteUntagged } from './delete-untagged.js';
 import { outputTail, parseGarbageCollectOutput } from '../managed-registry/gc-job-output.js';
 import { gcJobName } from '../managed-registry/gc-job.js';
+import { registryImageOf } from '../managed-registry/registry-image.js';
 import { unsupportedStorageReason } from '../managed-registry/gc-job.js';
 import type { WindowScheduleDecision, WindowTrigger } from './window-schedule.js';
 
@@ -179,7 +180,7 @@ function idleStep(registry: Registry, window: GarbageCollectionWindow, observed:
   if (!schedule.trigger) {
     return { action: 'stay-idle', ...(repaired ? { window: repaired } : {}), ...(schedule.requeueAfterMs !== undefined ? { requeueAfterMs: schedule.requeueAfterMs } : {}) };
   }
-  const decision = decideDeleteUntagged(gc.deleteUntagged ?? false, registry.spec.image);
+  const decision = decideDeleteUntagged(gc.deleteUntagged ?? false, registryImageOf(registry));
   const maxMs = maxDurationMs(registry);
   const asked = schedule.trigger === 'GcNow' ? 'the gc-now annotation' : 'the schedule';
   return {
@@ -228,7 +229,7 @@ function collectingStep(registry: Registry, window: GarbageCollectionWindow, obs
 }
 
 function resultOf(registry: Registry, window: GarbageCollectionWindow, job: Extract<JobObservation, { state: 'Succeeded' | 'Failed' }>, jobName: string): LastGarbageCollection {
-  const refusal = decideDeleteUntagged(gcSpec(registry)?.deleteUntagged ?? false, registry.spec.image).refusal;
+  const refusal = decideDeleteUntagged(gcSpec(registry)?.deleteUntagged ?? false, registryImageOf(registry)).refusal;
   const base = { ...(window.startedAt ? { startTime: window.startedAt } : {}) };
   if (job.state === 'Failed') {
     const tail = job.output ? `: ${outputTail(job.output)}` : '';

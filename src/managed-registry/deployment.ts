@@ -1,6 +1,6 @@
 import type { V1Deployment, V1EnvVar, V1Probe, V1ResourceRequirements, V1TopologySpreadConstraint } from '@kubernetes/client-node';
 import { distributionMajorVersion } from './image-advisory.js';
-import type { RegistrySpec } from '../api/registry.js';
+import type { RegistrySpec, ResolvedRegistrySpec } from '../api/registry.js';
 import {
   childMetadata,
   CONFIG_HASH_ANNOTATION,
@@ -81,7 +81,7 @@ function spread(owner: RegistryIdentity, spec: RegistrySpec): V1TopologySpreadCo
   return [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: registrySelectorLabels(owner.name) } }];
 }
 
-export function buildDeployment(owner: RegistryIdentity, spec: RegistrySpec, inputs: DeploymentInputs): V1Deployment {
+export function buildDeployment(owner: RegistryIdentity, spec: ResolvedRegistrySpec, inputs: DeploymentInputs): V1Deployment {
   const { volumes, mounts, env: volumeEnv } = buildPodVolumes(spec, inputs.names);
   const env = [...volumeEnv, ...versionEnv(spec.image)];
   const spreadConstraints = spread(owner, spec);

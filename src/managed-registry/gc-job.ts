@@ -4,7 +4,7 @@
  * swapped for the GC script. Building from buildDeployment keeps the two from drifting apart.
  */
 import type { V1Affinity, V1Job } from '@kubernetes/client-node';
-import type { RegistrySpec } from '../api/registry.js';
+import type { RegistrySpec, ResolvedRegistrySpec } from '../api/registry.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY_VALUE, registryChildNames, registryOwnerReference, type RegistryIdentity } from './children.js';
 import { CONFIG_FILE_KEY, CONFIG_MOUNT_DIR } from './config.js';
 import { buildDeployment } from './deployment.js';
@@ -23,7 +23,8 @@ export const GC_TERMINATION_GRACE_SECONDS = 10;
 
 export interface GarbageCollectJobInputs {
   owner: RegistryIdentity;
-  spec: RegistrySpec;
+  /** Its image is the one the registry runs: the Job must read the storage the way the registry writes it. */
+  spec: ResolvedRegistrySpec;
   jobName: string;
   deleteUntagged: boolean;
   /** Bounds the Job by the window's deadline even when the operator is down (the Job controller enforces it). */

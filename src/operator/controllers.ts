@@ -3,6 +3,7 @@
  * benchmarks, so they all run the same set wired the same way: one maintenance lock shared by
  * retention runs and GC windows, metrics on the operator's registry.
  */
+import type { RegistryDefaultsConfig } from '../managed-registry/registry-image.js';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { createRegistryController, type RegistryControllerOptions } from '../controllers/registry/controller.js';
 import { createRegistryGcController, type RegistryGcControllerOptions } from '../controllers/registry-gc/controller.js';
@@ -33,12 +34,18 @@ export function createOperatorControllers(options: {
   externalRegistries?: ExternalRegistriesConfig;
   /** The admin's retention section: run slots. */
   retentionRuns?: RetentionRunsConfig;
+  /** The admin's registries section: the image of a new Registry without spec.image. */
+  registryDefaults?: RegistryDefaultsConfig;
 }): ControllerDefinition[] {
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const locks = new RegistryMaintenanceLocks();
   const { metricsRegistry, seams = {} } = options;
   return [
-    createRegistryController({ ...seams.registry, ...(options.admissionSources && { admissionSources: options.admissionSources }) }),
+    createRegistryController({
+      ...seams.registry,
+      ...(options.admissionSources && { admissionSources: options.admissionSources }),
+      ...(options.registryDefaults && { defaultImage: options.registryDefaults.defaultImage }),
+    }),
     createRetentionPolicyController({
       locks,
       metricsRegistry,

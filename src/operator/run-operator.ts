@@ -53,6 +53,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
       admissionSources: config.admission.registries,
       externalRegistries: config.externalRegistries,
       retentionRuns: config.retention,
+      registryDefaults: config.registries,
     }),
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: OPERATOR_LEASE_NAME, ...leaseIdentity() } : false,
   });

@@ -3,8 +3,10 @@
  * then carry out the one step (status first when it moves the window forward; the Job deleted
  * first when the window rolls back, so nothing but the registry writes once it is read-write).
  */
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1Deployment, V1Job } from '@kubernetes/client-node';
 import { buildGarbageCollectJob, gcJobLabels } from '../../managed-registry/gc-job.js';
+import { registryChildNames } from '../../managed-registry/children.js';
+import { registryImageOf } from '../../managed-registry/registry-image.js';
 import { decideWindowStep, type WindowStep, type WindowTiming } from '../../gc/window-decision.js';
 import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
@@ -94,13 +96,19 @@ async function carryOut(
   return step.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(MIN_REQUEUE_MS, step.requeueAfterMs) } : {};
 }
 
+/** The image the registry's Deployment runs (what wrote the storage), else the one its status names. */
+function runningImage(registry: RegistryObject, ctx: ReconcileContext): string {
+  const deployment = ctx.cache<V1Deployment>(RESOURCES.deployment).get(registry.metadata?.namespace, registryChildNames(registry.metadata?.name ?? '').deployment);
+  return deployment?.spec?.template.spec?.containers[0]?.image ?? registryImageOf(registry);
+}
+
 async function createJob(registry: RegistryObject, step: Extract<WindowStep, { action: 'create-job' }>, ctx: ReconcileContext): Promise<void> {
   const namespace = registry.metadata?.namespace ?? '';
   const owner = { name: registry.metadata?.name ?? '', namespace, uid: registry.metadata?.uid ?? '' };
   const nodeName = registry.spec.storage.pvc ? await registryPodNode(registry, ctx) : undefined;
   const job: V1Job = buildGarbageCollectJob({
     owner,
-    spec: { ...registry.spec, replicas: registry.spec.replicas ?? 1 },
+    spec: { ...registry.spec, replicas: registry.spec.replicas ?? 1, image: runningImage(registry, ctx) },
     jobName: step.jobName,
     deleteUntagged: step.deleteUntagged,
     activeDeadlineSeconds: step.activeDeadlineSeconds,

@@ -27,6 +27,7 @@ export function createRegistryController(options: RegistryControllerOptions = {}
     rejectedApplies: new RejectedApplies(),
     hostnameClaims,
     ...(options.admissionSources && { admissionSources: options.admissionSources }),
+    ...(options.defaultImage !== undefined && { defaultImage: options.defaultImage }),
   };
   return defineController({
     name: REGISTRY_CONTROLLER_NAME,

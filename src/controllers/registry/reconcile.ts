@@ -1,5 +1,5 @@
 import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret } from '@kubernetes/client-node';
-import type { Registry, RegistrySpec } from '../../api/registry.js';
+import { DEFAULT_REGISTRY_IMAGE, type Registry, type ResolvedRegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
 import { readNamedSecrets, type SecretLookup } from '../../runtime/named-secrets.js';
@@ -17,6 +17,7 @@ import type { EndpointResolver, ProbeResult } from './endpoint-probe.js';
 import { buildHttpSecret, HTTP_SECRET_KEY } from '../../managed-registry/http-secret.js';
 import { storageDriverFor } from '../../managed-registry/storage/index.js';
 import { downgradeRefusal } from '../../managed-registry/image-advisory.js';
+import { resolveRegistryImage } from '../../managed-registry/registry-image.js';
 import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry-spec.js';
 import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import { buildPodDisruptionBudget } from '../../managed-registry/pod-disruption-budget.js';
@@ -38,6 +39,8 @@ export interface RegistryReconcilerOptions {
   admissionSources?: RegistrySourcesConfig;
   /** Which Registries claim which hostnames, so a conflict wakes every claimant. */
   hostnameClaims?: HostnameClaims;
+  /** The image of a new Registry without spec.image (config registries.defaultImage). */
+  defaultImage?: string;
 }
 
 const DEFAULT_PROBE_INTERVAL_MS = 60_000;
@@ -76,12 +79,13 @@ export async function reconcileRegistry(
 
   const owner: RegistryIdentity = { name: request.name, namespace: request.namespace, uid: registry.metadata?.uid ?? '' };
   const parsed = readRegistrySpec(registry);
-  const spec = parsed.spec;
+  // What runs on the storage now: a Registry without spec.image keeps it (registry-image.ts), and
+  // a 3.x registry is never rolled back to 2.x by accident.
+  const running = ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment)?.spec?.template.spec?.containers[0]?.image;
+  const spec: ResolvedRegistrySpec | undefined = parsed.spec && { ...parsed.spec, image: resolveRegistryImage(parsed.spec.image, running, options.defaultImage ?? DEFAULT_REGISTRY_IMAGE).image };
   // The user's Secrets this spec names and our own http Secret, read now (never cached).
   const lookupSecret = await readNamedSecrets(ctx.kube, request.namespace, spec ? [...referencedSecretNames(spec), names.httpSecret] : []);
   const problems: SpecProblem[] = [...parsed.problems, ...(spec ? findSpecProblems(spec, lookupSecret) : [])];
-  // What runs on the storage now: a 3.x registry is never rolled back to 2.x by accident.
-  const running = ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment)?.spec?.template.spec?.containers[0]?.image;
   const downgrade = spec ? downgradeRefusal(spec.image, running, registry.metadata?.annotations) : undefined;
   if (downgrade) problems.push({ reason: C.REASON_DOWNGRADE_REFUSED, message: downgrade });
   const endpoint = spec ? registryEndpoint(owner, spec) : '';
@@ -110,7 +114,7 @@ export async function reconcileRegistry(
   const allRegistries = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).list();
   const admission = admissionSourcesCondition(registry, allRegistries, options.admissionSources);
   const observed: ObservedRegistryState = {
-    deployment, problems, readOnly, endpoint, admission, ...(podFailure ? { podFailure } : {}),
+    deployment, problems, readOnly, endpoint, admission, ...(podFailure ? { podFailure } : {}), ...(spec && { image: spec.image }),
     ...(applyError ? { applyError } : {}), ...(applyRetrying ? { applyRetrying } : {}), ...(probe ? { probe } : {}),
   };
   const next = computeRegistryStatus(registry, observed, names.deployment, new Date(ctx.clock.now()));
@@ -162,7 +166,7 @@ interface ChildFailures {
 async function ensureChildren(
   ctx: ReconcileContext,
   owner: RegistryIdentity,
-  spec: RegistrySpec,
+  spec: ResolvedRegistrySpec,
   readOnly: boolean,
   lookupSecret: SecretLookup,
   rejectedApplies: RejectedApplies,

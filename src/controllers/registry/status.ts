@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { imageAdvisory } from '../../managed-registry/image-advisory.js';
+import { registryImageOf } from '../../managed-registry/registry-image.js';
 import type { Registry } from '../../api/registry.js';
 import { mergeConditions, type ConditionInput } from '../../runtime/conditions.js';
 import { changedStatusFields } from '../../runtime/status-patch.js';
@@ -27,6 +28,8 @@ export interface ObservedRegistryState {
   admission?: ConditionInput;
   /** Why registry pods are failing (pod-failures.ts), when replicas are unavailable and one is. */
   podFailure?: string;
+  /** The image the Registry runs (resolveRegistryImage); absent when the spec does not parse. */
+  image?: string;
 }
 
 function readiness(registry: Registry, observed: ObservedRegistryState, deploymentName: string): ConditionInput {
@@ -102,11 +105,11 @@ function degraded(observed: ObservedRegistryState): ConditionInput {
   return { type, status: 'False', reason: C.REASON_AS_EXPECTED, message: 'No problem found.' };
 }
 
-function imageAdvisoryCondition(registry: Registry): ConditionInput {
-  const advisory = imageAdvisory(registry.spec.image);
+function imageAdvisoryCondition(image: string): ConditionInput {
+  const advisory = imageAdvisory(image);
   return advisory
     ? { type: C.CONDITION_IMAGE_ADVISORY, status: 'True', ...advisory }
-    : { type: C.CONDITION_IMAGE_ADVISORY, status: 'False', reason: C.REASON_NO_KNOWN_ISSUE, message: `No known issue with image ${registry.spec.image}.` };
+    : { type: C.CONDITION_IMAGE_ADVISORY, status: 'False', reason: C.REASON_NO_KNOWN_ISSUE, message: `No known issue with image ${image}.` };
 }
 
 function readOnlyCondition(observed: ObservedRegistryState): ConditionInput {
@@ -136,7 +139,7 @@ export function computeRegistryStatus(
       progressing(registry, observed),
       degraded(observed),
       readOnlyCondition(observed),
-      imageAdvisoryCondition(registry),
+      imageAdvisoryCondition(observed.image ?? registryImageOf(registry)),
       ...(observed.admission ? [observed.admission] : []),
     ],
     generation,
@@ -147,6 +150,7 @@ export function computeRegistryStatus(
     observedGeneration: generation,
     endpoint: observed.endpoint,
     readOnly: observed.readOnly,
+    ...(observed.image !== undefined && { image: observed.image }),
     conditions,
   } as RegistryStatus;
 }
@@ -155,16 +159,17 @@ export function computeRegistryStatus(
  * The status fields this controller writes, as a merge patch body. Fields owned by the
  * garbage-collection state machine are left out, so a stale cached copy never overwrites them.
  */
-export function ownedStatusFields(status: RegistryStatus): Pick<RegistryStatus, 'observedGeneration' | 'endpoint' | 'readOnly' | 'conditions'> {
+export function ownedStatusFields(status: RegistryStatus): Pick<RegistryStatus, 'observedGeneration' | 'endpoint' | 'readOnly' | 'image' | 'conditions'> {
   return {
     observedGeneration: status.observedGeneration,
     endpoint: status.endpoint,
     readOnly: status.readOnly,
+    ...(status.image !== undefined && { image: status.image }),
     conditions: status.conditions,
   };
 }
 
-const OWNED_STATUS_FIELDS = ['observedGeneration', 'endpoint', 'readOnly', 'conditions'] as const;
+const OWNED_STATUS_FIELDS = ['observedGeneration', 'endpoint', 'readOnly', 'image', 'conditions'] as const;
 
 /** The merge patch body of the owned fields that changed, or undefined when none did (then no write). */
 export function registryStatusPatch(current: RegistryStatus | undefined, next: RegistryStatus): { status: Record<string, unknown> } | undefined {

@@ -11,6 +11,7 @@ import { credentialsForRegistry, parseDockerConfigJson } from '../../registry/cl
 import { CA_KEY, PASSWORD_KEY, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
 import { registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import { distributionMajorVersion } from '../../managed-registry/image-advisory.js';
+import { registryImageOf } from '../../managed-registry/registry-image.js';
 import * as C from '../../api/retention-policy-conditions.js';
 
 /** Key of a `kubernetes.io/dockerconfigjson` Secret (spec.external.credentialsSecret). */
@@ -85,8 +86,7 @@ function managedAccess(namespace: string, name: string, lookups: AccessLookups):
       problem: { reason: C.REASON_REGISTRY_NOT_FOUND, message: `Registry ${name} not found in namespace ${namespace}; create it or fix spec.registryRef.name.` },
     };
   }
-  const image = registry.spec?.image;
-  const canUntag = image !== undefined && (distributionMajorVersion(image) ?? 0) >= 3;
+  const canUntag = (distributionMajorVersion(registryImageOf(registry)) ?? 0) >= 3;
   const access: RegistryAccess = { registryKey: `${namespace}/${name}`, registry, url: '', insecureSkipTlsVerify: false, canUntag };
   const htpasswdSecret = registry.spec?.auth?.htpasswdSecret;
   if (htpasswdSecret) {

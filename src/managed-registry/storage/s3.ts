@@ -1,5 +1,5 @@
 import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { RegistrySpec } from '../../api/registry.js';
+import { DEFAULT_REGISTRY_IMAGE, type RegistrySpec } from '../../api/registry.js';
 import { distributionMajorVersion } from '../image-advisory.js';
 import type { SecretRequirement, StorageDriver } from './driver.js';
 
@@ -13,7 +13,8 @@ const S3_CA_MOUNT_DIR = '/etc/dockmaster/s3-ca';
 
 /** 2.8 has no forcepathstyle key: it uses path style exactly when regionendpoint is set. */
 function isDistribution2(spec: RegistrySpec): boolean {
-  const major = distributionMajorVersion(spec.image);
+  // The reconcile resolves the image before rendering (registry-image.ts); the default stands in otherwise.
+  const major = distributionMajorVersion(spec.image ?? DEFAULT_REGISTRY_IMAGE);
   return major !== undefined && major < 3;
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { InputValidationError } from '../../../src/errors.js';
 import { API_GROUP_VERSION } from '../../../src/api/common.js';
-import { DEFAULT_REGISTRY_IMAGE, parseRegistry, type RegistrySpecInput } from '../../../src/api/registry.js';
+import { parseRegistry, type RegistrySpecInput } from '../../../src/api/registry.js';
 import { parseRetentionPolicy } from '../../../src/api/retention-policy.js';
 import { INVALID_RESOURCES } from './invalid-resources.js';
 
@@ -69,8 +69,8 @@ describe('defaults (the output type)', () => {
 
   it('fills a minimal Registry as the apiserver would', () => {
     const { spec } = parseRegistry(minimalRegistry({ storage: { pvc: { size: '1Gi' } } }));
+    // No image: the reconcile resolves it (registry-image.ts), so a new default never moves a running registry.
     expect(spec).toEqual({
-      image: DEFAULT_REGISTRY_IMAGE,
       replicas: 1,
       storage: { pvc: { size: '1Gi', deleteOnRemoval: false } },
       service: { type: 'ClusterIP', port: 5000 },

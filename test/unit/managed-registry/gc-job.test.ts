@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { RegistrySpec } from '../../../src/api/registry.js';
+import type { RegistrySpec, ResolvedRegistrySpec } from '../../../src/api/registry.js';
 import { registryChildNames } from '../../../src/managed-registry/children.js';
 import { buildDeployment } from '../../../src/managed-registry/deployment.js';
 import { buildGarbageCollectJob, gcJobName, GC_CONTAINER_NAME } from '../../../src/managed-registry/gc-job.js';
 import { GC_SCRIPT } from '../../../src/managed-registry/gc-job-script.js';
 
 const owner = { name: 'main', namespace: 'registries', uid: 'uid-1' };
-function spec(storage: RegistrySpec['storage'], extra: Partial<RegistrySpec> = {}): RegistrySpec {
-  return { image: 'registry:2.8.3', replicas: 1, storage, service: { type: 'ClusterIP', port: 5000 }, hostnames: [], admission: { allowed: true }, ...extra } as RegistrySpec;
+function spec(storage: RegistrySpec['storage'], extra: Partial<RegistrySpec> = {}): ResolvedRegistrySpec {
+  return { image: 'registry:2.8.3', replicas: 1, storage, service: { type: 'ClusterIP', port: 5000 }, hostnames: [], admission: { allowed: true }, ...extra } as ResolvedRegistrySpec;
 }
 const pvc = (accessModes?: Array<'ReadWriteOnce' | 'ReadWriteMany'>): RegistrySpec['storage'] => ({ pvc: { size: '1Gi', deleteOnRemoval: false, ...(accessModes ? { accessModes } : {}) } });
 
-function build(s: RegistrySpec, more: { nodeName?: string; deleteUntagged?: boolean } = {}) {
+function build(s: ResolvedRegistrySpec, more: { nodeName?: string; deleteUntagged?: boolean } = {}) {
   return buildGarbageCollectJob({ owner, spec: s, jobName: 'main-gc-x', deleteUntagged: more.deleteUntagged ?? false, activeDeadlineSeconds: 1770.6, ...(more.nodeName ? { nodeName: more.nodeName } : {}) });
 }
 

@@ -4,11 +4,11 @@ import { buildRegistryConfig } from '../../../src/managed-registry/config.js';
 import { buildDeployment } from '../../../src/managed-registry/deployment.js';
 import { registryChildNames } from '../../../src/managed-registry/children.js';
 import { storageDriverFor } from '../../../src/managed-registry/storage/index.js';
-import type { RegistrySpec } from '../../../src/api/registry.js';
+import type { RegistrySpec, ResolvedRegistrySpec } from '../../../src/api/registry.js';
 import { OWNER, specWith } from './registry-fixture.js';
 
 type S3 = NonNullable<RegistrySpec['storage']['s3']>;
-const s3Spec = (s3: Partial<S3>, image = 'registry:3.1.2'): RegistrySpec =>
+const s3Spec = (s3: Partial<S3>, image = 'registry:3.1.2'): ResolvedRegistrySpec =>
   specWith({ image, storage: { s3: { bucket: 'images', region: 'us-east-1', secretRef: { name: 's3' }, ...s3 } } } as never);
 const storageOf = (spec: RegistrySpec) => (parse(buildRegistryConfig(spec, { realm: 'main', readOnly: false })) as { storage: Record<string, unknown> }).storage;
 
