@@ -64,6 +64,7 @@ export const ERROR_CATALOGUE = {
   DM_ERR_REGISTRY_TIMEOUT: failure('%s %s: no complete answer within %s ms', 'RegistryTimeout', 504),
   DM_ERR_REGISTRY_ADDRESS_REFUSED: badInput('%s %s: refused to connect: %s', 'AddressRefused'),
   // Retention runs in the operator.
+  DM_ERR_RETENTION_IN_USE_UNAVAILABLE: failure('Reading what the cluster runs failed: %s; nothing was deleted', 'InUseUnavailable', 503),
   DM_ERR_RETENTION_MEMORY_BUSY: failure('The operator-wide tag budget (retention.maxTagsInMemory of %s) is held by other runs', 'WaitingForMemory', 503),
 } as const satisfies Record<`DM_ERR_${string}`, ErrorDefinition>;
 

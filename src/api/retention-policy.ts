@@ -181,6 +181,17 @@ export const retentionPolicySpecSchema = z
       'Tag globs that are never deleted, whatever the keep rules say (e.g. latest, stable). A digest carrying a protected tag is kept ' +
         'with all its tags. Default none.',
     ).default([]),
+    inUse: z
+      .enum(['Keep', 'Ignore'])
+      .default('Keep')
+      .meta({
+        description:
+          'Keep (default): a tag or digest that a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob in any namespace names ' +
+          '(or that a running container resolved to) is never deleted nor untagged, and an index holding such a digest is kept. ' +
+          'Objects count in every state: ReplicaSets scaled to 0 (rollback history), completed Jobs, suspended CronJobs. A run that cannot ' +
+          'read them deletes nothing. Plans name the user when it is in this policy\'s namespace and say only "in use in another namespace" otherwise. ' +
+          'Ignore: the keep rules alone decide.',
+      }),
     keep: z
       .array(keepRuleSchema)
       .min(1)
@@ -224,6 +235,7 @@ export const retentionRunSchema = z
     tagsUntagged: countSchema(
       'Tags removed by untagging, their manifests kept because a kept tag or index needs them (distribution 3.x only; in a dry run: that would have been untagged).',
     ).optional(),
+    tagsKeptInUse: countSchema('Tags kept only because the cluster runs them (spec.inUse: Keep).').optional(),
     errors: countSchema('Number of errors in the run (failed deletes, unreadable repositories).').optional(),
     message: z.string().max(4096).optional().meta({ description: 'Human-readable summary of the run, with the first errors.' }),
     trigger: z
@@ -248,6 +260,7 @@ export const planSummarySchema = z
     deleteDigests: countSchema('Digests the plan deletes.').optional(),
     deleteTags: countSchema('Tags those deletes remove.').optional(),
     untagTags: countSchema('Tags the plan untags, their manifests kept (distribution 3.x only).').optional(),
+    keptInUse: countSchema('Tags kept only because the cluster runs them (spec.inUse: Keep); no keep rule kept them.').optional(),
     deletions: z
       .array(planDeletionSchema)
       .max(50)

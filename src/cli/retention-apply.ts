@@ -13,8 +13,9 @@ import type { RetentionRunReport } from '../retention/report.js';
 import { EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 import { createProgressDisplay } from './retention-progress.js';
 import { openRetentionTarget, type RetentionTargetOptions } from './retention-target.js';
+import { inUseForCli, type InUseCliOptions } from './retention-in-use.js';
 
-export interface RetentionApplyOptions extends RetentionTargetOptions {
+export interface RetentionApplyOptions extends RetentionTargetOptions, InUseCliOptions {
   yes?: boolean;
   dryRun?: boolean;
   output: 'table' | 'json';
@@ -55,8 +56,9 @@ export async function applyRetention(options: RetentionApplyOptions, streams: Co
   const target = await openRetentionTarget(options, { logger });
   const common = { client: target.client, registry: target.url, policyName: target.policyName, logger };
   try {
+    const inUse = await inUseForCli(options, target, !options.dryRun);
     const planning = createProgressDisplay(streams.stderr);
-    const planned = await planRetentionRun({ ...common, spec: target.policy.spec, canUntag: options.untag ?? false, onProgress: (p) => planning.update(p) }).finally(() => planning.stop());
+    const planned = await planRetentionRun({ ...common, ...inUse, spec: target.policy.spec, canUntag: options.untag ?? false, onProgress: (p) => planning.update(p) }).finally(() => planning.stop());
     const { plan } = planned;
     if (options.output === 'table') streams.stdout.write(renderPlanTable(plan));
     if (options.dryRun) {

@@ -5,10 +5,11 @@ import { renderPlanTable } from '../retention/plan-output.js';
 import { CommandExitCode } from './exit-codes.js';
 import { applyRetention, type RetentionApplyOptions } from './retention-apply.js';
 import { openRetentionTarget, parseConcurrency, type RetentionTargetOptions } from './retention-target.js';
+import { inUseForCli, type InUseCliOptions } from './retention-in-use.js';
 
 export { loadRetentionPolicyFile } from './retention-target.js';
 
-export interface RetentionPlanOptions extends RetentionTargetOptions {
+export interface RetentionPlanOptions extends RetentionTargetOptions, InUseCliOptions {
   output: 'table' | 'json';
 }
 
@@ -16,7 +17,8 @@ export interface RetentionPlanOptions extends RetentionTargetOptions {
 export async function planFromRegistry(options: RetentionPlanOptions, now = new Date()): Promise<RetentionPlan> {
   const target = await openRetentionTarget(options);
   try {
-    const { plan } = await planRetentionRun({ client: target.client, registry: target.url, policyName: target.policyName, spec: target.policy.spec, now, canUntag: options.untag ?? false });
+    const inUse = await inUseForCli(options, target, false);
+    const { plan } = await planRetentionRun({ ...inUse, client: target.client, registry: target.url, policyName: target.policyName, spec: target.policy.spec, now, canUntag: options.untag ?? false });
     return plan;
   } finally {
     await target.client.close();
@@ -36,6 +38,10 @@ function withTargetOptions(command: Command): Command {
       '--untag',
       'the registry removes a tag on DELETE /v2/<name>/manifests/<tag> and keeps the manifest (distribution 3.x): a tag that must go while a kept tag or index needs its manifest is untagged instead of kept. Never use it on distribution 2.x',
     )
+    .option('--in-use-from-cluster', 'keep what the cluster runs: read Pods and workloads in every namespace with your kubeconfig (the CRD default spec.inUse: Keep)')
+    .option('--in-use-file <path>', 'keep the image references listed in this file, separated by white space (e.g. the output of kubectl get pods -A -o jsonpath=\'{..image}\')')
+    .option('--no-in-use', 'delete on the keep rules alone: nothing the cluster runs is protected (apply refuses to run without one of these three)')
+    .option('--image-hosts <hosts>', 'other host[:port] names, comma-separated, that image references use for this registry (its URL\'s host always counts)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'));
 }
 

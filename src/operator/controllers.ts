@@ -36,6 +36,8 @@ export function createOperatorControllers(options: {
   retentionRuns?: RetentionRunsConfig;
   /** The admin's registries section: the image of a new Registry without spec.image. */
   registryDefaults?: RegistryDefaultsConfig;
+  /** The namespaces the operator watches (empty: all). */
+  watchNamespaces?: readonly string[];
 }): ControllerDefinition[] {
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const locks = new RegistryMaintenanceLocks();
@@ -51,6 +53,7 @@ export function createOperatorControllers(options: {
       metricsRegistry,
       ...(options.externalRegistries && { addressPolicy: new AddressPolicy(options.externalRegistries) }),
       ...(options.retentionRuns && { runSlots: options.retentionRuns }),
+      ...(options.watchNamespaces && { watchNamespaces: options.watchNamespaces }),
       ...seams.retention,
     }),
     createRegistryGcController({ locks, metricsRegistry, ...seams.garbageCollection }),

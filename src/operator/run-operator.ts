@@ -54,6 +54,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
       externalRegistries: config.externalRegistries,
       retentionRuns: config.retention,
       registryDefaults: config.registries,
+      watchNamespaces: namespaces,
     }),
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: OPERATOR_LEASE_NAME, ...leaseIdentity() } : false,
   });

@@ -14,7 +14,7 @@ function formatRows(rows: readonly string[][]): string[] {
 }
 
 export function renderPlanTable(plan: RetentionPlan): string {
-  const lines = [`Retention plan of policy ${plan.policy} for ${plan.registry}`];
+  const lines = [`Retention plan of policy ${plan.policy} for ${plan.registry}`, ...(plan.notes ?? []).map((note) => `Note: ${note}`)];
   for (const repository of plan.repositories) {
     lines.push('', `${repository.name}:`);
     const rows: string[][] = [['ACTION', 'TAG', 'DIGEST', 'REASON']];

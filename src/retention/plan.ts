@@ -35,6 +35,8 @@ export interface RepositoryPlan {
   delete: PlannedDelete[];
   /** Tags removed while their manifest stays (registries that can untag only; empty otherwise). */
   untag: PlannedUntag[];
+  /** How many of `keep` only the cluster's use keeps (absent: none, or no in-use data). */
+  keptInUse?: number;
 }
 
 export interface RetentionPlanSummary {
@@ -50,6 +52,8 @@ export interface RetentionPlanSummary {
   deleteTags: number;
   /** Tags removed by untagging, their manifests kept. */
   untagTags: number;
+  /** Tags kept only because the cluster runs them (no rule kept them); absent when in-use data was not given. */
+  keptInUse?: number;
 }
 
 export interface RetentionPlan {
@@ -62,6 +66,8 @@ export interface RetentionPlan {
    * short; nothing in them is deleted, and a run with any ends PartiallyFailed. Absent when none.
    */
   skippedRepositories?: Array<{ name: string; reason: string }>;
+  /** What the reader must know about this plan's inputs, e.g. that in-use protection was off. */
+  notes?: string[];
 }
 
 /**

@@ -6,7 +6,9 @@
  *   2. children of a kept index are kept; an untagged child of a deleted index goes with it;
  *      untagged manifests no index references are left to garbage collection;
  *   3. signatures/attestations (sha256-<hex>.sig|.att|.sbom) follow their subject digest;
- *   4. protected tags and repositories outside the scope are never touched.
+ *   4. protected tags and repositories outside the scope are never touched;
+ *   5. what the cluster runs (in-use.ts) is kept: a tag in use, every tag on a digest in use, and
+ *      every index above a digest in use (with its tags), whatever the rules say.
  * On a registry that can untag (distribution 3.x), a tag that invariants 1 or 2 would keep only
  * because its manifest must stay is untagged instead: the manifest stays, the tag goes.
  */
@@ -14,6 +16,7 @@ import { createScopeMatcher } from '../api/glob.js';
 import type { RetentionPolicySpec } from '../api/retention-policy.js';
 import { imageAgeOf } from './image-age.js';
 import { tagsKeptByPolicy } from './keep-rules.js';
+import { describeUsers, type RegistryUsage, type RepositoryUsage } from './in-use.js';
 import type { PlannedDelete, PlannedKeep, PlannedUntag, RepositoryPlan, RetentionPlan } from './plan.js';
 import type { RegistrySnapshot, RepositorySnapshot } from './snapshot.js';
 
@@ -31,6 +34,12 @@ export interface PlanRetentionOptions {
    * manifest (distribution 3.x). Default false: distribution 2.x has no such call.
    */
   canUntag?: boolean;
+  /** What the cluster runs from this registry (in-use.ts); absent: in-use protection is off. */
+  inUse?: RegistryUsage;
+  /** The policy's namespace: users in it are named in reasons, others are not. */
+  policyNamespace?: string;
+  /** Said in the plan's notes, e.g. that in-use protection is off or partial for this run. */
+  notes?: string[];
 }
 
 /** The subject digest a signature/attestation tag refers to, or undefined for an ordinary tag. */
@@ -83,7 +92,43 @@ function deletableDescendants(
 /** Safety reasons that keep a tag only because its manifest must stay: an untag removes such a tag and keeps the manifest. */
 type SafetyKeep = { reason: string; manifestOnly: boolean };
 
-function planRepository(spec: RetentionPolicySpec, repository: RepositorySnapshot, nowMs: number, canUntag: boolean): RepositoryPlan {
+/**
+ * The tags kept because the cluster uses them: tags in use by name, every tag on a digest in use,
+ * and every tag of an index that holds a digest in use (any depth), since deleting the index
+ * would not delete the child but deleting a tag's digest would, and a child is what runs.
+ */
+function tagsKeptInUse(repository: RepositorySnapshot, usage: RepositoryUsage | undefined, policyNamespace: string | undefined): Map<string, string> {
+  const kept = new Map<string, string>();
+  if (!usage) return kept;
+  for (const [tag, users] of usage.tags) if (repository.tags[tag] !== undefined) kept.set(tag, `kept: ${describeUsers(users, policyNamespace)}`);
+  const parents = new Map<string, string[]>();
+  for (const [digest, manifest] of Object.entries(repository.manifests)) for (const child of manifest.children ?? []) parents.set(child, [...(parents.get(child) ?? []), digest]);
+  const protectedDigests = new Map<string, string>();
+  for (const [digest, users] of usage.digests) {
+    const why = `kept: ${describeUsers(users, policyNamespace)}`;
+    const pending: Array<[string, string]> = [[digest, why]];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const [current, reason] = next;
+      if (protectedDigests.has(current)) continue;
+      protectedDigests.set(current, reason);
+      for (const parent of parents.get(current) ?? []) pending.push([parent, `kept: holds ${digest}, ${describeUsers(users, policyNamespace)}`]);
+    }
+  }
+  for (const [tag, digest] of Object.entries(repository.tags)) {
+    const reason = protectedDigests.get(digest);
+    if (reason !== undefined && !kept.has(tag)) kept.set(tag, reason);
+  }
+  return kept;
+}
+
+function planRepository(
+  spec: RetentionPolicySpec,
+  repository: RepositorySnapshot,
+  nowMs: number,
+  canUntag: boolean,
+  usage: RepositoryUsage | undefined,
+  policyNamespace: string | undefined,
+): RepositoryPlan {
   const allTags = Object.keys(repository.tags).sort(byString);
   const digestOf = (tag: string): string => repository.tags[tag] ?? '';
   const tagsOnDigest = new Map<string, string[]>();
@@ -94,6 +139,13 @@ function planRepository(spec: RetentionPolicySpec, repository: RepositorySnapsho
     .filter((tag) => subjectOfAttachedArtifactTag(tag) === undefined)
     .map((tag) => ({ tag, age: imageAgeOf(repository, digestOf(tag), nowMs) }));
   const keptReasons = tagsKeptByPolicy(spec, allTags, ruleCandidates, nowMs);
+  // What runs is kept whatever the rules say (a rule's own reason stays when it keeps the tag too).
+  let keptInUse = 0;
+  for (const [tag, reason] of tagsKeptInUse(repository, usage, policyNamespace)) {
+    if (keptReasons.has(tag)) continue;
+    keptReasons.set(tag, reason);
+    keptInUse++;
+  }
 
   // Keeping only grows, so this loop ends: each pass either keeps another tag or stops.
   let deleted = new Set<string>();
@@ -139,7 +191,7 @@ function planRepository(spec: RetentionPolicySpec, repository: RepositorySnapsho
     const tags = tagsOnDigest.get(digest) ?? [];
     return { digest, tags, reason: deleteReason(repository, digest, tags, deleted) };
   });
-  return { name: repository.name, keep, delete: deletes, untag };
+  return { name: repository.name, keep, delete: deletes, untag, ...(usage !== undefined && keptInUse > 0 && { keptInUse }) };
 }
 
 /** Why a tag the policy does not keep must be kept anyway, or undefined when it may go. */
@@ -188,7 +240,7 @@ export function planRetention(spec: RetentionPolicySpec, snapshot: RegistrySnaps
   const repositories = snapshot.repositories
     .filter((repository) => inScope(repository.name))
     .sort((a, b) => byString(a.name, b.name))
-    .map((repository) => planRepository(spec, repository, nowMs, options.canUntag ?? false));
+    .map((repository) => planRepository(spec, repository, nowMs, options.canUntag ?? false, options.inUse?.get(repository.name), options.policyNamespace));
   const kept = repositories.reduce((sum, r) => sum + r.keep.length, 0);
   const untagTags = repositories.reduce((sum, r) => sum + r.untag.length, 0);
   const deleteDigests = repositories.reduce((sum, r) => sum + r.delete.length, 0);
@@ -198,7 +250,11 @@ export function planRetention(spec: RetentionPolicySpec, snapshot: RegistrySnaps
     registry: snapshot.registry,
     policy: options.policyName,
     repositories,
-    summary: { repositories: repositories.length, tags: kept + deleteTags + untagTags, kept, deleteDigests, deleteTags, untagTags },
+    summary: {
+      repositories: repositories.length, tags: kept + deleteTags + untagTags, kept, deleteDigests, deleteTags, untagTags,
+      ...(options.inUse && { keptInUse: repositories.reduce((sum, r) => sum + (r.keptInUse ?? 0), 0) }),
+    },
     ...(skippedRepositories.length > 0 && { skippedRepositories }),
+    ...(options.notes && options.notes.length > 0 && { notes: [...options.notes] }),
   };
 }

@@ -22,6 +22,7 @@ const byLocation = <T extends { repository: string; digest: string }>(a: T, b: T
 export class RunAccumulator {
   private readonly repositories: RepositoryPlan[] = [];
   private readonly skippedRepositories: Array<{ name: string; reason: string }> = [];
+  private notes: string[] | undefined;
   private readonly summary = { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0, untagTags: 0 };
   private readonly ledger: DeleteLedger = { deleted: [], untagged: [], skipped: [], failed: [], notAttempted: [] };
   readonly totals: RunTotals = { deleted: 0, tagsDeleted: 0, skipped: 0, failed: 0, notAttempted: 0, untagged: 0 };
@@ -33,9 +34,14 @@ export class RunAccumulator {
     private readonly bounded: boolean,
   ) {}
 
+  private keptInUse: number | undefined;
+
   addPlan(plan: RetentionPlan): void {
     for (const key of Object.keys(this.summary) as Array<keyof typeof this.summary>) this.summary[key] += plan.summary[key];
+    if (plan.summary.keptInUse !== undefined) this.keptInUse = (this.keptInUse ?? 0) + plan.summary.keptInUse;
     this.skippedRepositories.push(...(plan.skippedRepositories ?? []));
+    // Every batch is planned with the same inputs: the first batch's notes stand for the run.
+    this.notes ??= plan.notes;
     for (const repository of plan.repositories) {
       if (!this.bounded) {
         this.repositories.push(repository);
@@ -71,8 +77,9 @@ export class RunAccumulator {
       registry: this.registry,
       policy: this.policy,
       repositories: [...this.repositories].sort(byName),
-      summary: { ...this.summary },
+      summary: { ...this.summary, ...(this.keptInUse !== undefined && { keptInUse: this.keptInUse }) },
       ...(skipped.length > 0 && { skippedRepositories: skipped }),
+      ...(this.notes && { notes: [...this.notes] }),
     };
   }
 

@@ -13,7 +13,7 @@ import { RunAccumulator, sortLedger } from './run-accumulator.js';
 import { executeDeletes, type DeleteExecutionResult } from './execute-deletes.js';
 import { orderRepositoryDeletes } from './delete-order.js';
 import type { RetentionPlan } from './plan.js';
-import { planRetention } from './planner.js';
+import { planRetention, type PlanRetentionOptions } from './planner.js';
 import { takeRegistrySnapshot } from './registry-snapshot.js';
 import type { DeletedManifest, RetentionOutcome, RetentionRunReport } from './report.js';
 import type { RegistrySnapshot } from './snapshot.js';
@@ -39,6 +39,10 @@ export interface RetentionRunOptions {
   dryRun: boolean;
   /** The registry can untag (distribution 3.x): planRetention's canUntag. Default false. */
   canUntag?: boolean;
+  /** What the cluster runs from this registry, the policy's namespace and notes: planRetention's options. */
+  inUse?: PlanRetentionOptions['inUse'];
+  policyNamespace?: string;
+  notes?: string[];
   now?: Date;
   logger?: Logger;
   onProgress?: (progress: RetentionProgress) => void;
@@ -113,7 +117,19 @@ export interface PlannedRetentionRun {
   startTime: Date;
 }
 
-type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress' | 'canUntag'>;
+type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress' | 'canUntag' | 'inUse' | 'policyNamespace' | 'notes'>;
+
+/** planRetention's options from a run's. */
+function planningOptionsOf(options: PlanningOptions, now: Date): PlanRetentionOptions {
+  return {
+    now,
+    policyName: options.policyName,
+    canUntag: options.canUntag ?? false,
+    ...(options.inUse && { inUse: options.inUse }),
+    ...(options.policyNamespace !== undefined && { policyNamespace: options.policyNamespace }),
+    ...(options.notes && { notes: options.notes }),
+  };
+}
 
 /** Lists the registry and plans (no DELETE). Throws the listing's error (a RegistryApiError). */
 export async function planRetentionRun(options: PlanningOptions): Promise<PlannedRetentionRun> {
@@ -122,7 +138,7 @@ export async function planRetentionRun(options: PlanningOptions): Promise<Planne
     options.onProgress?.({ ...p, phase: p.tagsResolved > 0 ? 'resolving' : 'listing', deletesDone: 0, deletesTotal: 0 });
   report({ repositoriesScanned: 0, repositoriesTotal: 0, tagsResolved: 0 });
   const snapshot = await snapshotInScope(options.client, options.spec, options.registry, report);
-  const plan = planRetention(options.spec, snapshot, { now: options.now ?? startTime, policyName: options.policyName, canUntag: options.canUntag ?? false });
+  const plan = planRetention(options.spec, snapshot, planningOptionsOf(options, options.now ?? startTime));
   return { snapshot, plan, startTime };
 }
 
@@ -213,7 +229,7 @@ export async function runRetention(options: RetentionRunOptions & RetentionExecu
         ...(options.reserveTags && { reserveTags: options.reserveTags }),
         onProgress: (p) => emit({ phase: 'resolving', repositoriesScanned: first + p.repositoriesScanned, tagsResolved: listedBefore + p.tagsResolved }),
       });
-      const plan = planRetention(options.spec, snapshot, { now, policyName: options.policyName, canUntag: options.canUntag ?? false });
+      const plan = planRetention(options.spec, snapshot, planningOptionsOf(options, now));
       logPlannedDeletions(log, plan, options.dryRun);
       if (!options.dryRun && changesIn(plan) > 0) {
         emit({ phase: 'deleting', deletesTotal: progress.deletesTotal + changesIn(plan) });

@@ -10,7 +10,7 @@ import { ReferenceIndex } from '../../runtime/reference-index.js';
 import { RESOURCES } from '../../runtime/resources.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import { RetentionMetrics } from './metrics.js';
-import { reconcileRetentionPolicy, type RegistryUrlResolver } from './reconcile.js';
+import { reconcileRetentionPolicy, type RegistryUrlResolver, type RetentionPolicyReconcilerOptions } from './reconcile.js';
 import type { RetentionRunner } from './run-execution.js';
 
 export const RETENTION_POLICY_CONTROLLER_NAME = 'retention-policy';
@@ -33,6 +33,10 @@ export interface RetentionPolicyControllerOptions {
   addressPolicy?: AddressPolicy;
   /** Run slots (the admin's `retention` section). Default: its defaults (4, 2 per namespace). */
   runSlots?: RetentionRunsConfig;
+  /** The namespaces the operator watches (empty: all): where in-use reads go when cluster-wide ones are forbidden. */
+  watchNamespaces?: readonly string[];
+  /** Reads what the cluster runs (tests); default collectImagesInUse. */
+  collectInUse?: RetentionPolicyReconcilerOptions['collectInUse'];
 }
 
 export const resolveThroughServiceUrl: RegistryUrlResolver = (_registry, serviceUrl) => serviceUrl;
@@ -57,6 +61,8 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
     tagBudget: new TagBudget(runSlots.maxTagsInMemory),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.blockedRetryMs !== undefined ? { blockedRetryMs: options.blockedRetryMs } : {}),
+    ...(options.watchNamespaces && { watchNamespaces: options.watchNamespaces }),
+    ...(options.collectInUse && { collectInUse: options.collectInUse }),
   };
   const namespaceOf = (obj: KubernetesObject): string => obj.metadata?.namespace ?? '';
   return defineController({

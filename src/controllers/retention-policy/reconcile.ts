@@ -11,7 +11,7 @@ import { retentionPolicySpecSchema, type RetentionPolicy, type RetentionPolicySp
 import { describeSpecIssues } from '../../api/schema-parse.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
-import { getOrUndefined } from '../../runtime/kube-client.js';
+import { getOrUndefined, type KubeClients } from '../../runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../../runtime/resources.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
 import * as C from '../../api/retention-policy-conditions.js';
@@ -23,6 +23,7 @@ import type { TagBudget } from '../../retention/tag-budget.js';
 import { runTotals } from '../../retention/report.js';
 import { policyReferences, resolveRegistryAccess, type AccessResult } from './registry-access.js';
 import { executeRetentionRun, type RetentionRunner } from './run-execution.js';
+import { collectImagesInUse, type InUseCollection } from '../../retention/in-use-collector.js';
 import { boundedPlanSummary, lastRunFromReport, runEvent } from './run-summary.js';
 import { decideScheduledRun, MAX_REQUEUE_MS, nextTick, RUN_NOW_ANNOTATION, type ScheduleDecision, type ScheduleTrigger } from '../../api/run-schedule.js';
 import type { ConditionInput } from '../../runtime/conditions.js';
@@ -51,6 +52,10 @@ export interface RetentionPolicyReconcilerOptions {
   addressPolicy?: AddressPolicy;
   /** The tags all runs may hold in memory at once (retention.maxTagsInMemory). */
   tagBudget?: TagBudget;
+  /** The namespaces the operator watches (empty: all); in-use reads fall back to them when cluster-wide reads are forbidden. */
+  watchNamespaces?: readonly string[];
+  /** Reads what the cluster runs; default: collectImagesInUse with the reconcile's client. */
+  collectInUse?: (kube: KubeClients, signal?: AbortSignal) => Promise<InUseCollection>;
 }
 
 const DEFAULT_BLOCKED_RETRY_MS = 15_000;
@@ -276,6 +281,7 @@ async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
         ...(options.addressPolicy && { addressPolicy: options.addressPolicy }),
         ...(run.signal && { signal: run.signal }),
         ...(options.tagBudget && { tagBudget: options.tagBudget }),
+        collectInUse: (signal) => (options.collectInUse ?? ((kube, s) => collectImagesInUse(kube, options.watchNamespaces ?? [], s)))(ctx.kube, signal),
       }),
   });
 

@@ -34,6 +34,11 @@ export interface RegistryAccess {
    * DIGEST_INVALID and removes nothing; the run stops there and says so.
    */
   canUntag: boolean;
+  /**
+   * The registry hosts (`host[:port]`) image references name it by, to find what the cluster
+   * runs from it: a managed Registry's Service names and spec.hostnames, an external URL's host.
+   */
+  imageHosts: string[];
 }
 
 export interface AccessProblem {
@@ -87,7 +92,10 @@ function managedAccess(namespace: string, name: string, lookups: AccessLookups):
     };
   }
   const canUntag = (distributionMajorVersion(registryImageOf(registry)) ?? 0) >= 3;
-  const access: RegistryAccess = { registryKey: `${namespace}/${name}`, registry, url: '', insecureSkipTlsVerify: false, canUntag };
+  const endpoint = registryEndpoint({ name, namespace }, registry.spec);
+  const [serviceHost, port] = endpoint.split(':');
+  const imageHosts = [endpoint, `${serviceHost}.cluster.local:${port}`, ...(registry.spec?.hostnames ?? [])];
+  const access: RegistryAccess = { registryKey: `${namespace}/${name}`, registry, url: '', insecureSkipTlsVerify: false, canUntag, imageHosts };
   const htpasswdSecret = registry.spec?.auth?.htpasswdSecret;
   if (htpasswdSecret) {
     const secret = lookups.secret(htpasswdSecret);
@@ -108,13 +116,13 @@ function managedAccess(namespace: string, name: string, lookups: AccessLookups):
     if (!caPem) return missingKey(tlsSecret, CA_KEY, `add the CA that signed the registry certificate (or ${TLS_CERT_KEY}).`);
     access.caPem = caPem;
   }
-  access.url = registryUrl(registryEndpoint({ name, namespace }, registry.spec), registry.spec);
+  access.url = registryUrl(endpoint, registry.spec);
   return { ok: true, access };
 }
 
 function externalAccess(external: NonNullable<RetentionPolicySpec['external']>, lookups: AccessLookups): AccessResult {
   const url = external.url.replace(/\/+$/, '');
-  const access: RegistryAccess = { registryKey: url, url, insecureSkipTlsVerify: external.insecure, canUntag: false };
+  const access: RegistryAccess = { registryKey: url, url, insecureSkipTlsVerify: external.insecure, canUntag: false, imageHosts: [new URL(url).host] };
   if (external.credentialsSecret) {
     const name = external.credentialsSecret;
     const secret = lookups.secret(name);

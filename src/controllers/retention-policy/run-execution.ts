@@ -12,6 +12,9 @@ import { runTotals, type RetentionRunReport } from '../../retention/report.js';
 import type { RegistryAccess } from './registry-access.js';
 import { TagReservation, type TagBudget } from '../../retention/tag-budget.js';
 import { failedReport, runErrorCount, withoutNetworkDetail } from './run-summary.js';
+import { DockmasterError } from '../../errors.js';
+import { usageForRegistry } from '../../retention/in-use.js';
+import type { InUseCollection } from '../../retention/in-use-collector.js';
 
 /** The operator's runs keep a bounded report (runRetention's boundedReport): the status shows little, the log has all. */
 export type RetentionRunner = (options: RetentionRunOptions & { boundedReport?: boolean }) => Promise<RetentionRunReport>;
@@ -30,6 +33,27 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** The operator-wide tag budget the run's listing takes from, given back when it ends. */
   tagBudget?: TagBudget;
+  /** Reads what the cluster runs (in-use-collector.ts); required unless spec.inUse is Ignore. */
+  collectInUse?: (signal?: AbortSignal) => Promise<InUseCollection>;
+}
+
+/** planRetention's in-use inputs for this run, or the reason the run may not delete. */
+async function inUseInputs(request: RunRequest, signal: AbortSignal): Promise<Pick<RetentionRunOptions, 'inUse' | 'policyNamespace' | 'notes'>> {
+  const policyNamespace = request.policyKey.split('/')[0] ?? '';
+  if (request.spec.inUse === 'Ignore') return { policyNamespace, notes: ['in-use protection is off (spec.inUse: Ignore): the keep rules alone decide'] };
+  if (!request.collectInUse) throw new DockmasterError('DM_ERR_RETENTION_IN_USE_UNAVAILABLE', 'in-use data is not available to this operator; nothing was deleted. Set spec.inUse: Ignore to run on the keep rules alone.');
+  let collection: InUseCollection;
+  try {
+    collection = await request.collectInUse(signal);
+  } catch (error) {
+    throw new DockmasterError(
+      'DM_ERR_RETENTION_IN_USE_UNAVAILABLE',
+      `reading what the cluster runs (Pods and workloads) failed, so nothing was deleted: ${error instanceof Error ? error.message : String(error)}. ` +
+        'Check the operator\'s RBAC (list pods, deployments, statefulsets, daemonsets, replicasets, jobs, cronjobs), or set spec.inUse: Ignore.',
+    );
+  }
+  const inUse = usageForRegistry(collection.images, request.access.imageHosts);
+  return { inUse, policyNamespace, ...(collection.note && { notes: [collection.note] }) };
 }
 
 export async function executeRetentionRun(runner: RetentionRunner, request: RunRequest): Promise<RetentionRunReport> {
@@ -54,7 +78,9 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
       ...(access.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
       logger: log,
     });
+    const inUse = await inUseInputs(request, deadline);
     report = await runner({
+      ...inUse,
       client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, canUntag: access.canUntag, now: startTime, logger: log, signal: deadline, boundedReport: true,
       ...(reservation && { reserveTags: (count: number) => reservation.take(count), releaseTags: () => reservation.release() }),
     });

@@ -4,6 +4,7 @@
  * small (etcd objects are capped at 1.5 MiB and every watcher receives each update), so lists are
  * cut and the full plan goes to the logs.
  */
+import { DockmasterError } from '../../errors.js';
 import type { RetentionPlanSummary as StatusPlanSummary, RetentionRun } from '../../api/retention-policy.js';
 import type { RetentionPlan } from '../../retention/plan.js';
 import { runTotals, type RetentionRunReport } from '../../retention/report.js';
@@ -49,6 +50,8 @@ export function describeRun(report: RetentionRunReport): string {
     if (totals.skipped > 0) text += ` Skipped ${totals.skipped} (tags moved since the plan; the next run re-plans them).`;
     if (totals.notAttempted > 0) text += ` ${totals.notAttempted} planned deletes not attempted.`;
   }
+  if ((summary.keptInUse ?? 0) > 0) text += ` Kept ${plural(summary.keptInUse ?? 0, 'tag')} only because the cluster runs them.`;
+  for (const note of report.plan.notes ?? []) text += ` Note: ${note}.`;
   const errors = runErrors(report);
   const errorCount = runErrorCount(report);
   if (errorCount > 0) {
@@ -72,6 +75,7 @@ export function lastRunFromReport(report: RetentionRunReport, trigger: ScheduleT
     digestsDeleted: dryRun ? summary.deleteDigests : runTotals(report).deleted,
     tagsDeleted: dryRun ? summary.deleteTags : runTotals(report).tagsDeleted,
     ...(summary.untagTags > 0 && { tagsUntagged: dryRun ? summary.untagTags : runTotals(report).untagged }),
+    ...(summary.keptInUse !== undefined && { tagsKeptInUse: summary.keptInUse }),
     errors: runErrorCount(report),
     message: describeRun(report),
     trigger,
@@ -106,6 +110,7 @@ export function boundedPlanSummary(plan: RetentionPlan): StatusPlanSummary {
     deleteDigests: plan.summary.deleteDigests,
     deleteTags: plan.summary.deleteTags,
     ...(plan.summary.untagTags > 0 && { untagTags: plan.summary.untagTags }),
+    ...(plan.summary.keptInUse !== undefined && { keptInUse: plan.summary.keptInUse }),
     deletions,
     // The plan's lists may be cut (a bounded report): its summary has the whole count.
     omittedDeletions: Math.max(total, plan.summary.deleteDigests + plan.summary.untagTags) - deletions.length,
@@ -140,12 +145,15 @@ export function runEvent(report: RetentionRunReport): RunEvent | undefined {
  * the status told "connection refused" from "HTTP 403", a RetentionPolicy would be a port scanner
  * for the operator's network. The detail stays in the operator's log.
  */
+/** Errors about the operator itself, not the network: shown as they are. */
+const OPERATOR_OWN_ERRORS: ReadonlySet<string> = new Set(['DM_ERR_RETENTION_MEMORY_BUSY', 'DM_ERR_RETENTION_IN_USE_UNAVAILABLE']);
+
 export function withoutNetworkDetail(report: RetentionRunReport): RetentionRunReport {
   const generic = 'reading or writing the external registry failed; the operator log has the detail (not shown here, so that a policy cannot probe the network)';
   return {
     ...report,
     // The operator's own refusal (its memory budget) says nothing about the network: kept.
-    ...(report.error !== undefined && report.errorCode !== 'DM_ERR_RETENTION_MEMORY_BUSY' && { error: generic }),
+    ...(report.error !== undefined && !OPERATOR_OWN_ERRORS.has(report.errorCode ?? '') && { error: generic }),
     failed: report.failed.map((f) => ({ ...f, error: 'the DELETE failed' })),
   };
 }
@@ -153,5 +161,6 @@ export function withoutNetworkDetail(report: RetentionRunReport): RetentionRunRe
 export function failedReport(registry: string, policy: string, error: unknown, startTime: Date, completionTime: Date): RetentionRunReport {
   const plan: RetentionPlan = { registry, policy, repositories: [], summary: { repositories: 0, tags: 0, kept: 0, deleteDigests: 0, deleteTags: 0, untagTags: 0 } };
   const message = error instanceof Error ? error.message : String(error);
-  return { outcome: 'Failed', plan, deleted: [], untagged: [], skipped: [], failed: [], notAttempted: [], error: message, startTime, completionTime };
+  const errorCode = error instanceof DockmasterError ? error.code : undefined;
+  return { outcome: 'Failed', plan, deleted: [], untagged: [], skipped: [], failed: [], notAttempted: [], error: message, ...(errorCode && { errorCode }), startTime, completionTime };
 }

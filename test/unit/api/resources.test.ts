@@ -99,6 +99,7 @@ describe('defaults (the output type)', () => {
       timeZone: 'UTC',
       suspend: false,
       dryRun: false,
+      inUse: 'Keep',
       maxDuration: '1h',
       repositories: ['**'],
       excludeRepositories: [],

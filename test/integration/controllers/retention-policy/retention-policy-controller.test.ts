@@ -276,3 +276,52 @@ describe('RetentionPolicy controller on a registry:3.1.2 Registry (the stand-in 
     }
   }, 120_000);
 });
+
+describe('RetentionPolicy controller: in-use protection (spec.inUse: Keep, the default)', () => {
+  it('keeps what a Pod in the namespace and a Deployment in another one name (by tag and by digest), says so, and deletes them once nothing runs them', async () => {
+    await env.apply({ apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', metadata: { name: 'used' }, spec: { storage: { emptyDir: {} } } } as never);
+    const url = await localUrl('used');
+    const client = new RegistryV2Client({ url, allowPlainHttp: true });
+    const other = uniqueNamespaceName('in-use-other');
+    const host = `${registryChildNames('used').service}.${ns}.svc:5000`;
+    try {
+      const images = [];
+      for (let i = 0; i < 3; i++) images.push(await pushImage(url, 'app/web', { tags: [`v1.${i}.0`], created: day(i + 1), seed: `used-${ns}-${i}` }));
+      // Neither runs here (no scheduler): existing is what counts.
+      await env.user.requestJson('POST', `/api/v1/namespaces/${ns}/pods`, {
+        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-pod' }, spec: { containers: [{ name: 'web', image: `${host}/app/web:v1.0.0` }] } },
+      });
+      await env.user.requestJson('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: other } } });
+      const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: `${host}/app/web@${images[1]!.digest}` }] } };
+      await env.user.requestJson('POST', `/apis/apps/v1/namespaces/${other}/deployments`, {
+        body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'secret-name' }, spec: { replicas: 0, selector: { matchLabels: { app: 'x' } }, template } },
+      });
+
+      await env.apply({ ...policy('used', 'used'), spec: { ...policy('used', 'used').spec, keep: [{ tags: ['v*'], mostRecent: 1 }] } } as never);
+      const first = await waitForHandledRun('used', '1');
+      expect(first.status?.lastRun, first.status?.lastRun?.message).toMatchObject({ result: 'Succeeded', digestsDeleted: 0, tagsKeptInUse: 2 });
+      expect(first.status?.lastRun?.message).toMatch(/Kept 2 tags only because the cluster runs them/);
+      expect(await tagsOf(client, 'app/web')).toEqual(['v1.0.0', 'v1.1.0', 'v1.2.0']);
+
+      // A dry run's plan names the Pod in the policy's namespace, never the other namespace's Deployment.
+      await env.user.requestJson('PATCH', objectPath(RESOURCES.retentionPolicy, ns, 'used'), {
+        body: { spec: { dryRun: true }, metadata: { annotations: { [RUN_NOW_ANNOTATION]: '2' } } },
+        contentType: 'application/merge-patch+json',
+      });
+      const dry = await waitForHandledRun('used', '2');
+      expect(dry.status?.planSummary).toMatchObject({ deleteDigests: 0, keptInUse: 2 });
+
+      await env.user.requestJson('DELETE', `/api/v1/namespaces/${ns}/pods/web-pod?gracePeriodSeconds=0`);
+      await env.user.requestJson('DELETE', `/apis/apps/v1/namespaces/${other}/deployments/secret-name`);
+      await env.user.requestJson('PATCH', objectPath(RESOURCES.retentionPolicy, ns, 'used'), {
+        body: { spec: { dryRun: false }, metadata: { annotations: { [RUN_NOW_ANNOTATION]: '3' } } },
+        contentType: 'application/merge-patch+json',
+      });
+      const last = await waitForHandledRun('used', '3');
+      expect(last.status?.lastRun).toMatchObject({ result: 'Succeeded', digestsDeleted: 2, tagsKeptInUse: 0 });
+      expect(await tagsOf(client, 'app/web')).toEqual(['v1.2.0']);
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+});
