@@ -116,11 +116,27 @@ export const keepRuleSchema = z
         'ns, us, ms, s, m, h, plus d for 24h). An image whose created time is missing, zero or in the future is treated as new: it is kept.',
     ).optional(),
     semver: semverKeepSchema.optional(),
+    pulledWithin: durationSchema(
+      'Keep the selected tags whose manifest was pulled within this duration, e.g. 30d. Pulls come from the pull records of the ' +
+        'registry. Until those records cover the whole duration (tracking started later, or was interrupted), every selected tag is ' +
+        'kept, with a reason that says since when tracking runs. Without pull records (an external registry, or tracking off) every ' +
+        'selected tag is kept. Pulls made by dockmaster itself never count.',
+    ).optional(),
+    mostRecentlyPulled: z
+      .int()
+      .min(1)
+      .max(100000)
+      .optional()
+      .meta({
+        description:
+          'Keep the N most recently pulled of the selected tags, from the pull records of the registry. Tags never pulled rank below every ' +
+          'pulled one, ties broken as mostRecent breaks them (newest created, then tag name). Without pull records every selected tag is kept.',
+      }),
   })
   .meta({
     description:
-      'One keep rule. It selects tags with tags/excludeTags, then keeps those that satisfy ANY of mostRecent, newerThan and semver ' +
-      '(a union within the rule). A rule with none of the three keeps every tag it selects.',
+      'One keep rule. It selects tags with tags/excludeTags, then keeps those that satisfy ANY of mostRecent, newerThan, semver, ' +
+      'pulledWithin and mostRecentlyPulled (a union within the rule). A rule with none of them keeps every tag it selects.',
   });
 
 /** Bounds on what a run may read from the registry; every limit reached ends the run Failed with its name. */

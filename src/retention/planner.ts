@@ -17,6 +17,7 @@ import type { RetentionPolicySpec } from '../api/retention-policy.js';
 import { imageAgeOf } from './image-age.js';
 import { tagsKeptByPolicy } from './keep-rules.js';
 import { describeUsers, type RegistryUsage, type RepositoryUsage } from './in-use.js';
+import { lastPullOf, type PullRecords } from './pull-records.js';
 import type { PlannedDelete, PlannedKeep, PlannedUntag, RepositoryPlan, RetentionPlan } from './plan.js';
 import type { RegistrySnapshot, RepositorySnapshot } from './snapshot.js';
 
@@ -40,6 +41,8 @@ export interface PlanRetentionOptions {
   policyNamespace?: string;
   /** Said in the plan's notes, e.g. that in-use protection is off or partial for this run. */
   notes?: string[];
+  /** The registry's pull records (pulledWithin, mostRecentlyPulled); absent: none, and pull rules keep every tag they select. */
+  pulls?: PullRecords;
 }
 
 /** The subject digest a signature/attestation tag refers to, or undefined for an ordinary tag. */
@@ -128,6 +131,7 @@ function planRepository(
   canUntag: boolean,
   usage: RepositoryUsage | undefined,
   policyNamespace: string | undefined,
+  pulls: PullRecords | undefined,
 ): RepositoryPlan {
   const allTags = Object.keys(repository.tags).sort(byString);
   const digestOf = (tag: string): string => repository.tags[tag] ?? '';
@@ -137,8 +141,11 @@ function planRepository(
   // Signatures never take part in the rules: they follow their subject instead (invariant 3).
   const ruleCandidates = allTags
     .filter((tag) => subjectOfAttachedArtifactTag(tag) === undefined)
-    .map((tag) => ({ tag, age: imageAgeOf(repository, digestOf(tag), nowMs) }));
-  const keptReasons = tagsKeptByPolicy(spec, allTags, ruleCandidates, nowMs);
+    .map((tag) => {
+      const lastPullMs = lastPullOf(pulls, repository.name, digestOf(tag));
+      return { tag, age: imageAgeOf(repository, digestOf(tag), nowMs), ...(lastPullMs !== undefined && { lastPullMs }) };
+    });
+  const keptReasons = tagsKeptByPolicy(spec, allTags, ruleCandidates, nowMs, pulls);
   // What runs is kept whatever the rules say (a rule's own reason stays when it keeps the tag too).
   let keptInUse = 0;
   for (const [tag, reason] of tagsKeptInUse(repository, usage, policyNamespace)) {
@@ -240,7 +247,7 @@ export function planRetention(spec: RetentionPolicySpec, snapshot: RegistrySnaps
   const repositories = snapshot.repositories
     .filter((repository) => inScope(repository.name))
     .sort((a, b) => byString(a.name, b.name))
-    .map((repository) => planRepository(spec, repository, nowMs, options.canUntag ?? false, options.inUse?.get(repository.name), options.policyNamespace));
+    .map((repository) => planRepository(spec, repository, nowMs, options.canUntag ?? false, options.inUse?.get(repository.name), options.policyNamespace, options.pulls));
   const kept = repositories.reduce((sum, r) => sum + r.keep.length, 0);
   const untagTags = repositories.reduce((sum, r) => sum + r.untag.length, 0);
   const deleteDigests = repositories.reduce((sum, r) => sum + r.delete.length, 0);
