@@ -9,6 +9,11 @@ import type { V1RuleWithOperations, V1ValidatingWebhook, V1ValidatingWebhookConf
 
 export const WEBHOOK_NAME = 'image-sources.dockmaster.dev';
 export const VALIDATE_PATH = '/validate';
+/** Apply-time validation of Registries and RetentionPolicies (resource-validation.ts). */
+export const RESOURCES_WEBHOOK_NAME = 'resources.dockmaster.dev';
+export const VALIDATE_RESOURCES_PATH = '/validate-resources';
+/** Both webhooks of the configuration, in its order; they share the service and the caBundle. */
+export const OUR_WEBHOOK_NAMES = [WEBHOOK_NAME, RESOURCES_WEBHOOK_NAME] as const;
 /** When the current caBundle was written: the rotation planner waits for it to reach every apiserver. */
 export const CA_BUNDLE_PUBLISHED_AT_ANNOTATION = 'dockmaster.dev/ca-bundle-published-at';
 /** Set by the apiserver on every namespace from its name; users cannot forge it, unlike an opt-out label. */
@@ -25,6 +30,11 @@ export const WEBHOOK_RULES: V1RuleWithOperations[] = [
   { apiGroups: [''], apiVersions: ['v1'], operations: OPERATIONS, resources: ['pods', 'pods/ephemeralcontainers', 'replicationcontrollers'], scope: 'Namespaced' },
   { apiGroups: ['apps'], apiVersions: ['v1'], operations: OPERATIONS, resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], scope: 'Namespaced' },
   { apiGroups: ['batch'], apiVersions: ['v1'], operations: OPERATIONS, resources: ['jobs', 'cronjobs'], scope: 'Namespaced' },
+];
+
+/** Registries and RetentionPolicies as written; never their status, never a delete. */
+export const RESOURCE_WEBHOOK_RULES: V1RuleWithOperations[] = [
+  { apiGroups: ['dockmaster.dev'], apiVersions: ['v1alpha1'], operations: OPERATIONS, resources: ['registries', 'retentionpolicies'], scope: 'Namespaced' },
 ];
 
 export interface WebhookConfigurationSpec {
@@ -46,11 +56,16 @@ export interface WebhookConfigurationSpec {
 }
 
 export function buildValidatingWebhookConfiguration(spec: WebhookConfigurationSpec): V1ValidatingWebhookConfiguration {
-  const clientConfig: NonNullable<V1ValidatingWebhookConfiguration['webhooks']>[number]['clientConfig'] = spec.url
-    ? { url: spec.url }
-    : { service: { namespace: spec.service?.namespace ?? '', name: spec.service?.name ?? '', path: VALIDATE_PATH, port: spec.service?.port ?? 443 } };
-  if (spec.caBundlePems && spec.caBundlePems.length > 0) clientConfig.caBundle = Buffer.from(joinPems(spec.caBundlePems)).toString('base64');
+  const clientConfigAt = (path: string): V1ValidatingWebhook['clientConfig'] => {
+    const config: V1ValidatingWebhook['clientConfig'] = spec.url
+      ? { url: path === VALIDATE_PATH ? spec.url : `${spec.url.replace(/\/validate$/, '')}${path}` }
+      : { service: { namespace: spec.service?.namespace ?? '', name: spec.service?.name ?? '', path, port: spec.service?.port ?? 443 } };
+    if (spec.caBundlePems && spec.caBundlePems.length > 0) config.caBundle = Buffer.from(joinPems(spec.caBundlePems)).toString('base64');
+    return config;
+  };
+  const clientConfig = clientConfigAt(VALIDATE_PATH);
   const exempt = [...new Set(spec.exemptNamespaces)].sort();
+  const matchLabels = spec.matchNamespaceLabels && Object.keys(spec.matchNamespaceLabels).length > 0 ? { matchLabels: { ...spec.matchNamespaceLabels } } : {};
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
@@ -70,9 +85,23 @@ export function buildValidatingWebhookConfiguration(spec: WebhookConfigurationSp
         admissionReviewVersions: ['v1'],
         timeoutSeconds: spec.timeoutSeconds,
         namespaceSelector: {
-          ...(spec.matchNamespaceLabels && Object.keys(spec.matchNamespaceLabels).length > 0 && { matchLabels: { ...spec.matchNamespaceLabels } }),
+          ...matchLabels,
           ...(exempt.length > 0 && { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: exempt }] }),
         },
+      },
+      {
+        name: RESOURCES_WEBHOOK_NAME,
+        clientConfig: clientConfigAt(VALIDATE_RESOURCES_PATH),
+        rules: RESOURCE_WEBHOOK_RULES,
+        // Ignore, on purpose: the controllers parse every spec again and report SpecInvalid, so an
+        // outage only delays the error; Fail would block every edit of a CR while the webhook is
+        // down, the operator's finalizer removal included (namespace deletion would hang).
+        failurePolicy: 'Ignore',
+        matchPolicy: 'Equivalent',
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+        timeoutSeconds: spec.timeoutSeconds,
+        namespaceSelector: { ...matchLabels },
       },
     ],
   };
@@ -84,14 +113,27 @@ export function buildValidatingWebhookConfiguration(spec: WebhookConfigurationSp
  * annotation saying when it was published. Applied with its own field manager, so server-side
  * apply gives the webhook ownership of exactly these fields and nothing else.
  */
-export function caBundlePatch(name: string, caBundlePems: readonly string[], publishedAt: string | undefined): V1ValidatingWebhookConfiguration {
+export function caBundlePatch(
+  name: string,
+  caBundlePems: readonly string[],
+  publishedAt: string | undefined,
+  webhookNames: readonly string[] = [WEBHOOK_NAME],
+): V1ValidatingWebhookConfiguration {
+  const caBundle = Buffer.from(joinPems(caBundlePems)).toString('base64');
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: { name, ...(publishedAt && { annotations: { [CA_BUNDLE_PUBLISHED_AT_ANNOTATION]: publishedAt } }) },
-    // A partial webhook on purpose: server-side apply merges it into the shipped one by name.
-    webhooks: [{ name: WEBHOOK_NAME, clientConfig: { caBundle: Buffer.from(joinPems(caBundlePems)).toString('base64') } } as V1ValidatingWebhook],
+    // Partial webhooks on purpose: server-side apply merges each into the shipped one by name.
+    // Only the webhooks the shipped configuration has: a partial new one would be invalid.
+    webhooks: webhookNames.map((webhook) => ({ name: webhook, clientConfig: { caBundle } }) as V1ValidatingWebhook),
   };
+}
+
+/** Our webhooks that a configuration has, in its order (an older manifest may lack the resources webhook). */
+export function ourWebhooksIn(configuration: V1ValidatingWebhookConfiguration | undefined): string[] {
+  const ours = new Set<string>(OUR_WEBHOOK_NAMES);
+  return (configuration?.webhooks ?? []).map((w) => w.name).filter((n) => ours.has(n));
 }
 
 /** The CA certificates of a caBundle (base64 of concatenated PEMs), as PEMs. */

@@ -3,9 +3,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerFactoryHandler, type RawServerDefault, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
-import { AdmissionReviewError, answerAdmissionReview } from './admission-review.js';
+import { ADMISSION_REVIEW_API_VERSION, AdmissionReviewError, answerAdmissionReview, parseAdmissionReview, type AdmissionReviewResponse } from './admission-review.js';
+import { judgeResourceWrite } from './resource-validation.js';
 import type { CertificateSource, ServingCertificate } from './certificate-source.js';
 import type { AdmissionPolicy } from './policy.js';
+import { VALIDATE_RESOURCES_PATH } from './webhook-configuration.js';
 
 export interface WebhookServerDeps {
   /** The current policy, read per request (an AdmissionPolicyHolder). */
@@ -187,6 +189,21 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
       if (decision.violations.length > 0) log.info({ ...fields, violations: decision.violations.length }, 'Judged images not allowed');
       else log.debug(fields, 'Admitted object');
       return review;
+    },
+  );
+
+  // Apply-time validation of Registries and RetentionPolicies (resource-validation.ts).
+  app.post(
+    VALIDATE_RESOURCES_PATH,
+    { schema: { body: { type: 'object' }, response: { 200: admissionReviewResponseSchema, '4xx': errorResponseSchema, '5xx': errorResponseSchema } } },
+    async (request) => {
+      const admission = parseAdmissionReview(request.body);
+      const verdict = judgeResourceWrite(admission);
+      const response: AdmissionReviewResponse['response'] = { uid: admission.uid, allowed: verdict.allowed };
+      if (!verdict.allowed) response.status = { code: 422, reason: 'Invalid', message: verdict.message ?? '' };
+      if (verdict.warnings.length > 0) response.warnings = verdict.warnings;
+      if (!verdict.allowed) log.info({ uid: admission.uid, kind: admission.kind.kind, namespace: admission.namespace, name: admission.name, reason: verdict.message }, 'Refused an invalid resource');
+      return { apiVersion: ADMISSION_REVIEW_API_VERSION, kind: 'AdmissionReview', response } satisfies AdmissionReviewResponse;
     },
   );
 

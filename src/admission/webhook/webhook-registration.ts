@@ -17,7 +17,7 @@ import {
   CA_BUNDLE_PUBLISHED_AT_ANNOTATION,
   caBundlePems,
   isAppliedIn,
-  WEBHOOK_NAME,
+  ourWebhooksIn,
   type WebhookConfigurationSpec,
 } from '../webhook-configuration.js';
 import { defineController, type ControllerDefinition, type ReconcileContext } from '../../runtime/controller.js';
@@ -237,8 +237,9 @@ export class WebhookRegistration {
     }
     if (!published || published.pems.length === 0) return { changes, recheckAt };
     const publishedAt = published.publishedAt?.toISOString();
-    const patch = caBundlePatch(name, published.pems, publishedAt);
-    if (!isAppliedIn(patch.webhooks, actual.webhooks?.filter((w) => w.name === WEBHOOK_NAME)) || (publishedAt !== undefined && !isAppliedIn(patch.metadata, actual.metadata))) {
+    const names = ourWebhooksIn(actual);
+    const patch = caBundlePatch(name, published.pems, publishedAt, names);
+    if (!isAppliedIn(patch.webhooks, actual.webhooks?.filter((w) => names.includes(w.name))) || (publishedAt !== undefined && !isAppliedIn(patch.metadata, actual.metadata))) {
       await serverSideApply(ctx.kube, VALIDATING_WEBHOOK_CONFIGURATION, patch, { fieldManager: CA_BUNDLE_FIELD_MANAGER, force: true });
       ctx.log.info({ name }, 'Patched the caBundle of the ValidatingWebhookConfiguration');
       changes.push('ca-bundle');

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCertificateFacts } from '../../../src/admission/certs/issue-certificates.js';
 import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
-import { kubectl } from '../../controlplane/kubectl.js';
+import { kubectl, kubectlOk } from '../../controlplane/kubectl.js';
 import { OPERATOR_NAMESPACE, webhookKubeconfigUnderDeployRbac } from '../least-privilege.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
 import { eventually } from '../runtime/wait.js';
-import { servedCertificateFingerprint, startWebhookUnderTest, waitUntilActive, type WebhookUnderTest } from './webhook-under-test.js';
+import { servedCertificateFingerprint, startWebhookUnderTest, TEST_NAMESPACE_LABEL, waitUntilActive, type WebhookUnderTest } from './webhook-under-test.js';
 
 const ALLOWED = 'registry.k8s.io/pause:3.10';
 const DISALLOWED = 'evil.example.com/miner:1.0';
@@ -34,6 +34,9 @@ describe('admission webhook on the real apiserver', () => {
 
   beforeAll(async () => {
     await installRegistryCrd(createKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
+    // Every CRD (RetentionPolicy too), for apply-time validation; server-side, like crds.test.ts.
+    await kubectlOk(kc, ['apply', '--server-side', '--force-conflicts', '--field-manager=crd-tests', '-k', 'crds/']);
+    await kubectlOk(kc, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/retentionpolicies.dockmaster.dev']);
     // Under deploy/'s webhook ServiceAccount and RBAC, as deploy/ runs it: the configuration
     // (`dockmaster-image-sources`, the one name RBAC lets it patch) is installed first, and the
     // webhook patches only its caBundle; its Secret is `dockmaster-webhook-tls`, the one name it may update.
@@ -73,6 +76,28 @@ describe('admission webhook on the real apiserver', () => {
     expect(hook?.rules?.flatMap((r) => r.resources)).toEqual(expect.arrayContaining(['pods', 'pods/ephemeralcontainers', 'deployments', 'cronjobs', 'replicationcontrollers']));
     const served = await readCertificateFacts(Buffer.from(data['tls.crt'] ?? '', 'base64').toString(), [caPem]);
     expect(served.issuerFingerprint).toBeDefined();
+  });
+
+  it('refuses an invalid RetentionPolicy at kubectl apply naming the field, admits a valid one, and ratchets: an old invalid object can still be edited elsewhere and deleted', async () => {
+    const manifest = (name: string, spec: Record<string, unknown>) =>
+      JSON.stringify({ apiVersion: 'dockmaster.dev/v1alpha1', kind: 'RetentionPolicy', metadata: { name, namespace: ns }, spec: { registryRef: { name: 'main' }, keep: [{ mostRecent: 3 }], ...spec } });
+    const refused = await kubectl(kc, ['apply', '-f', '-'], manifest('bad-cron', { schedule: '0 25 * * *' }));
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toMatch(/admission webhook "resources\.dockmaster\.dev" denied the request: RetentionPolicy bad-cron is invalid: spec\.schedule: /);
+    await kubectlOk(kc, ['apply', '-f', '-'], manifest('good', { schedule: '0 2 * * *', timeZone: 'Europe/Paris' }));
+
+    // An object stored before the rule (here: while its namespace was not matched) stays editable.
+    await kubectlOk(kc, ['label', 'namespace', ns, `${TEST_NAMESPACE_LABEL}-`]);
+    await kubectlOk(kc, ['apply', '-f', '-'], manifest('old-invalid', { schedule: '0 25 * * *' }));
+    await kubectlOk(kc, ['label', 'namespace', ns, `${TEST_NAMESPACE_LABEL}=${under.id}`]);
+    await waitUntilActive(async () => (await kubectl(kc, ['apply', '--dry-run=server', '-f', '-'], manifest('probe', { schedule: '0 25 * * *' }))).exitCode !== 0);
+    const edited = await kubectl(kc, ['apply', '-f', '-'], manifest('old-invalid', { schedule: '0 25 * * *', dryRun: true }));
+    expect(edited.exitCode, edited.stderr).toBe(0);
+    expect(edited.stderr).toMatch(/Warning: already invalid before this update.*spec\.schedule/);
+    const worse = await kubectl(kc, ['apply', '-f', '-'], manifest('old-invalid', { schedule: '0 25 * * *', dryRun: true, timeZone: 'Nowhere/Land' }));
+    expect(worse.exitCode).not.toBe(0);
+    expect(worse.stderr).toMatch(/spec\.timeZone/);
+    await kubectlOk(kc, ['-n', ns, 'delete', 'retentionpolicy', 'old-invalid', 'good']);
   });
 
   it('denies a Pod and a Deployment with a disallowed image, with our message in kubectl stderr', async () => {
