@@ -104,7 +104,10 @@ async function main(): Promise<void> {
     const url = `https://127.0.0.1:${port}/validate`;
     // The apiserver calls the webhook by URL here instead of the Service (no pod runs it): the one
     // edit of the shipped configuration a cluster without a container runtime needs.
-    await kubectlOk(kc, ['patch', 'validatingwebhookconfiguration', 'dockmaster-image-sources', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/webhooks/0/clientConfig', value: { url } }])]);
+    await kubectlOk(kc, ['patch', 'validatingwebhookconfiguration', 'dockmaster-image-sources', '--type=json', '-p', JSON.stringify([
+      { op: 'replace', path: '/webhooks/0/clientConfig', value: { url } },
+      { op: 'replace', path: '/webhooks/1/clientConfig', value: { url: url.replace(/\/validate$/, '/validate-resources') } },
+    ])]);
     const { kubeconfigPath: webhookKc } = await plane.mintServiceAccountToken(OPERATOR_NS, 'dockmaster-webhook', { expirationSeconds: 3600 });
     const config = parseOperatorConfig({ ...fromDeploy, admission: { ...fromDeploy.admission, webhook: { ...fromDeploy.admission.webhook, host: '127.0.0.1', port, url } } });
     const webhook = new AdmissionWebhook({ config, clients: createKubeClients(loadKubeConfig({ kubeconfigPath: webhookKc })), logger: createRootLogger({ level: 'silent' }) });
@@ -224,6 +227,12 @@ async function main(): Promise<void> {
     const denied = await kubectl(kc, ['-n', NS, 'run', 'evil', '--image=nginx']);
     process.stdout.write(denied.stdout + denied.stderr);
     if (allowed.exitCode !== 0 || denied.exitCode === 0 || !/denied/i.test(denied.stderr)) throw new Error('Admission did not behave as expected');
+    // Apply-time validation: what CEL cannot check (a cron hour of 25) is refused at apply.
+    const badPolicy = `apiVersion: dockmaster.dev/v1alpha1\nkind: RetentionPolicy\nmetadata: {name: typo, namespace: ${NS}}\nspec: {registryRef: {name: main}, schedule: "0 25 * * *", keep: [{mostRecent: 5}]}\n`;
+    console.log(`$ kubectl apply -f - <<< 'RetentionPolicy typo with schedule: "0 25 * * *"'`);
+    const invalid = await kubectl(kc, ['apply', '-f', '-'], badPolicy);
+    process.stdout.write(invalid.stdout + invalid.stderr);
+    if (invalid.exitCode === 0 || !/spec\.schedule/.test(invalid.stderr)) throw new Error('Apply-time validation did not refuse the bad schedule');
 
     step(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     if (!once) {
