@@ -91,6 +91,9 @@ export const semverKeepSchema = z
     ],
   });
 
+/** "Keep the N …" of a keep rule: 1 to 100,000. */
+const rankCountSchema = (description: string) => z.int().min(1).max(100000).optional().meta({ description });
+
 export const keepRuleSchema = z
   .strictObject({
     tags: globListSchema(
@@ -100,17 +103,11 @@ export const keepRuleSchema = z
       .min(1)
       .default(['*']),
     excludeTags: globListSchema('tag', 'Tag globs this rule ignores even when tags matches them. Default none.').default([]),
-    mostRecent: z
-      .int()
-      .min(1)
-      .max(100000)
-      .optional()
-      .meta({
-        description:
+    mostRecent: rankCountSchema(
           'Keep the N most recently created of the selected tags, by the image config "created" time (for an index: its newest child), ' +
           'ties broken by tag name. An image whose created time is missing, zero (1970, as reproducible builds write it) or in the ' +
           'future is treated as new: it ranks newest. Attached signatures and attestations (sha256-<hex>.sig/.att/.sbom) never count. At least 1.',
-      }),
+    ),
     newerThan: durationSchema(
       'Keep the selected tags whose image was created within this duration before the run, e.g. 720h or 30d (Go-style units ' +
         'ns, us, ms, s, m, h, plus d for 24h). An image whose created time is missing, zero or in the future is treated as new: it is kept.',
@@ -122,16 +119,10 @@ export const keepRuleSchema = z
         'kept, with a reason that says since when tracking runs. Without pull records (an external registry, or tracking off) every ' +
         'selected tag is kept. Pulls made by dockmaster itself never count.',
     ).optional(),
-    mostRecentlyPulled: z
-      .int()
-      .min(1)
-      .max(100000)
-      .optional()
-      .meta({
-        description:
+    mostRecentlyPulled: rankCountSchema(
           'Keep the N most recently pulled of the selected tags, from the pull records of the registry. Tags never pulled rank below every ' +
           'pulled one, ties broken as mostRecent breaks them (newest created, then tag name). Without pull records every selected tag is kept.',
-      }),
+    ),
   })
   .meta({
     description:

@@ -5,6 +5,7 @@ import { dockmasterVersion } from '../version.js';
 import { DockmasterError, InputValidationError } from '../errors.js';
 import { registerAdmitCommand } from './admit.js';
 import { registerWebhookCommand } from './webhook.js';
+import { registerNodeConfigCommand } from './node-config.js';
 import { CommandExitCode, EXIT_BAD_INPUT, EXIT_OK } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerWebhookCommand(program);
   registerRetentionCommand(program);
   registerAdmitCommand(program);
+  registerNodeConfigCommand(program);
   program
     .command('version')
     .description('Print the version.')

@@ -7,11 +7,24 @@ const read = (path: string): string => readFileSync(new URL(`../../../${path}`, 
 describe('one version everywhere', () => {
   it('dockmaster version, the image tag deploy/ pins and the newest CHANGELOG entry agree', () => {
     const version = dockmasterVersion();
-    for (const file of ['deploy/deployment.yaml', 'deploy/webhook-deployment.yaml']) {
+    for (const file of ['deploy/deployment.yaml', 'deploy/webhook-deployment.yaml', 'deploy/optional/node-config-daemonset.yaml']) {
       const tags = [...read(file).matchAll(/image: ghcr\.io\/dockmaster-dev\/dockmaster:(\S+)/g)].map((m) => m[1]);
       expect(tags.length, file).toBeGreaterThan(0);
       for (const tag of tags) expect(tag, file).toBe(version);
     }
     expect(/^## (\S+)/m.exec(read('CHANGELOG.md'))?.[1]).toBe(version);
+  });
+});
+
+describe('the opt-in node-config DaemonSet', () => {
+  it('runs `dockmaster node-config` over every namespace into the host paths it mounts', () => {
+    const text = read('deploy/optional/node-config-daemonset.yaml');
+    expect(text).toMatch(/node-config --all-namespaces --root \/host/);
+    for (const dir of ['/etc/containerd/certs.d', '/etc/containers/registries.conf.d', '/etc/containers/certs.d']) {
+      expect(text).toContain(`mountPath: /host${dir}`);
+      expect(text).toContain(`path: ${dir},`);
+    }
+    // Opt-in: not in the kustomization everybody applies.
+    expect(read('deploy/kustomization.yaml')).not.toMatch(/optional/);
   });
 });
