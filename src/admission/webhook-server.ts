@@ -21,6 +21,8 @@ export interface WebhookServerDeps {
   isReady?: () => boolean;
   /** Called once per answered review (metrics); must be cheap, it runs on the request path. */
   onReviewed?: (review: ReviewedObject) => void;
+  /** Called with the serving certificate (PEM) at start and on every swap (the expiry metric). */
+  onCertificate?: (certPem: string) => void;
   /** Labels of a namespace (from the webhook's Namespace cache); an AdmissionReview carries none. */
   namespaceLabels?: (namespace: string) => Readonly<Record<string, string>>;
   /** Reviews judged at once; more are answered 429 before their body is read. Default 32. */
@@ -35,6 +37,8 @@ export interface ReviewedObject {
   kind: string;
   verdict: string;
   violations: number;
+  /** How long judging took, parsed body to answer. */
+  seconds?: number;
 }
 
 export type WebhookServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>;
@@ -120,8 +124,10 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
   app.setChildLoggerFactory((logger) => logger);
 
   if (source) {
+    deps.onCertificate?.(source.current().cert);
     const unsubscribe = source.subscribe((certificate) => {
       if (httpsServer) swapCertificate(httpsServer, certificate, log);
+      deps.onCertificate?.(certificate.cert);
     });
     app.addHook('onClose', async () => unsubscribe());
   }
@@ -176,6 +182,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
       },
     },
     async (request) => {
+      const started = performance.now();
       const { request: admission, decision, review } = answerAdmissionReview(deps.policy.current(), request.body, deps.namespaceLabels);
       const fields = {
         uid: admission.uid,
@@ -185,7 +192,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
         name: decision.subject.name,
         verdict: decision.verdict,
       };
-      deps.onReviewed?.({ kind: fields.kind, verdict: fields.verdict, violations: decision.violations.length });
+      deps.onReviewed?.({ kind: fields.kind, verdict: fields.verdict, violations: decision.violations.length, seconds: (performance.now() - started) / 1000 });
       if (decision.violations.length > 0) log.info({ ...fields, violations: decision.violations.length }, 'Judged images not allowed');
       else log.debug(fields, 'Admitted object');
       return review;

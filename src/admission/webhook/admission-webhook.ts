@@ -108,13 +108,15 @@ export class AdmissionWebhook {
     }
     if (this.stopped) return;
     const namespaces = this.manager.cache<KubernetesObject>(RESOURCES.namespace);
+    const metrics = new AdmissionMetrics(this.options.metricsRegistry);
     this.server = buildWebhookServer({
       policy: this.policy,
       certificateSource: source,
       logger: this.log,
       bodyLimitBytes: webhook.bodyLimitBytes,
       isReady: () => this.manager.isReady(),
-      onReviewed: new AdmissionMetrics(this.options.metricsRegistry).record,
+      onReviewed: metrics.record,
+      onCertificate: metrics.observeCertificate,
       namespaceLabels: (namespace) => namespaces.get(undefined, namespace)?.metadata?.labels ?? {},
     });
     await this.server.listen({ host: webhook.host, port: webhook.port });

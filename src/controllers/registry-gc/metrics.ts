@@ -3,14 +3,15 @@
  * up before created, as the retention metrics are: several controllers on one registry share
  * the collectors.
  */
-import { Counter, Histogram, Registry, type Metric } from 'prom-client';
-import type { LastGarbageCollection } from '../../api/registry-gc-status.js';
+import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import type { GarbageCollectionWindow, LastGarbageCollection } from '../../api/registry-gc-status.js';
 
 export class GarbageCollectionMetrics {
   readonly windows: Counter<'registry' | 'result'>;
   readonly bytesFreed: Counter<'registry'>;
   readonly blobsDeleted: Counter<'registry'>;
   readonly windowDuration: Histogram<'result'>;
+  readonly readOnlyDeadline: Gauge<'registry'>;
 
   constructor(registry: Registry = new Registry()) {
     const registers = [registry];
@@ -33,6 +34,25 @@ export class GarbageCollectionMetrics {
         buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400],
         registers,
       });
+    this.readOnlyDeadline =
+      existing<Gauge<'registry'>>('dockmaster_gc_read_only_deadline_timestamp_seconds') ??
+      new Gauge({
+        name: 'dockmaster_gc_read_only_deadline_timestamp_seconds',
+        help: 'While a garbage-collection window holds a registry read-only: when its maxDuration ends (Unix seconds); 0 when read-write. Past it, the registry should already be read-write.',
+        labelNames: ['registry'],
+        registers,
+      });
+  }
+
+  /** A deleted Registry's series goes with it. */
+  forget(registry: string): void {
+    this.readOnlyDeadline.remove({ registry });
+  }
+
+  /** The window as it is now: a read-only one publishes its deadline, any other 0. */
+  observeWindow(registry: string, window: GarbageCollectionWindow | undefined): void {
+    const deadline = window?.readOnly && window.deadline ? Date.parse(window.deadline) / 1000 : 0;
+    this.readOnlyDeadline.set({ registry }, Number.isFinite(deadline) ? deadline : 0);
   }
 
   observeClosedWindow(registry: string, last: LastGarbageCollection): void {

@@ -35,6 +35,7 @@ export async function reconcileGarbageCollection(request: ReconcileRequest, ctx:
   const cached = ctx.cache<RegistryObject>(RESOURCES.registry).get(request.namespace, request.name);
   if (!cached || cached.metadata?.deletionTimestamp) {
     options.locks.releaseGarbageCollection(request.key);
+    options.metrics.forget(request.key);
     return {};
   }
   const now = new Date(ctx.clock.now());
@@ -92,6 +93,7 @@ async function carryOut(
   }
   if (step.action === 'close' || step.action === 'stay-idle') options.locks.releaseGarbageCollection(key);
   if (step.action === 'close' && step.last) options.metrics.observeClosedWindow(key, step.last);
+  options.metrics.observeWindow(key, step.window ?? registry.status?.garbageCollectionWindow);
   if (step.event) ctx.events.record(registry, step.event.type, step.event.reason, step.event.message);
   return step.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(MIN_REQUEUE_MS, step.requeueAfterMs) } : {};
 }

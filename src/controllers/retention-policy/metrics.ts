@@ -3,7 +3,7 @@
  * so they appear on /metrics beside the runtime's. Looked up before created: two controllers on
  * one registry (tests run several managers in one process) share the same collectors.
  */
-import { Counter, Histogram, Registry, type Metric } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { runTotals, type RetentionRunReport } from '../../retention/report.js';
 
 export class RetentionMetrics {
@@ -11,6 +11,8 @@ export class RetentionMetrics {
   readonly digestsDeleted: Counter<'policy'>;
   readonly runs: Counter<'policy' | 'result'>;
   readonly runDuration: Histogram<'result'>;
+  readonly consecutiveFailures: Gauge<'policy'>;
+  private readonly failuresInARow = new Map<string, number>();
 
   constructor(registry: Registry = new Registry()) {
     const registers = [registry];
@@ -33,6 +35,14 @@ export class RetentionMetrics {
         buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
         registers,
       });
+    this.consecutiveFailures =
+      existing<Gauge<'policy'>>('dockmaster_retention_consecutive_failures') ??
+      new Gauge({
+        name: 'dockmaster_retention_consecutive_failures',
+        help: 'Runs of a policy in a row that ended Failed or PartiallyFailed (0 after a Succeeded or DryRun run); counted since the operator started.',
+        labelNames: ['policy'],
+        registers,
+      });
   }
 
   observeRun(policy: string, report: RetentionRunReport): void {
@@ -43,5 +53,9 @@ export class RetentionMetrics {
     if (deleted > 0) this.digestsDeleted.inc({ policy }, deleted);
     const seconds = (report.completionTime.getTime() - report.startTime.getTime()) / 1000;
     this.runDuration.observe({ result }, Math.max(0, seconds));
+    const failed = result === 'Failed' || result === 'PartiallyFailed';
+    const inARow = failed ? (this.failuresInARow.get(policy) ?? 0) + 1 : 0;
+    this.failuresInARow.set(policy, inARow);
+    this.consecutiveFailures.set({ policy }, inARow);
   }
 }
