@@ -6,17 +6,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createKubeClients, getOrUndefined, loadKubeConfig } from '../runtime/kube-client.js';
-import { collectionPath, RESOURCES, type KubeResource } from '../runtime/resources.js';
-
-const WORKLOADS: readonly KubeResource[] = [
-  RESOURCES.pod,
-  RESOURCES.deployment,
-  { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
-  { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true },
-  { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
-  RESOURCES.job,
-  { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true },
-];
+import { collectionPath, RESOURCES, WORKLOAD_RESOURCES, type KubeResource } from '../runtime/resources.js';
 /** A page of a list; the whole cluster is read page by page. */
 const PAGE_SIZE = 500;
 
@@ -38,7 +28,7 @@ export async function readClusterWorkloads(kubeconfig: string | undefined): Prom
   // No Registry CRD installed: no Registry feeds the allow list.
   const registries = (await getOrUndefined(() => listAll(RESOURCES.registry))) ?? [];
   const workloads: KubernetesObject[] = [];
-  for (const resource of WORKLOADS) {
+  for (const resource of WORKLOAD_RESOURCES) {
     for (const object of await listAll(resource)) {
       // A Pod or ReplicaSet run by a controller is judged through that controller: one finding per workload.
       if (object.metadata?.ownerReferences?.some((ref) => ref.controller) && (resource.kind === 'Pod' || resource.kind === 'ReplicaSet' || resource.kind === 'Job')) continue;

@@ -13,25 +13,8 @@
 import { extractContainerImages } from '../admission/workload-images.js';
 import type { KubeClients } from '../runtime/kube-client.js';
 import { apiErrorStatus } from '../runtime/kube-client.js';
+import { apiGroupOf, collectionPath, WORKLOAD_RESOURCES, type KubeResource } from '../runtime/resources.js';
 import type { ImageInUse } from './in-use.js';
-
-interface WorkloadSource {
-  group: string;
-  kind: string;
-  /** The cluster-wide list path; `{ns}` form is derived for namespaced reads. */
-  apiPrefix: string;
-  plural: string;
-}
-
-const SOURCES: readonly WorkloadSource[] = [
-  { group: '', kind: 'Pod', apiPrefix: '/api/v1', plural: 'pods' },
-  { group: 'apps', kind: 'Deployment', apiPrefix: '/apis/apps/v1', plural: 'deployments' },
-  { group: 'apps', kind: 'StatefulSet', apiPrefix: '/apis/apps/v1', plural: 'statefulsets' },
-  { group: 'apps', kind: 'DaemonSet', apiPrefix: '/apis/apps/v1', plural: 'daemonsets' },
-  { group: 'apps', kind: 'ReplicaSet', apiPrefix: '/apis/apps/v1', plural: 'replicasets' },
-  { group: 'batch', kind: 'Job', apiPrefix: '/apis/batch/v1', plural: 'jobs' },
-  { group: 'batch', kind: 'CronJob', apiPrefix: '/apis/batch/v1', plural: 'cronjobs' },
-];
 
 const PAGE_SIZE = 500;
 
@@ -57,7 +40,7 @@ export function imageIdReference(imageID: string | undefined): string | undefine
 }
 
 /** The image references one listed object uses (pure). */
-export function imagesOfObject(source: Pick<WorkloadSource, 'group' | 'kind'>, object: NonNullable<ListPage['items']>[number]): ImageInUse[] {
+export function imagesOfObject(source: { group: string; kind: string }, object: NonNullable<ListPage['items']>[number]): ImageInUse[] {
   const usedBy = { namespace: object.metadata?.namespace ?? '', kind: source.kind, name: object.metadata?.name ?? '' };
   const found = new Set<string>();
   try {
@@ -79,8 +62,9 @@ export interface InUseCollection {
   note?: string;
 }
 
-async function listAll(kube: Pick<KubeClients, 'requestJson'>, source: WorkloadSource, namespace: string | undefined, into: ImageInUse[], signal?: AbortSignal): Promise<void> {
-  const base = namespace === undefined ? `${source.apiPrefix}/${source.plural}` : `${source.apiPrefix}/namespaces/${encodeURIComponent(namespace)}/${source.plural}`;
+async function listAll(kube: Pick<KubeClients, 'requestJson'>, resource: KubeResource, namespace: string | undefined, into: ImageInUse[], signal?: AbortSignal): Promise<void> {
+  const base = collectionPath(resource, namespace);
+  const source = { group: apiGroupOf(resource), kind: resource.kind };
   let next: string | undefined;
   do {
     if (signal?.aborted) throw new Error('aborted while reading what the cluster runs');
@@ -100,13 +84,13 @@ async function listAll(kube: Pick<KubeClients, 'requestJson'>, source: WorkloadS
 export async function collectImagesInUse(kube: Pick<KubeClients, 'requestJson'>, watchedNamespaces: readonly string[], signal?: AbortSignal): Promise<InUseCollection> {
   const images: ImageInUse[] = [];
   try {
-    for (const source of SOURCES) await listAll(kube, source, undefined, images, signal);
+    for (const resource of WORKLOAD_RESOURCES) await listAll(kube, resource, undefined, images, signal);
     return { images };
   } catch (error) {
     if (apiErrorStatus(error) !== 403 || watchedNamespaces.length === 0) throw error;
   }
   images.length = 0;
-  for (const namespace of watchedNamespaces) for (const source of SOURCES) await listAll(kube, source, namespace, images, signal);
+  for (const namespace of watchedNamespaces) for (const resource of WORKLOAD_RESOURCES) await listAll(kube, resource, namespace, images, signal);
   return {
     images,
     note: `in-use protection covers only the watched namespaces (${watchedNamespaces.join(', ')}): the operator may not read Pods and workloads cluster-wide (grant the optional ClusterRole dockmaster-in-use-reader)`,

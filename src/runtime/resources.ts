@@ -35,6 +35,26 @@ export const RESOURCES = {
   namespace: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
 } as const satisfies Record<string, KubeResource>;
 
+/**
+ * Pods and the six kinds that carry a pod template: what runs, or will. `dockmaster admit
+ * --from-cluster` judges them; retention's in-use protection keeps their images.
+ */
+export const WORKLOAD_RESOURCES: readonly KubeResource[] = [
+  RESOURCES.pod,
+  RESOURCES.deployment,
+  { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true },
+  { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
+  RESOURCES.job,
+  { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true },
+];
+
+/** The API group of a resource: '' for the core group (`v1`), `apps` for `apps/v1`. */
+export function apiGroupOf(resource: Pick<KubeResource, 'apiVersion'>): string {
+  const slash = resource.apiVersion.indexOf('/');
+  return slash < 0 ? '' : resource.apiVersion.slice(0, slash);
+}
+
 /** Label every child we create carries; owned-kind informers select on it to keep memory small. */
 export const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=dockmaster';
 
