@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { Command, Option } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { AdmissionReviewError, answerAdmissionReview, metadataOf } from '../admission/admission-review.js';
 import { AllowEntryError, describeAllowList, parseAllowEntry } from '../admission/allow-list.js';
@@ -10,7 +9,7 @@ import { registryAdmissionSources, type RegistryForAdmission } from '../admissio
 import { MalformedObjectError } from '../admission/workload-images.js';
 import { loadOperatorConfigFile, parseOperatorConfig } from '../config/operator-config.js';
 import { InputValidationError } from '../errors.js';
-import { CommandExitCode, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 
 /**
  * `dockmaster admit`: the webhook's decision, offline. Each object of the file (Pods, pod
@@ -264,21 +263,4 @@ async function readAll(stream: Readable): Promise<string> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Adds `admit` to the program. */
-export function registerAdmitCommand(program: Command): void {
-  program
-    .command('admit')
-    .description('Check Pods, pod controllers or AdmissionReviews offline, as the admission webhook would.')
-    .option('-f, --file <file>', 'YAML or JSON file, several documents allowed; "-" reads stdin')
-    .option('--from-cluster', 'judge the Pods and pod controllers running in the cluster now (e.g. a new configuration before enforcing it)')
-    .option('--kubeconfig <path>', 'kubeconfig for --from-cluster (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
-    .option('--config <file>', 'operator configuration file (admission mode, allowed registries, exempt namespaces)')
-    .option('--allow <entry>', 'allow a registry host or repository path (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (options: AdmitOptions) => {
-      const code = await runAdmit(options, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
-      if (code !== EXIT_OK) throw new CommandExitCode(code);
-    });
 }

@@ -3,7 +3,7 @@ import { registerOperatorCommand } from './operator.js';
 import { registerRetentionCommand } from './retention.js';
 import { dockmasterVersion } from '../version.js';
 import { DockmasterError, InputValidationError } from '../errors.js';
-import { registerAdmitCommand } from './admit.js';
+import { registerAdmitCommand } from './admit-command.js';
 import { registerWebhookCommand } from './webhook.js';
 import { registerNodeConfigCommand } from './node-config.js';
 import { CommandExitCode, EXIT_BAD_INPUT, EXIT_OK } from './exit-codes.js';

@@ -46,15 +46,6 @@ export async function loadRetentionPolicyFile(path: string): Promise<RetentionPo
   return parseRetentionPolicy(list[0]!.toJS(), `RetentionPolicy in ${path}`);
 }
 
-/** Parses `--concurrency`: a positive integer, else bad input (exit 2). */
-export function parseConcurrency(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new InputValidationError('command line', [{ path: '--concurrency', message: `expected an integer from 1 to 256, got "${value}"` }]);
-  }
-  return n;
-}
-
 /** Loads the policy and builds the registry client; the caller closes the client. */
 export async function openRetentionTarget(
   options: RetentionTargetOptions,

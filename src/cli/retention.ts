@@ -1,29 +1,8 @@
 import { Command, Option } from 'commander';
-import { planRetentionRun } from '../retention/run-retention.js';
-import type { RetentionPlan } from '../retention/plan.js';
-import { renderPlanTable } from '../retention/plan-output.js';
 import { CommandExitCode } from './exit-codes.js';
-import { applyRetention, type RetentionApplyOptions } from './retention-apply.js';
-import { openRetentionTarget, parseConcurrency, type RetentionTargetOptions } from './retention-target.js';
-import { inUseForCli, type InUseCliOptions } from './retention-in-use.js';
-
-export { loadRetentionPolicyFile } from './retention-target.js';
-
-export interface RetentionPlanOptions extends RetentionTargetOptions, InUseCliOptions {
-  output: 'table' | 'json';
-}
-
-/** Lists the registry and plans; deletes nothing. */
-export async function planFromRegistry(options: RetentionPlanOptions, now = new Date()): Promise<RetentionPlan> {
-  const target = await openRetentionTarget(options);
-  try {
-    const inUse = await inUseForCli(options, target, false);
-    const { plan } = await planRetentionRun({ ...inUse, client: target.client, registry: target.url, policyName: target.policyName, spec: target.policy.spec, now, canUntag: options.untag ?? false });
-    return plan;
-  } finally {
-    await target.client.close();
-  }
-}
+import { parseConcurrency } from './arguments.js';
+import type { RetentionApplyOptions } from './retention-apply.js';
+import type { RetentionPlanOptions } from './retention-plan.js';
 
 /** The options `plan` and `apply` share. */
 function withTargetOptions(command: Command): Command {
@@ -48,6 +27,8 @@ function withTargetOptions(command: Command): Command {
 export function registerRetentionCommand(program: Command): void {
   const retention = program.command('retention').description('Plan or apply a retention policy against a registry.');
   withTargetOptions(retention.command('plan').description('Print what a policy would delete; deletes nothing.')).action(async (options: RetentionPlanOptions) => {
+    // Loaded when the command runs: the registry client and the planner are not small.
+    const [{ planFromRegistry }, { renderPlanTable }] = await Promise.all([import('./retention-plan.js'), import('../retention/plan-output.js')]);
     const plan = await planFromRegistry(options);
     process.stdout.write(options.output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlanTable(plan)}\n`);
   });
@@ -59,6 +40,7 @@ export function registerRetentionCommand(program: Command): void {
     .option('-y, --yes', 'delete without asking (required when stdin is not a terminal)')
     .option('--dry-run', 'print the plan and the report of a dry run; delete nothing')
     .action(async (options: RetentionApplyOptions) => {
+      const { applyRetention } = await import('./retention-apply.js');
       const code = await applyRetention(options);
       if (code !== 0) throw new CommandExitCode(code);
     });

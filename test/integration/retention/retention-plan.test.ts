@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushImage, pushIndex, pushSignature } from '../../harness/fixtures.js';
 import { startRegistry, type RunningRegistry } from '../../harness/registry.js';
-import { planFromRegistry } from '../../../src/cli/retention.js';
+import { planFromRegistry } from '../../../src/cli/retention-plan.js';
 import { RegistryV2Client } from '../../../src/registry/client/index.js';
 
 const POLICY = `apiVersion: dockmaster.dev/v1alpha1
