@@ -172,6 +172,15 @@ describe('RetentionPolicy controller on a managed Registry without auth', () => 
 
   it('clears a Running=True left by a dead operator (a run is not resumable)', async () => {
     const stale = { type: 'Running', status: 'True', reason: 'RunInProgress', message: 'left by a dead process', lastTransitionTime: new Date().toISOString() };
+    // The previous run's follow-up reconcile may still be writing (a merge patch of conditions
+    // replaces the list): wait until the object has been still for 2 s, as a dead operator's is.
+    let lastVersion = '';
+    let stillSince = Date.now();
+    await eventually(async () => {
+      const version = (await getPolicy('web')).metadata?.resourceVersion ?? '';
+      if (version !== lastVersion) [lastVersion, stillSince] = [version, Date.now()];
+      expect(Date.now() - stillSince).toBeGreaterThanOrEqual(2_000);
+    }, 30_000, 250);
     await env.patchStatus(RESOURCES.retentionPolicy, 'web', { conditions: [stale] });
     await eventually(async () => {
       const p = await getPolicy('web');
