@@ -231,6 +231,15 @@ export const registryStatusSchema = z
       .max(512)
       .optional()
       .meta({ description: 'The registry image in use: spec.image, else the image the Registry already ran, else the operator default.' }),
+    nodeAddress: z
+      .string()
+      .max(512)
+      .optional()
+      .meta({
+        description:
+          'host[:port] the nodes\' container runtimes can pull from (spec.hostnames[0], a LoadBalancer ingress, or localhost:<nodePort>); ' +
+          'absent for a ClusterIP-only Registry without hostnames, which nodes cannot reach. `dockmaster node-config` writes the runtime files for it (docs/node-access.md).',
+      }),
     readOnly: z.boolean().optional().meta({ description: 'Whether the running registry is read-only (during a garbage-collection window).' }),
     lastGarbageCollection: lastGarbageCollectionSchema.optional(),
     nextGarbageCollection: timestampSchema('When the next garbage-collection window is due.').optional(),

@@ -10,7 +10,7 @@ import type { V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Registry } from '../api/registry.js';
 import { registryChildNames } from '../managed-registry/children.js';
 import { CA_KEY, secretValue, TLS_CERT_KEY } from '../managed-registry/credentials.js';
-import { CONTAINERD_CONFIG_PATH_SNIPPET, nodeAddressOf, renderNodeConfig, type ContainerRuntime, type NodeConfigFile, type NodeRegistry } from '../node-access/runtime-config.js';
+import { CONTAINERD_CONFIG_PATH_SNIPPET, nodeAddressOf, renderNodeConfig, serviceViewOf, type ContainerRuntime, type NodeConfigFile, type NodeRegistry } from '../node-access/runtime-config.js';
 import { InputValidationError } from '../errors.js';
 
 export interface NodeConfigOptions {
@@ -51,11 +51,7 @@ export async function readNodeRegistries(options: NodeConfigOptions, name: strin
     const ns = registry.metadata?.namespace ?? '';
     const key = `${ns}/${registry.metadata?.name ?? ''}`;
     const service = await getOrUndefined(() => kube.requestJson<V1Service>('GET', objectPath(RESOURCES.service, ns, registryChildNames(registry.metadata?.name ?? '').service)));
-    const address = nodeAddressOf(registry.spec?.hostnames, {
-      ...(service?.spec?.type && { type: service.spec.type }),
-      ports: (service?.spec?.ports ?? []).map((p) => ({ port: p.port, ...(p.nodePort !== undefined && { nodePort: p.nodePort }) })),
-      loadBalancerIngress: (service?.status?.loadBalancer?.ingress ?? []).map((i) => ({ ...(i.ip && { ip: i.ip }), ...(i.hostname && { hostname: i.hostname }) })),
-    });
+    const address = nodeAddressOf(registry.spec?.hostnames, serviceViewOf(service));
     if (address.address === undefined) {
       notes.push(`Registry ${key} skipped: ${address.problem}.`);
       continue;

@@ -85,6 +85,18 @@ export function renderNodeConfig(registries: readonly NodeRegistry[], runtimes: 
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/** The fields of a Service node access needs, from the object the apiserver returns. */
+export function serviceViewOf(service: {
+  spec?: { type?: string; ports?: Array<{ port?: number; nodePort?: number }> };
+  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+} | undefined): ServiceView {
+  return {
+    ...(service?.spec?.type && { type: service.spec.type }),
+    ports: (service?.spec?.ports ?? []).map((p) => ({ ...(p.port !== undefined && { port: p.port }), ...(p.nodePort !== undefined && { nodePort: p.nodePort }) })),
+    loadBalancerIngress: (service?.status?.loadBalancer?.ingress ?? []).map((i) => ({ ...(i.ip && { ip: i.ip }), ...(i.hostname && { hostname: i.hostname }) })),
+  };
+}
+
 /** What the Registry's Service looks like to nodes (the fields node access needs). */
 export interface ServiceView {
   type?: string;

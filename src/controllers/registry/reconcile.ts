@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret, V1Service } from '@kubernetes/client-node';
 import { DEFAULT_REGISTRY_IMAGE, type Registry, type ResolvedRegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
@@ -18,6 +18,7 @@ import { buildHttpSecret, HTTP_SECRET_KEY } from '../../managed-registry/http-se
 import { storageDriverFor } from '../../managed-registry/storage/index.js';
 import { downgradeRefusal } from '../../managed-registry/image-advisory.js';
 import { resolveRegistryImage } from '../../managed-registry/registry-image.js';
+import { nodeAddressOf, serviceViewOf } from '../../node-access/runtime-config.js';
 import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry-spec.js';
 import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import { buildPodDisruptionBudget } from '../../managed-registry/pod-disruption-budget.js';
@@ -115,6 +116,7 @@ export async function reconcileRegistry(
   const admission = admissionSourcesCondition(registry, allRegistries, options.admissionSources);
   const observed: ObservedRegistryState = {
     deployment, problems, readOnly, endpoint, admission, ...(podFailure ? { podFailure } : {}), ...(spec && { image: spec.image }),
+    ...(spec && { nodeAddress: nodeAddressFor(spec, ctx.cache<V1Service>(RESOURCES.service).get(request.namespace, names.service)) }),
     ...(applyError ? { applyError } : {}), ...(applyRetrying ? { applyRetrying } : {}), ...(probe ? { probe } : {}),
   };
   const next = computeRegistryStatus(registry, observed, names.deployment, new Date(ctx.clock.now()));
@@ -161,6 +163,11 @@ interface ChildFailures {
   rejections: string[];
   /** Children that failed for any other reason, retried with the queue's backoff. */
   retrying: Array<{ error: unknown; message: string }>;
+}
+
+/** Where nodes can pull from, if anywhere (node-access/runtime-config.ts). */
+function nodeAddressFor(spec: ResolvedRegistrySpec, service: V1Service | undefined): string | undefined {
+  return nodeAddressOf(spec.hostnames, serviceViewOf(service)).address;
 }
 
 async function ensureChildren(

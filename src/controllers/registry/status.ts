@@ -30,6 +30,11 @@ export interface ObservedRegistryState {
   podFailure?: string;
   /** The image the Registry runs (resolveRegistryImage); absent when the spec does not parse. */
   image?: string;
+  /**
+   * Where nodes pull from (node-access/runtime-config.ts nodeAddressOf). The key is present when
+   * the spec parses: undefined then means nodes cannot reach it (the status field is removed).
+   */
+  nodeAddress?: string | undefined;
 }
 
 function readiness(registry: Registry, observed: ObservedRegistryState, deploymentName: string): ConditionInput {
@@ -151,6 +156,7 @@ export function computeRegistryStatus(
     endpoint: observed.endpoint,
     readOnly: observed.readOnly,
     ...(observed.image !== undefined && { image: observed.image }),
+    ...('nodeAddress' in observed && { nodeAddress: observed.nodeAddress }),
     conditions,
   } as RegistryStatus;
 }
@@ -159,17 +165,18 @@ export function computeRegistryStatus(
  * The status fields this controller writes, as a merge patch body. Fields owned by the
  * garbage-collection state machine are left out, so a stale cached copy never overwrites them.
  */
-export function ownedStatusFields(status: RegistryStatus): Pick<RegistryStatus, 'observedGeneration' | 'endpoint' | 'readOnly' | 'image' | 'conditions'> {
+export function ownedStatusFields(status: RegistryStatus): Pick<RegistryStatus, 'observedGeneration' | 'endpoint' | 'readOnly' | 'image' | 'nodeAddress' | 'conditions'> {
   return {
     observedGeneration: status.observedGeneration,
     endpoint: status.endpoint,
     readOnly: status.readOnly,
     ...(status.image !== undefined && { image: status.image }),
+    ...(status.nodeAddress !== undefined && { nodeAddress: status.nodeAddress }),
     conditions: status.conditions,
   };
 }
 
-const OWNED_STATUS_FIELDS = ['observedGeneration', 'endpoint', 'readOnly', 'image', 'conditions'] as const;
+const OWNED_STATUS_FIELDS = ['observedGeneration', 'endpoint', 'readOnly', 'image', 'nodeAddress', 'conditions'] as const;
 
 /** The merge patch body of the owned fields that changed, or undefined when none did (then no write). */
 export function registryStatusPatch(current: RegistryStatus | undefined, next: RegistryStatus): { status: Record<string, unknown> } | undefined {

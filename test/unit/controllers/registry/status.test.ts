@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { computeRegistryStatus, ownedStatusFields, statusEquals, type ObservedRegistryState, type RegistryStatus } from '../../../../src/controllers/registry/status.js';
+import { computeRegistryStatus, ownedStatusFields, registryStatusPatch, statusEquals, type ObservedRegistryState, type RegistryStatus } from '../../../../src/controllers/registry/status.js';
 import { registryWith, specWith } from '../../managed-registry/registry-fixture.js';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
@@ -186,5 +186,17 @@ describe('downgradeRefusal (3.x back to 2.x on the same storage)', () => {
     expect(downgradeRefusal('registry:2.8.3', 'registry:2.8.2', {})).toBeUndefined();
     expect(downgradeRefusal('registry:2.8.3', undefined, {})).toBeUndefined();
     expect(downgradeRefusal(`registry@sha256:${'a'.repeat(64)}`, 'registry:3.1.2', {})).toBeUndefined();
+  });
+});
+
+describe('status.nodeAddress', () => {
+  it('is written when nodes can reach the Registry, removed when they no longer can, and kept while the spec does not parse', () => {
+    const registry = registryWith(specWith());
+    const reachable = computeRegistryStatus(registry, observed({ nodeAddress: 'registry.example.com' }), 'main-registry', T0);
+    expect(reachable.nodeAddress).toBe('registry.example.com');
+    const lost = computeRegistryStatus({ ...registry, status: reachable }, observed({ nodeAddress: undefined }), 'main-registry', T1);
+    expect(registryStatusPatch(reachable, lost)?.status).toMatchObject({ nodeAddress: null });
+    // No nodeAddress key observed: the spec did not parse, so nothing is known and nothing changes.
+    expect(computeRegistryStatus({ ...registry, status: reachable }, observed(), 'main-registry', T1).nodeAddress).toBe('registry.example.com');
   });
 });
