@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InputValidationError } from '../errors.js';
-import { usageForRegistry, type ImageInUse } from '../retention/in-use.js';
+import { IN_USE_IGNORED_NOTE, usageForRegistry, type ImageInUse } from '../retention/in-use.js';
 import type { RetentionRunOptions } from '../retention/run-retention.js';
 import type { RetentionTarget } from './retention-target.js';
 
@@ -40,7 +40,7 @@ const OFF = 'in-use protection is off for this run: nothing tells it what the cl
 /** planRetention's in-use options for a CLI run; throws bad input when `apply` would delete without them. */
 export async function inUseForCli(options: InUseCliOptions, target: RetentionTarget, deletes: boolean): Promise<Pick<RetentionRunOptions, 'inUse' | 'policyNamespace' | 'notes'>> {
   const policyNamespace = target.policy.metadata?.namespace ?? '';
-  if (target.policy.spec.inUse === 'Ignore') return { policyNamespace, notes: ['in-use protection is off (spec.inUse: Ignore): the keep rules alone decide'] };
+  if (target.policy.spec.inUse === 'Ignore') return { policyNamespace, notes: [IN_USE_IGNORED_NOTE] };
   const sources = [options.inUseFromCluster, options.inUseFile !== undefined].filter(Boolean).length;
   if (options.inUse === false) {
     if (sources > 0) throw new InputValidationError('command line', [{ path: '--no-in-use', message: 'cannot be combined with --in-use-from-cluster or --in-use-file' }]);

@@ -2,7 +2,7 @@
  * What the cluster runs, as retention needs it (pure): image references from Pods and pod
  * templates, and the digests running containers resolved to, reduced to the repositories of one
  * registry. A tag or digest in use is never deleted nor untagged (planner.ts). The collection
- * (I/O, RBAC) lives with the controller; the CLI reads the same shape from a file.
+ * (I/O) is in-use-collector.ts; the CLI can read the same shape from a file.
  */
 import { parseImageReference } from '../registry/reference.js';
 
@@ -28,12 +28,8 @@ export interface RepositoryUsage {
 /** Repository path → usage, for one registry. */
 export type RegistryUsage = Map<string, RepositoryUsage>;
 
-/** How the in-use data of a run was gathered, for the plan's reasons and notes. */
-export interface InUseCoverage {
-  usage: RegistryUsage;
-  /** Said in every plan when protection is partial or off, e.g. "only namespaces a, b are read". */
-  note?: string;
-}
+/** The plan note of a policy that turned in-use protection off (the operator and the CLI say it alike). */
+export const IN_USE_IGNORED_NOTE = 'in-use protection is off (spec.inUse: Ignore): the keep rules alone decide';
 
 const add = (index: Map<string, ImageUser[]>, key: string, user: ImageUser): void => {
   const users = index.get(key);

@@ -12,6 +12,7 @@ import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenanc
 import { RetentionMetrics } from './metrics.js';
 import { reconcileRetentionPolicy, type RegistryUrlResolver, type RetentionPolicyReconcilerOptions } from './reconcile.js';
 import type { RetentionRunner } from './run-execution.js';
+import { collectImagesInUse } from '../../retention/in-use-collector.js';
 
 export const RETENTION_POLICY_CONTROLLER_NAME = 'retention-policy';
 
@@ -61,8 +62,7 @@ export function createRetentionPolicyController(options: RetentionPolicyControll
     tagBudget: new TagBudget(runSlots.maxTagsInMemory),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.blockedRetryMs !== undefined ? { blockedRetryMs: options.blockedRetryMs } : {}),
-    ...(options.watchNamespaces && { watchNamespaces: options.watchNamespaces }),
-    ...(options.collectInUse && { collectInUse: options.collectInUse }),
+    collectInUse: options.collectInUse ?? ((kube, signal) => collectImagesInUse(kube, options.watchNamespaces ?? [], signal)),
   };
   const namespaceOf = (obj: KubernetesObject): string => obj.metadata?.namespace ?? '';
   return defineController({

@@ -23,7 +23,7 @@ import type { TagBudget } from '../../retention/tag-budget.js';
 import { runTotals } from '../../retention/report.js';
 import { policyReferences, resolveRegistryAccess, type AccessResult } from './registry-access.js';
 import { executeRetentionRun, type RetentionRunner } from './run-execution.js';
-import { collectImagesInUse, type InUseCollection } from '../../retention/in-use-collector.js';
+import type { InUseCollection } from '../../retention/in-use-collector.js';
 import { boundedPlanSummary, lastRunFromReport, runEvent } from './run-summary.js';
 import { decideScheduledRun, MAX_REQUEUE_MS, nextTick, RUN_NOW_ANNOTATION, type ScheduleDecision, type ScheduleTrigger } from '../../api/run-schedule.js';
 import type { ConditionInput } from '../../runtime/conditions.js';
@@ -52,10 +52,8 @@ export interface RetentionPolicyReconcilerOptions {
   addressPolicy?: AddressPolicy;
   /** The tags all runs may hold in memory at once (retention.maxTagsInMemory). */
   tagBudget?: TagBudget;
-  /** The namespaces the operator watches (empty: all); in-use reads fall back to them when cluster-wide reads are forbidden. */
-  watchNamespaces?: readonly string[];
-  /** Reads what the cluster runs; default: collectImagesInUse with the reconcile's client. */
-  collectInUse?: (kube: KubeClients, signal?: AbortSignal) => Promise<InUseCollection>;
+  /** Reads what the cluster runs with the reconcile's client (in-use-collector.ts). */
+  collectInUse: (kube: KubeClients, signal?: AbortSignal) => Promise<InUseCollection>;
 }
 
 const DEFAULT_BLOCKED_RETRY_MS = 15_000;
@@ -281,7 +279,7 @@ async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
         ...(options.addressPolicy && { addressPolicy: options.addressPolicy }),
         ...(run.signal && { signal: run.signal }),
         ...(options.tagBudget && { tagBudget: options.tagBudget }),
-        collectInUse: (signal) => (options.collectInUse ?? ((kube, s) => collectImagesInUse(kube, options.watchNamespaces ?? [], s)))(ctx.kube, signal),
+        collectInUse: (signal) => options.collectInUse(ctx.kube, signal),
       }),
   });
 

@@ -13,7 +13,7 @@ import type { RegistryAccess } from './registry-access.js';
 import { TagReservation, type TagBudget } from '../../retention/tag-budget.js';
 import { failedReport, runErrorCount, withoutNetworkDetail } from './run-summary.js';
 import { DockmasterError } from '../../errors.js';
-import { usageForRegistry } from '../../retention/in-use.js';
+import { IN_USE_IGNORED_NOTE, usageForRegistry } from '../../retention/in-use.js';
 import type { InUseCollection } from '../../retention/in-use-collector.js';
 
 /** The operator's runs keep a bounded report (runRetention's boundedReport): the status shows little, the log has all. */
@@ -33,15 +33,14 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** The operator-wide tag budget the run's listing takes from, given back when it ends. */
   tagBudget?: TagBudget;
-  /** Reads what the cluster runs (in-use-collector.ts); required unless spec.inUse is Ignore. */
-  collectInUse?: (signal?: AbortSignal) => Promise<InUseCollection>;
+  /** Reads what the cluster runs (in-use-collector.ts); not called when spec.inUse is Ignore. */
+  collectInUse: (signal?: AbortSignal) => Promise<InUseCollection>;
 }
 
 /** planRetention's in-use inputs for this run, or the reason the run may not delete. */
 async function inUseInputs(request: RunRequest, signal: AbortSignal): Promise<Pick<RetentionRunOptions, 'inUse' | 'policyNamespace' | 'notes'>> {
   const policyNamespace = request.policyKey.split('/')[0] ?? '';
-  if (request.spec.inUse === 'Ignore') return { policyNamespace, notes: ['in-use protection is off (spec.inUse: Ignore): the keep rules alone decide'] };
-  if (!request.collectInUse) throw new DockmasterError('DM_ERR_RETENTION_IN_USE_UNAVAILABLE', 'in-use data is not available to this operator; nothing was deleted. Set spec.inUse: Ignore to run on the keep rules alone.');
+  if (request.spec.inUse === 'Ignore') return { policyNamespace, notes: [IN_USE_IGNORED_NOTE] };
   let collection: InUseCollection;
   try {
     collection = await request.collectInUse(signal);
