@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import type { V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Registry } from '../api/registry.js';
 import { registryChildNames } from '../managed-registry/children.js';
-import { CA_KEY, secretValue, TLS_CERT_KEY } from '../managed-registry/credentials.js';
+import { registryCaOf } from '../managed-registry/credentials.js';
 import { CONTAINERD_CONFIG_PATH_SNIPPET, nodeAddressOf, renderNodeConfig, serviceViewOf, type ContainerRuntime, type NodeConfigFile, type NodeRegistry } from '../node-access/runtime-config.js';
 import { InputValidationError } from '../errors.js';
 
@@ -60,7 +60,7 @@ export async function readNodeRegistries(options: NodeConfigOptions, name: strin
     const tlsSecret = registry.spec?.tls?.secretName;
     if (tlsSecret) {
       const secret = await getOrUndefined(() => kube.requestJson<V1Secret>('GET', objectPath(RESOURCES.secret, ns, tlsSecret)));
-      caPem = secret ? (secretValue(secret, CA_KEY) ?? secretValue(secret, TLS_CERT_KEY)) : undefined;
+      caPem = secret ? registryCaOf(secret) : undefined;
       if (!caPem) notes.push(`Registry ${key}: no CA found in Secret ${tlsSecret} (ca.crt or tls.crt); nodes must already trust its certificate.`);
     }
     registries.push({ key, address: address.address, addressSource: address.source, scheme: tlsSecret ? 'https' : 'http', ...(caPem && { caPem }) });

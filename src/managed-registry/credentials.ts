@@ -18,6 +18,14 @@ export const TLS_KEY_KEY = 'tls.key';
 /** Where cert-manager writes the issuing CA in a TLS Secret; also the key of a CA-bundle Secret. */
 export const CA_KEY = 'ca.crt';
 
+/**
+ * The CA that signed a Registry's certificate, from its TLS Secret: `ca.crt` (cert-manager writes
+ * the issuing CA there), else `tls.crt` (a self-signed certificate is its own CA).
+ */
+export function registryCaOf(tlsSecret: V1Secret): string | undefined {
+  return secretValue(tlsSecret, CA_KEY) ?? secretValue(tlsSecret, TLS_CERT_KEY);
+}
+
 /** A Secret key's value as text, from `data` (base64) or `stringData`; undefined when absent. */
 export function secretValue(secret: V1Secret, key: string): string | undefined {
   const encoded = secret.data?.[key];

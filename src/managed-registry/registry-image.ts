@@ -10,6 +10,7 @@
  * migration, measured) removes it, after which the new default would apply on read.
  */
 import { z } from 'zod';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { DEFAULT_REGISTRY_IMAGE, type Registry } from '../api/registry.js';
 
 export const registryDefaultsConfigSchema = z
@@ -29,6 +30,11 @@ export const registryDefaultsConfigSchema = z
 export type RegistryDefaultsConfig = z.output<typeof registryDefaultsConfigSchema>;
 
 export type RegistryImageSource = 'spec' | 'running' | 'default';
+
+/** The image a registry Deployment runs (its one container, buildDeployment); undefined before it exists. */
+export function imageOfDeployment(deployment: V1Deployment | undefined): string | undefined {
+  return deployment?.spec?.template.spec?.containers[0]?.image;
+}
 
 export function resolveRegistryImage(specImage: string | undefined, runningImage: string | undefined, defaultImage: string): { image: string; source: RegistryImageSource } {
   if (specImage !== undefined) return { image: specImage, source: 'spec' };

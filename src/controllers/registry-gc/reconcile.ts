@@ -6,7 +6,7 @@
 import type { V1Deployment, V1Job } from '@kubernetes/client-node';
 import { buildGarbageCollectJob, gcJobLabels } from '../../managed-registry/gc-job.js';
 import { registryChildNames } from '../../managed-registry/children.js';
-import { registryImageOf } from '../../managed-registry/registry-image.js';
+import { imageOfDeployment, registryImageOf } from '../../managed-registry/registry-image.js';
 import { decideWindowStep, type WindowStep, type WindowTiming } from '../../gc/window-decision.js';
 import { GC_NOW_ANNOTATION } from '../../gc/window-schedule.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
@@ -101,7 +101,7 @@ async function carryOut(
 /** The image the registry's Deployment runs (what wrote the storage), else the one its status names. */
 function runningImage(registry: RegistryObject, ctx: ReconcileContext): string {
   const deployment = ctx.cache<V1Deployment>(RESOURCES.deployment).get(registry.metadata?.namespace, registryChildNames(registry.metadata?.name ?? '').deployment);
-  return deployment?.spec?.template.spec?.containers[0]?.image ?? registryImageOf(registry);
+  return imageOfDeployment(deployment) ?? registryImageOf(registry);
 }
 
 async function createJob(registry: RegistryObject, step: Extract<WindowStep, { action: 'create-job' }>, ctx: ReconcileContext): Promise<void> {

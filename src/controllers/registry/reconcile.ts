@@ -17,7 +17,7 @@ import type { EndpointResolver, ProbeResult } from './endpoint-probe.js';
 import { buildHttpSecret, HTTP_SECRET_KEY } from '../../managed-registry/http-secret.js';
 import { storageDriverFor } from '../../managed-registry/storage/index.js';
 import { downgradeRefusal } from '../../managed-registry/image-advisory.js';
-import { resolveRegistryImage } from '../../managed-registry/registry-image.js';
+import { imageOfDeployment, resolveRegistryImage } from '../../managed-registry/registry-image.js';
 import { nodeAddressOf, serviceViewOf } from '../../node-access/runtime-config.js';
 import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry-spec.js';
 import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
@@ -82,7 +82,7 @@ export async function reconcileRegistry(
   const parsed = readRegistrySpec(registry);
   // What runs on the storage now: a Registry without spec.image keeps it (registry-image.ts), and
   // a 3.x registry is never rolled back to 2.x by accident.
-  const running = ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment)?.spec?.template.spec?.containers[0]?.image;
+  const running = imageOfDeployment(ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment));
   const spec: ResolvedRegistrySpec | undefined = parsed.spec && { ...parsed.spec, image: resolveRegistryImage(parsed.spec.image, running, options.defaultImage ?? DEFAULT_REGISTRY_IMAGE).image };
   // The user's Secrets this spec names and our own http Secret, read now (never cached).
   const lookupSecret = await readNamedSecrets(ctx.kube, request.namespace, spec ? [...referencedSecretNames(spec), names.httpSecret] : []);

@@ -8,7 +8,7 @@ import type { Registry } from '../../api/registry.js';
 import type { RetentionPolicySpec } from '../../api/retention-policy.js';
 import type { RegistryCredentials } from '../../registry/client/index.js';
 import { credentialsForRegistry, parseDockerConfigJson } from '../../registry/client/index.js';
-import { CA_KEY, PASSWORD_KEY, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
+import { CA_KEY, PASSWORD_KEY, registryCaOf, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
 import { registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import { distributionMajorVersion } from '../../managed-registry/image-advisory.js';
 import { registryImageOf } from '../../managed-registry/registry-image.js';
@@ -111,8 +111,7 @@ function managedAccess(namespace: string, name: string, lookups: AccessLookups):
   if (tlsSecret) {
     const secret = lookups.secret(tlsSecret);
     if (!secret) return missingSecret(tlsSecret, `spec.tls.secretName of Registry ${name}`);
-    // cert-manager writes the issuing CA to ca.crt; a self-signed certificate is its own CA.
-    const caPem = secretValue(secret, CA_KEY) ?? secretValue(secret, TLS_CERT_KEY);
+    const caPem = registryCaOf(secret);
     if (!caPem) return missingKey(tlsSecret, CA_KEY, `add the CA that signed the registry certificate (or ${TLS_CERT_KEY}).`);
     access.caPem = caPem;
   }
