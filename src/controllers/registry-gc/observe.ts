@@ -13,7 +13,7 @@ import { readNamedSecrets } from '../../runtime/named-secrets.js';
 import { collectionPath, RESOURCES } from '../../runtime/resources.js';
 import { CONDITION_RUNNING } from '../../api/retention-policy-conditions.js';
 import type { RegistryMaintenanceLocks } from '../../managed-registry/maintenance-locks.js';
-import { CA_KEY, PASSWORD_KEY, secretValue, TLS_CERT_KEY, USERNAME_KEY } from '../../managed-registry/credentials.js';
+import { PASSWORD_KEY, registryCaOf, secretValue, USERNAME_KEY } from '../../managed-registry/credentials.js';
 import type { JobOutputReader, RegistryObject, ReplicaResolver } from './cluster-reads.js';
 import { checkReplicaWrites, type ProbeAccess, type WriteExpectation } from './write-probe.js';
 
@@ -111,7 +111,7 @@ async function probeAccess(registry: RegistryObject, ctx: ReconcileContext): Pro
   }
   if (tls) {
     const secret = secretOf(tls);
-    const caPem = secret && (secretValue(secret, CA_KEY) ?? secretValue(secret, TLS_CERT_KEY));
+    const caPem = secret && registryCaOf(secret);
     if (caPem) access.caPem = caPem;
   }
   return access;
