@@ -57,7 +57,7 @@ export function judgeResourceWrite(request: AdmissionRequest): ResourceVerdict {
   if (introduced.length === 0) return { allowed: true, warnings: kept.map((p) => `already invalid before this update (fix it when you can): ${p}`) };
   return {
     allowed: false,
-    message: `${request.kind.kind} ${request.name ?? ''} is invalid: ${introduced.join('; ')}`.replace(/ {2}/, ' '),
+    message: `${request.kind.kind}${request.name ? ` ${request.name}` : ''} is invalid: ${introduced.join('; ')}`,
     warnings: kept.map((p) => `already invalid before this update: ${p}`),
   };
 }

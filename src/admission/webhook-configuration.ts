@@ -117,7 +117,7 @@ export function caBundlePatch(
   name: string,
   caBundlePems: readonly string[],
   publishedAt: string | undefined,
-  webhookNames: readonly string[] = [WEBHOOK_NAME],
+  webhookNames: readonly string[],
 ): V1ValidatingWebhookConfiguration {
   const caBundle = Buffer.from(joinPems(caBundlePems)).toString('base64');
   return {

@@ -7,7 +7,7 @@ import { ADMISSION_REVIEW_API_VERSION, AdmissionReviewError, answerAdmissionRevi
 import { judgeResourceWrite } from './resource-validation.js';
 import type { CertificateSource, ServingCertificate } from './certificate-source.js';
 import type { AdmissionPolicy } from './policy.js';
-import { VALIDATE_RESOURCES_PATH } from './webhook-configuration.js';
+import { VALIDATE_PATH, VALIDATE_RESOURCES_PATH } from './webhook-configuration.js';
 
 export interface WebhookServerDeps {
   /** The current policy, read per request (an AdmissionPolicyHolder). */
@@ -173,14 +173,17 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
     return reply.code(status).send({ statusCode: status, code, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message });
   });
 
-  app.post(
-    '/validate',
-    {
-      schema: {
-        body: { type: 'object' },
-        response: { 200: admissionReviewResponseSchema, '4xx': errorResponseSchema, '5xx': errorResponseSchema },
-      },
+  // Both routes take an AdmissionReview and answer one, with the same error shapes.
+  const reviewRoute = {
+    schema: {
+      body: { type: 'object' },
+      response: { 200: admissionReviewResponseSchema, '4xx': errorResponseSchema, '5xx': errorResponseSchema },
     },
+  } as const;
+
+  app.post(
+    VALIDATE_PATH,
+    reviewRoute,
     async (request) => {
       const started = performance.now();
       const { request: admission, decision, review } = answerAdmissionReview(deps.policy.current(), request.body, deps.namespaceLabels);
@@ -202,7 +205,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
   // Apply-time validation of Registries and RetentionPolicies (resource-validation.ts).
   app.post(
     VALIDATE_RESOURCES_PATH,
-    { schema: { body: { type: 'object' }, response: { 200: admissionReviewResponseSchema, '4xx': errorResponseSchema, '5xx': errorResponseSchema } } },
+    reviewRoute,
     async (request) => {
       const admission = parseAdmissionReview(request.body);
       const verdict = judgeResourceWrite(admission);
