@@ -135,9 +135,11 @@ export function spawnRegistry(prepared: PreparedContainer, logFile: string): Chi
         env: { PATH: systemPath, ...prepared.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  child.once('exit', () => log.end());
+  // Both pipes share one file: neither may end it, and 'exit' can come before the last
+  // buffered output, so the file closes on 'close' (after both pipes drained).
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('close', () => log.end());
   return child;
 }
 
