@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything dockmaster's tests and demo need, idempotently, on a fresh machine:
 # Debian's docker-registry (distribution 2.8.2) and skopeo, the npm packages, distribution 3.1.2
-# and versitygw, and etcd + kube-apiserver + kube-controller-manager, all built from the Go
+# and versitygw, helm and promql-check (test tools), and etcd + kube-apiserver + kube-controller-manager, all built from the Go
 # module proxy into a cache outside the repository. Prints the control-plane bin folder on its last line.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,4 +32,5 @@ fi
 # distribution 3.1.2 and versitygw (S3), built from the Go module proxy into the same cache
 # (a few minutes the first time), for the registry-facing suites' version matrix.
 bash test/servers/build-binaries.sh >&2
+bash test/tools/build-tools.sh >&2
 bash test/controlplane/build-binaries.sh

@@ -20,11 +20,40 @@ function yamlWithHeader(value: unknown): string {
   return document.toString({ lineWidth: 0 });
 }
 
+/**
+ * The Helm chart's copy of a CRD: the same object, installed when crds.enabled, kept on
+ * uninstall when crds.keep (helm.sh/resource-policy), labelled like the chart's other objects.
+ */
+function chartTemplate(object: unknown): string {
+  const crd = object as { apiVersion: string; kind: string; metadata: { name: string }; spec: unknown };
+  const spec = new Document({ spec: crd.spec }).toString({ lineWidth: 0 });
+  return [
+    `#${GENERATED_HEADER}`,
+    '{{- if .Values.crds.enabled }}',
+    `apiVersion: ${crd.apiVersion}`,
+    `kind: ${crd.kind}`,
+    'metadata:',
+    `  name: ${crd.metadata.name}`,
+    '  {{- if .Values.crds.keep }}',
+    '  annotations:',
+    '    helm.sh/resource-policy: keep',
+    '  {{- end }}',
+    '  labels:',
+    '    {{- include "dockmaster.labels" . | nindent 4 }}',
+    spec.trimEnd(),
+    '{{- end }}',
+    '',
+  ].join('\n');
+}
+
 export function renderCrdFiles(): GeneratedFile[] {
-  const crdFiles = CUSTOM_RESOURCE_KINDS.map((resource) => ({
-    path: `crds/${crdFileName(resource)}`,
-    content: yamlWithHeader(buildCustomResourceDefinition(resource)),
-  }));
+  const crdFiles = CUSTOM_RESOURCE_KINDS.flatMap((resource) => {
+    const crd = buildCustomResourceDefinition(resource);
+    return [
+      { path: `crds/${crdFileName(resource)}`, content: yamlWithHeader(crd) },
+      { path: `charts/dockmaster/templates/crds/${crdFileName(resource)}`, content: chartTemplate(crd) },
+    ];
+  });
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',

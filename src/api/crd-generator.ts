@@ -1,6 +1,6 @@
 /**
  * Builds the CustomResourceDefinitions of our two kinds from their zod schemas. Pure: returns
- * objects; generate-crds.ts writes them.
+ * objects; scripts/generate-files.ts writes them.
  */
 import type { z } from 'zod';
 import { API_CATEGORY, API_GROUP, API_VERSION } from './common.js';
