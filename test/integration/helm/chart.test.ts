@@ -25,7 +25,7 @@ function effectiveConfig(m: Manifest): unknown {
 function normalize(m: Manifest, stripHelmLabels: boolean): Manifest {
   const copy = structuredClone(m);
   if (stripHelmLabels && copy.metadata.labels) for (const label of HELM_LABELS) delete copy.metadata.labels[label];
-  if (copy.kind === 'ConfigMap' && copy.metadata.name === 'dockmaster-config') (copy as { data: unknown }).data = effectiveConfig(m);
+  if (copy.kind === 'ConfigMap' && copy.metadata.name === 'dockmaster-config') copy.data = effectiveConfig(m);
   return copy;
 }
 

@@ -5,7 +5,7 @@ import { dockmasterVersion } from '../../../src/version.js';
 const read = (path: string): string => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
 
 describe('one version everywhere', () => {
-  it('dockmaster version, the image tag deploy/ pins and the newest CHANGELOG entry agree', () => {
+  it('dockmaster version, the image tag deploy/ pins, the chart version and appVersion, and the newest CHANGELOG entry agree', () => {
     const version = dockmasterVersion();
     for (const file of ['deploy/deployment.yaml', 'deploy/webhook-deployment.yaml', 'deploy/optional/node-config-daemonset.yaml']) {
       const tags = [...read(file).matchAll(/image: ghcr\.io\/dockmaster-dev\/dockmaster:(\S+)/g)].map((m) => m[1]);
@@ -13,6 +13,10 @@ describe('one version everywhere', () => {
       for (const tag of tags) expect(tag, file).toBe(version);
     }
     expect(/^## (\S+)/m.exec(read('CHANGELOG.md'))?.[1]).toBe(version);
+    const chart = read('charts/dockmaster/Chart.yaml');
+    expect(/^version: (\S+)/m.exec(chart)?.[1]).toBe(version);
+    expect(/^appVersion: "(\S+)"/m.exec(chart)?.[1]).toBe(version);
+    expect(read('charts/dockmaster/values.yaml')).toMatch(/repository: ghcr\.io\/dockmaster-dev\/dockmaster\n\s+# Default: the chart's appVersion\.\n\s+tag: ""/);
   });
 });
 
