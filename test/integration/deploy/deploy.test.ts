@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../../controlplane/control-plane.js';
 import { kubectl, kubectlOk } from '../../controlplane/kubectl.js';
 import { uniqueNamespaceName } from '../../controlplane/shared.js';
 import { eventually } from '../runtime/wait.js';
-import { freePort, startOperatorProcess, type OperatorProcess } from '../cli/operator-process.js';
+import { freePort, startOperatorProcess, startWebhookProcess, type OperatorProcess } from '../cli/operator-process.js';
 
 const DISALLOWED = 'evil.example.com/miner:1.0';
 const ALLOWED = 'registry.k8s.io/pause:3.10';
@@ -17,7 +15,7 @@ const ALLOWED = 'registry.k8s.io/pause:3.10';
 // manifests lack fails this test.
 describe('deploy/', () => {
   let plane: ControlPlane;
-  let webhook: { child: ChildProcess; stderr: () => string } | undefined;
+  let webhook: OperatorProcess | undefined;
   let operator: OperatorProcess | undefined;
 
   beforeAll(async () => {
@@ -26,7 +24,7 @@ describe('deploy/', () => {
 
   afterAll(async () => {
     operator?.kill();
-    webhook?.child.kill('SIGKILL');
+    webhook?.kill();
     await plane?.stop();
   }, 60_000);
 
@@ -66,24 +64,18 @@ describe('deploy/', () => {
     await kubectlOk(admin, ['patch', 'validatingwebhookconfiguration', 'dockmaster-image-sources', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/webhooks/0/clientConfig', value: { url } }])]);
     const deployed = await deployedConfig();
     const admission = deployed.admission as { webhook?: Record<string, unknown> };
-    const configFile = `${plane.dir}/webhook.yaml`;
-    await writeFile(configFile, stringify({ ...deployed, admission: { ...admission, webhook: { ...admission.webhook, host: '127.0.0.1', port, url } } }));
     const { kubeconfigPath: webhookKc } = await plane.mintServiceAccountToken('dockmaster-system', 'dockmaster-webhook');
-    const healthPort = await freePort();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/entry.ts', 'webhook', '--kubeconfig', webhookKc, '--config', configFile, '--leader-elect', '--health-address', '127.0.0.1', '--health-port', String(healthPort)],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCKMASTER_LOG_LEVEL: 'warn', POD_NAME: 'webhook-0' } },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    webhook = { child, stderr: () => stderr };
-    await eventually(async () => expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status, stderr).toBe(200), 60_000, 250);
+    webhook = await startWebhookProcess({
+      kubeconfig: webhookKc,
+      config: { ...deployed, admission: { ...admission, webhook: { ...admission.webhook, url } } },
+      port,
+      configFile: `${plane.dir}/webhook.yaml`,
+    });
 
     const ns = uniqueNamespaceName('apps');
     await kubectlOk(admin, ['create', 'namespace', ns]);
     const judged = async (image: string) => kubectl(admin, ['-n', ns, 'run', `p-${Math.random().toString(36).slice(2, 8)}`, `--image=${image}`, '--dry-run=server']);
-    await eventually(async () => expect((await judged(DISALLOWED)).stderr, stderr).toContain('not allowed'), 60_000, 250);
+    await eventually(async () => expect((await judged(DISALLOWED)).stderr, webhook?.stderr()).toContain('not allowed'), 60_000, 250);
     expect((await judged(ALLOWED)).exitCode).toBe(0);
 
     const { kubeconfigPath: operatorKc } = await plane.mintServiceAccountToken('dockmaster-system', 'dockmaster');
@@ -103,7 +95,7 @@ describe('deploy/', () => {
     expect(owned).not.toContain('f:failurePolicy');
     const canCreate = await kubectl(admin, ['auth', 'can-i', 'create', 'validatingwebhookconfigurations', '--as=system:serviceaccount:dockmaster-system:dockmaster-webhook']);
     expect(canCreate.stdout.trim()).toBe('no');
-    expect(stderr).not.toMatch(/system:serviceaccount:dockmaster-system:dockmaster-webhook\W* cannot /);
+    expect(webhook.stderr()).not.toMatch(/system:serviceaccount:dockmaster-system:dockmaster-webhook\W* cannot /);
   }, 180_000);
 
   it('runs the Registry controller under the deploy/ ServiceAccount (least privilege)', async () => {
