@@ -46,6 +46,7 @@ describe('deploy/', () => {
       'deployment.apps/dockmaster-webhook',
       'validatingwebhookconfiguration.admissionregistration.k8s.io/dockmaster-image-sources',
       'service/dockmaster-webhook',
+      'service/dockmaster-webhook-metrics',
       'poddisruptionbudget.policy/dockmaster-operator',
       'poddisruptionbudget.policy/dockmaster-webhook',
       'networkpolicy.networking.k8s.io/dockmaster-webhook',

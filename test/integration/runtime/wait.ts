@@ -1,13 +1,12 @@
 import type { KubeClients } from '../../../src/runtime/kube-client.js';
 import { apiErrorStatus } from '../../../src/runtime/kube-client.js';
 
-/** Retries `check` until it stops throwing or `timeoutMs` passes (then rethrows its last error). */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 15_000, intervalMs = 50): Promise<void> {
+/** Retries `check` until it stops throwing or `timeoutMs` passes (then rethrows its last error); returns what it returned. */
+export async function eventually<T = void>(check: () => T | Promise<T>, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await check();
-      return;
+      return await check();
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -41,4 +41,15 @@ describe('deploy/', () => {
     expect(deployment.spec.template.spec.serviceAccountName).toBe('dockmaster-webhook');
     expect(deployment.spec.template.spec.containers[0]?.args.slice(0, 1)).toEqual(['webhook']);
   });
+
+  it('routes the webhook Service by the named port: webhook pods serve it, 0.2.0 operator pods never, 0.1.0 operator pods while an upgrade rolls', async () => {
+    type Doc = { kind: string; metadata: { name: string }; spec: { selector?: Record<string, string>; ports?: Array<{ targetPort: unknown }>; template?: { spec: { containers: Array<{ ports?: Array<{ name: string }> }> } } } };
+    const docs = async (file: string): Promise<Doc[]> => parseAllDocuments(await readFile(`${deploy}/${file}`, 'utf8')).map((d) => d.toJS() as Doc);
+    const service = (await docs('service.yaml')).find((d) => d.metadata.name === 'dockmaster-webhook');
+    expect(service?.spec.selector).toEqual({ 'app.kubernetes.io/name': 'dockmaster' });
+    expect(service?.spec.ports?.map((p) => p.targetPort)).toEqual(['webhook']);
+    const portNames = (doc: Doc | undefined) => doc?.spec.template?.spec.containers.flatMap((c) => c.ports?.map((p) => p.name) ?? []);
+    expect(portNames((await docs('deployment.yaml'))[0])).not.toContain('webhook');
+    expect(portNames((await docs('webhook-deployment.yaml'))[0])).toContain('webhook');
+  });
 });
