@@ -296,4 +296,40 @@ describe(`upgrade from ${FROM} (kubectl apply -k deploy/)`, () => {
     await pushImage(url, 'app/web', { tags: ['v4'], seed: 'web-4', auth: AUTH });
     expect(newOperator?.stderr() ?? '').not.toMatch(/system:serviceaccount:dockmaster-system:dockmaster\W* cannot /);
   }, 420_000);
+
+  it(`rolls back to ${FROM} as docs/upgrading.md says: images, Registry and statuses intact, admission back on the old webhook`, async () => {
+    // docs/upgrading.md, "Rolling back to 0.1.0": suspend retention, apply the old deploy/,
+    // remove what 0.1.0 does not know (the webhook Deployment and the resources webhook).
+    await kubectlOk(admin(), ['-n', 'registries', 'patch', 'retentionpolicy', 'web', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
+    await newOperator?.stop();
+    newOperator = undefined;
+    await kubectlOk(admin(), ['apply', '-k', path.join(worktree, 'deploy')]);
+    const { kubeconfigPath: operatorKc } = await plane.mintServiceAccountToken(NS, 'dockmaster', { expirationSeconds: 3600 });
+    oldWebhook = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'webhook', '--kubeconfig', operatorKc, '--config', path.join(worktree, 'webhook.yaml'), '--leader-elect'], {
+      cwd: worktree,
+      stdio: ['ignore', 'ignore', 'ignore'],
+      env: { ...process.env, DOCKMASTER_LOG_LEVEL: 'warn', POD_NAME: 'dockmaster-operator-old-1' },
+    });
+    newWebhook?.kill();
+    newWebhook = undefined;
+    await kubectlOk(admin(), ['-n', NS, 'delete', 'deployment', 'dockmaster-webhook', '--ignore-not-found']);
+    // 0.1.0's leader registers its own configuration again, pointed at itself.
+    await eventually(async () => {
+      const vwc = await json<{ webhooks: Array<{ clientConfig: { url?: string } }> }>(['get', 'validatingwebhookconfiguration', 'dockmaster-image-sources']);
+      expect(vwc.webhooks[0]?.clientConfig.url).toBe(`https://127.0.0.1:${oldPort}/validate`);
+    }, 90_000, 500);
+    await eventually(async () => expect((await judged(DISALLOWED)).stderr).toContain('not allowed'), 90_000, 500);
+    oldOperator = await startSeamedOperator(worktree, operatorKc, path.join(worktree, 'operator.yaml'), 'dockmaster-operator-old-2');
+    await eventually(async () => {
+      const reg = await json<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(['-n', 'registries', 'get', 'registry', 'main']);
+      expect(reg.status?.conditions?.find((c) => c.type === 'Ready')?.status, oldOperator?.stderr()).toBe('True');
+      await kubectlOk(admin(), ['-n', 'registries', 'get', 'deployment', 'main-registry']);
+    }, 90_000, 500);
+    expect(await uids()).toEqual(before.uids);
+    const url = await eventually(localUrl, 90_000, 250);
+    const host = new URL(url).host;
+    for (const tag of ['v2', 'v3', 'v4']) await run('skopeo', ['--insecure-policy', 'inspect', '--tls-verify=false', '--creds', `${AUTH.username}:${AUTH.password}`, `docker://${host}/app/web:${tag}`], { timeout: 60_000 });
+    const rp = await json<{ status?: { lastRun?: unknown } }>(['-n', 'registries', 'get', 'retentionpolicy', 'web']);
+    expect(rp.status?.lastRun).toEqual(before.lastRun);
+  }, 300_000);
 });
