@@ -45,6 +45,7 @@ export const REGISTRY_RESOURCE: CustomResourceKind = {
     { name: 'ReadOnly', type: 'boolean', jsonPath: '.status.readOnly', description: 'Read-only during a garbage-collection window.' },
     { name: 'Last GC', type: 'date', jsonPath: '.status.lastGarbageCollection.completionTime', description: 'When the last garbage collection finished.' },
     { name: 'Image', type: 'string', jsonPath: '.status.image', description: 'The registry image in use.', priority: 1 },
+    { name: 'Mirror', type: 'string', jsonPath: '.spec.proxy.remoteURL', description: 'The upstream this Registry mirrors (spec.proxy), if any.' },
     AGE_COLUMN,
   ],
 };

@@ -40,3 +40,12 @@ export const REASON_NAME_CONFLICT = 'NameConflict';
 // ReadOnly
 export const REASON_GC_WINDOW = 'GarbageCollectionWindow';
 export const REASON_READ_WRITE = 'ReadWrite';
+
+// Mirrors (spec.proxy)
+/** True when the mirror's upstream answers /v2/ with the configured credentials; False with the last error. */
+export const CONDITION_UPSTREAM_REACHABLE = 'UpstreamReachable';
+export const REASON_UPSTREAM_REACHABLE = 'UpstreamReachable';
+export const REASON_UPSTREAM_UNREACHABLE = 'UpstreamUnreachable';
+export const REASON_UPSTREAM_CREDENTIALS_REJECTED = 'UpstreamCredentialsRejected';
+/** A mirror setting that cannot work (ttl on 2.8, credentials on an anonymous mirror, an upstream outside the allow list). */
+export const REASON_MIRROR_INVALID = 'MirrorInvalid';

@@ -148,6 +148,55 @@ export const garbageCollectionSpecSchema = z
       'A window waits for running RetentionPolicies on this registry to finish. Omitted: no garbage collection.',
   });
 
+/** scheme://host[:port] and nothing else: distribution appends /v2 to remoteurl itself. */
+function isSchemeAndHost(text: string): boolean {
+  if (!/^https?:\/\/[^/?#@\s]+\/?$/.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return url.pathname === '/' && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
+
+export const registryProxySchema = z
+  .strictObject({
+    remoteURL: z
+      .string()
+      .max(2048)
+      .refine(isSchemeAndHost, 'must be scheme://host[:port] and nothing else, e.g. https://registry-1.docker.io: no path, query, fragment or user (distribution adds /v2 itself, so a path makes every pull fail)')
+      .meta({
+        description: 'The upstream this Registry mirrors: scheme and host only, e.g. https://registry-1.docker.io for Docker Hub. One upstream per Registry.',
+        'x-kubernetes-validations': [{ rule: "self.matches('^https?://[^/?#@ ]+/?$')", message: 'must be scheme://host[:port] and nothing else: no path, query, fragment or user' }],
+      }),
+    credentialsSecret: secretNameSchema(
+      'Secret in this namespace with the upstream credentials under the keys username and password. They reach the registry as environment variables from the Secret, never through a ConfigMap. ' +
+        'A mirror with credentials needs spec.auth: otherwise every pod in the cluster could pull what that account can (docs/mirrors.md).',
+    ).optional(),
+    ttl: positiveDurationSchema(
+      'How long cached content is kept after its last pull before the mirror drops it, e.g. 168h. distribution 3.x only (2.8 always keeps 168h and the Registry reports this as Degraded). Omitted: 168h.',
+    ).optional(),
+  })
+  .meta({
+    description:
+      'Run this Registry as a pull-through cache (mirror) of one upstream. Pushes are refused by the registry; retention and garbage-collection windows do not apply (TTL expiry is how a mirror drops content); one replica.',
+  });
+
+/** Cross-field rules of a mirror, named by field; the apply-time webhook and the controller both use them. */
+function mirrorProblems(spec: { proxy?: unknown; replicas: number; garbageCollection?: unknown }, ctx: z.RefinementCtx): void {
+  if (!spec.proxy) return;
+  if (spec.replicas > 1) {
+    ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'a mirror (spec.proxy) runs one replica: its replicas would share one scheduler-state.json for TTLs and overwrite each other; set replicas: 1' });
+  }
+  if (spec.garbageCollection) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['garbageCollection'],
+      message: 'a mirror (spec.proxy) has no garbage-collection windows: read-only mode does not stop its cache fills and TTL expiry, which would race garbage-collect; remove garbageCollection (TTL expiry frees space)',
+    });
+  }
+}
+
 export const registrySpecSchema = z
   .strictObject({
     image: z
@@ -215,8 +264,16 @@ export const registrySpecSchema = z
       })
       .prefault({})
       .meta({ description: 'How the admission webhook treats images from this registry.' }),
+    proxy: registryProxySchema.optional(),
   })
-  .meta({ description: 'Desired state of the registry.' });
+  .superRefine(mirrorProblems)
+  .meta({
+    description: 'Desired state of the registry.',
+    'x-kubernetes-validations': [
+      { rule: '!has(self.proxy) || !has(self.replicas) || self.replicas <= 1', message: 'a mirror (spec.proxy) runs one replica', fieldPath: '.replicas' },
+      { rule: '!has(self.proxy) || !has(self.garbageCollection)', message: 'a mirror (spec.proxy) has no garbage-collection windows', fieldPath: '.garbageCollection' },
+    ],
+  });
 
 export const registryStatusSchema = z
   .object({
@@ -262,6 +319,7 @@ export type RegistrySpec = z.output<typeof registrySpecSchema>;
 export type ResolvedRegistrySpec = RegistrySpec & { image: string };
 export type RegistryStorage = z.output<typeof registryStorageSchema>;
 export type RegistryService = z.output<typeof registryServiceSchema>;
+export type RegistryProxy = z.output<typeof registryProxySchema>;
 export type GarbageCollectionSpec = z.output<typeof garbageCollectionSpecSchema>;
 export type RegistryStatus = z.output<typeof registryStatusSchema>;
 export type RegistryInput = z.input<typeof registrySchema>;

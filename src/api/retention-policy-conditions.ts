@@ -11,6 +11,8 @@ export const CONDITION_RUNNING = 'Running';
 export const REASON_CONFIGURED = 'Configured';
 export const REASON_SPEC_INVALID = 'SpecInvalid';
 export const REASON_REGISTRY_NOT_FOUND = 'RegistryNotFound';
+/** registryRef names a mirror (spec.proxy): TTL expiry, not retention, drops a mirror's content. */
+export const REASON_TARGET_IS_MIRROR = 'TargetIsMirror';
 export const REASON_REGISTRY_UNRESOLVED = 'RegistryEndpointUnknown';
 export const REASON_SECRET_MISSING = 'SecretMissing';
 export const REASON_SECRET_KEY_MISSING = 'SecretKeyMissing';

@@ -4,6 +4,7 @@ import type { RegistrySpec } from '../api/registry.js';
 import { childMetadata, REGISTRY_CONTAINER_PORT, type RegistryIdentity } from './children.js';
 import { TLS_CERT_KEY, TLS_KEY_KEY } from './credentials.js';
 import { storageDriverFor } from './storage/index.js';
+import { proxyConfigBlock } from './mirror.js';
 
 /** Where the pod sees each piece the config file names; the Deployment mounts them there. */
 export const CONFIG_MOUNT_DIR = '/etc/docker/registry';
@@ -74,6 +75,8 @@ export function buildRegistryConfig(spec: RegistrySpec, options: RegistryConfigO
   if (spec.auth?.htpasswdSecret) {
     config.auth = { htpasswd: { realm: options.realm, path: `${HTPASSWD_MOUNT_DIR}/${HTPASSWD_FILE}` } };
   }
+  const proxy = proxyConfigBlock(spec);
+  if (proxy) config.proxy = proxy;
   // A failing storage driver turns every request (and the readiness probe on `/`) into a 503.
   config.health = { storagedriver: { enabled: true, interval: '10s', threshold: 3 } };
   return stringify(config, { lineWidth: 0 });

@@ -13,6 +13,7 @@ import {
 import { CONFIG_FILE_KEY, CONFIG_MOUNT_DIR } from './config.js';
 import { buildPodVolumes } from './pod-volumes.js';
 import { storageDriverFor } from './storage/index.js';
+import { proxyEnv } from './mirror.js';
 
 export const REGISTRY_CONTAINER_NAME = 'registry';
 /** Non-root identity of the registry process; the storage volume is group-owned via fsGroup. */
@@ -83,7 +84,7 @@ function spread(owner: RegistryIdentity, spec: RegistrySpec): V1TopologySpreadCo
 
 export function buildDeployment(owner: RegistryIdentity, spec: ResolvedRegistrySpec, inputs: DeploymentInputs): V1Deployment {
   const { volumes, mounts, env: volumeEnv } = buildPodVolumes(spec, inputs.names);
-  const env = [...volumeEnv, ...versionEnv(spec.image)];
+  const env = [...volumeEnv, ...versionEnv(spec.image), ...proxyEnv(spec)];
   const spreadConstraints = spread(owner, spec);
   const { readiness, liveness } = probes(spec);
   const containerResources = resources(spec);

@@ -25,6 +25,13 @@ export const registryDefaultsConfigSchema = z
           `Image for a new Registry without spec.image (default ${DEFAULT_REGISTRY_IMAGE}); e.g. a copy in your own registry. ` +
           'Registries that already run keep their image when this changes.',
       }),
+    anonymousMirrorsWithCredentials: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          'Let a mirror (spec.proxy) with upstream credentials run without spec.auth. Default false: such a mirror would let every pod in the cluster pull what the upstream account can, private repositories included.',
+      }),
   })
   .meta({ description: 'Defaults for the Registries the operator runs.' });
 export type RegistryDefaultsConfig = z.output<typeof registryDefaultsConfigSchema>;

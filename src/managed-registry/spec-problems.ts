@@ -2,6 +2,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { RegistrySpec } from '../api/registry.js';
 import { REASON_INVALID_STORAGE, REASON_SECRET_INVALID, REASON_SECRET_MISSING } from '../api/registry-conditions.js';
 import { HTPASSWD_SECRET_KEY, TLS_CERT_KEY, TLS_KEY_KEY } from './credentials.js';
+import { PROXY_PASSWORD_KEY, PROXY_USERNAME_KEY } from './mirror.js';
 import { storageDriverFor, storageKindsSet, type SecretRequirement } from './storage/index.js';
 
 /** Something in the spec (or what it refers to) that keeps the registry from running. */
@@ -33,6 +34,14 @@ function secretRequirements(spec: RegistrySpec): SecretRequirement[] {
     });
   }
   required.push(...storageDriverFor(spec).secretRequirements(spec));
+  if (spec.proxy?.credentialsSecret) {
+    required.push({
+      name: spec.proxy.credentialsSecret,
+      purpose: 'spec.proxy.credentialsSecret',
+      keys: [PROXY_USERNAME_KEY, PROXY_PASSWORD_KEY],
+      howTo: `kubectl create secret generic ${spec.proxy.credentialsSecret} --from-literal=${PROXY_USERNAME_KEY}=USER --from-literal=${PROXY_PASSWORD_KEY}=PASSWORD_OR_TOKEN`,
+    });
+  }
   return required;
 }
 

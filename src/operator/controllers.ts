@@ -11,6 +11,7 @@ import { RegistryMaintenanceLocks } from '../managed-registry/maintenance-locks.
 import { createRetentionPolicyController, type RetentionPolicyControllerOptions } from '../controllers/retention-policy/controller.js';
 import type { RegistrySourcesConfig } from '../admission/admission-config.js';
 import type { ControllerDefinition } from '../runtime/controller.js';
+import { upstreamProbe } from '../controllers/registry/upstream-probe.js';
 import { AddressPolicy, type ExternalRegistriesConfig } from '../registry/client/index.js';
 import type { RetentionRunsConfig } from '../retention/run-slots-config.js';
 
@@ -42,16 +43,24 @@ export function createOperatorControllers(options: {
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const locks = new RegistryMaintenanceLocks();
   const { metricsRegistry, seams = {} } = options;
+  // One outbound policy for every connection the operator makes on a tenant's behalf: retention
+  // runs against spec.external and mirrors' upstream checks.
+  const addressPolicy = options.externalRegistries && new AddressPolicy(options.externalRegistries);
   return [
     createRegistryController({
+      ...(addressPolicy && { probeUpstream: upstreamProbe(addressPolicy) }),
       ...seams.registry,
       ...(options.admissionSources && { admissionSources: options.admissionSources }),
       ...(options.registryDefaults && { defaultImage: options.registryDefaults.defaultImage }),
+      mirrorPolicy: {
+        anonymousMirrorsWithCredentials: options.registryDefaults?.anonymousMirrorsWithCredentials ?? false,
+        ...(addressPolicy && { refuseHost: (host: string) => addressPolicy.refuseHost(host) }),
+      },
     }),
     createRetentionPolicyController({
       locks,
       metricsRegistry,
-      ...(options.externalRegistries && { addressPolicy: new AddressPolicy(options.externalRegistries) }),
+      ...(addressPolicy && { addressPolicy }),
       ...(options.retentionRuns && { runSlots: options.retentionRuns }),
       ...(options.watchNamespaces && { watchNamespaces: options.watchNamespaces }),
       ...seams.retention,

@@ -5,6 +5,7 @@ import { HostnameClaims } from './admission-sources.js';
 import { RejectedApplies } from './child-apply.js';
 import { probeRegistryV2, resolveThroughService } from './endpoint-probe.js';
 import { reconcileRegistry, type RegistryReconcilerOptions } from './reconcile.js';
+import { upstreamProbe } from './upstream-probe.js';
 
 export const REGISTRY_CONTROLLER_NAME = 'registry';
 
@@ -28,6 +29,8 @@ export function createRegistryController(options: RegistryControllerOptions = {}
     hostnameClaims,
     ...(options.admissionSources && { admissionSources: options.admissionSources }),
     ...(options.defaultImage !== undefined && { defaultImage: options.defaultImage }),
+    ...(options.mirrorPolicy && { mirrorPolicy: options.mirrorPolicy }),
+    probeUpstream: 'probeUpstream' in options ? options.probeUpstream : upstreamProbe(),
   };
   return defineController({
     name: REGISTRY_CONTROLLER_NAME,

@@ -23,6 +23,9 @@ import { readRegistrySpec, wantsReadOnly } from '../../managed-registry/registry
 import { buildService, registryEndpoint, registryUrl } from '../../managed-registry/service.js';
 import { buildPodDisruptionBudget } from '../../managed-registry/pod-disruption-budget.js';
 import { findSpecProblems, referencedSecretNames, type SpecProblem } from '../../managed-registry/spec-problems.js';
+import type { ConditionInput } from '../../runtime/conditions.js';
+import { mirrorProblems, PROXY_PASSWORD_KEY, PROXY_USERNAME_KEY, type MirrorPolicy } from '../../managed-registry/mirror.js';
+import type { UpstreamProbe } from './upstream-probe.js';
 import { computeRegistryStatus, registryStatusPatch, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
 import * as C from '../../api/registry-conditions.js';
 import type { RegistrySourcesConfig } from '../../admission/admission-config.js';
@@ -42,6 +45,10 @@ export interface RegistryReconcilerOptions {
   hostnameClaims?: HostnameClaims;
   /** The image of a new Registry without spec.image (config registries.defaultImage). */
   defaultImage?: string;
+  /** The admin's rules for mirrors (spec.proxy): anonymous mirrors with credentials, outbound hosts. */
+  mirrorPolicy?: MirrorPolicy;
+  /** Checks a mirror's upstream; undefined: not checked (no UpstreamReachable condition). */
+  probeUpstream?: UpstreamProbe;
 }
 
 const DEFAULT_PROBE_INTERVAL_MS = 60_000;
@@ -86,7 +93,11 @@ export async function reconcileRegistry(
   const spec: ResolvedRegistrySpec | undefined = parsed.spec && { ...parsed.spec, image: resolveRegistryImage(parsed.spec.image, running, options.defaultImage ?? DEFAULT_REGISTRY_IMAGE).image };
   // The user's Secrets this spec names and our own http Secret, read now (never cached).
   const lookupSecret = await readNamedSecrets(ctx.kube, request.namespace, spec ? [...referencedSecretNames(spec), names.httpSecret] : []);
-  const problems: SpecProblem[] = [...parsed.problems, ...(spec ? findSpecProblems(spec, lookupSecret) : [])];
+  const problems: SpecProblem[] = [
+    ...parsed.problems,
+    ...(spec ? findSpecProblems(spec, lookupSecret) : []),
+    ...(spec ? mirrorProblems(spec, options.mirrorPolicy ?? { anonymousMirrorsWithCredentials: false }) : []),
+  ];
   const downgrade = spec ? downgradeRefusal(spec.image, running, registry.metadata?.annotations) : undefined;
   if (downgrade) problems.push({ reason: C.REASON_DOWNGRADE_REFUSED, message: downgrade });
   const endpoint = spec ? registryEndpoint(owner, spec) : '';
@@ -111,6 +122,8 @@ export async function reconcileRegistry(
     const target = options.resolveEndpoint(registryUrl(endpoint, spec), deployment);
     probe = target ? await options.probe(target) : { ok: false, message: 'no address to reach the registry' };
   }
+  const upstream = spec?.proxy && problems.length === 0 && options.probeUpstream ? await checkUpstream(spec.proxy, lookupSecret, options.probeUpstream) : undefined;
+  if (upstream?.problem) problems.push(upstream.problem);
   options.hostnameClaims?.set(request.key, registry.spec?.hostnames);
   const allRegistries = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).list();
   const admission = admissionSourcesCondition(registry, allRegistries, options.admissionSources);
@@ -118,6 +131,7 @@ export async function reconcileRegistry(
     deployment, problems, readOnly, endpoint, admission, ...(podFailure ? { podFailure } : {}), ...(spec && { image: spec.image }),
     ...(spec && { nodeAddress: nodeAddressFor(spec, ctx.cache<V1Service>(RESOURCES.service).get(request.namespace, names.service)) }),
     ...(applyError ? { applyError } : {}), ...(applyRetrying ? { applyRetrying } : {}), ...(probe ? { probe } : {}),
+    ...(upstream ? { upstream: upstream.condition } : {}),
   };
   const next = computeRegistryStatus(registry, observed, names.deployment, new Date(ctx.clock.now()));
   const statusPatch = registryStatusPatch(registry.status, next);
@@ -141,8 +155,28 @@ export async function reconcileRegistry(
   // Secrets are not watched (runtime/named-secrets.ts): one that is missing or lacks a key is looked for again soon.
   const waitingForSecret = problems.some((p) => p.reason === C.REASON_SECRET_MISSING || p.reason === C.REASON_SECRET_INVALID);
   if (waitingForSecret) return { requeueAfterMs: SECRET_RETRY_MS };
+  // An unreachable upstream or refused credentials are looked at again soon; a healthy one at the probe interval.
+  if (upstream && upstream.condition.status !== 'True') return { requeueAfterMs: PROBE_RETRY_MS };
   if (probe) return { requeueAfterMs: probe.ok ? options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS : PROBE_RETRY_MS };
   return {};
+}
+
+/** The mirror's upstream with its credentials: the UpstreamReachable condition, and a problem when they are refused. */
+async function checkUpstream(
+  proxy: NonNullable<ResolvedRegistrySpec['proxy']>,
+  lookupSecret: SecretLookup,
+  probeUpstream: UpstreamProbe,
+): Promise<{ condition: ConditionInput; problem?: SpecProblem }> {
+  const secret = proxy.credentialsSecret ? lookupSecret(proxy.credentialsSecret) : undefined;
+  const text = (key: string): string => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8');
+  const credentials = secret ? { username: text(PROXY_USERNAME_KEY), password: text(PROXY_PASSWORD_KEY) } : undefined;
+  const result = await probeUpstream(proxy.remoteURL, credentials);
+  const ok = result.reachable && !result.credentialsRejected;
+  const reason = result.credentialsRejected ? C.REASON_UPSTREAM_CREDENTIALS_REJECTED : ok ? C.REASON_UPSTREAM_REACHABLE : C.REASON_UPSTREAM_UNREACHABLE;
+  const condition: ConditionInput = { type: C.CONDITION_UPSTREAM_REACHABLE, status: ok ? 'True' : 'False', reason, message: result.message };
+  if (!result.credentialsRejected) return { condition };
+  const fix = `Fix the username and password keys of Secret "${proxy.credentialsSecret ?? ''}" (a token works as the password on most registries); the mirror serves only what it cached until then.`;
+  return { condition, problem: { reason: C.REASON_UPSTREAM_CREDENTIALS_REJECTED, message: `${result.message} ${fix}` } };
 }
 
 /** Why a registry pod is failing, read only while replicas are unavailable (pods are not cached). */

@@ -26,6 +26,8 @@ export interface ObservedRegistryState {
   endpoint: string;
   /** The AdmissionSources condition (admission-sources.ts), when the controller computed it. */
   admission?: ConditionInput;
+  /** A mirror's UpstreamReachable condition (upstream-probe.ts), when the upstream was checked. */
+  upstream?: ConditionInput;
   /** Why registry pods are failing (pod-failures.ts), when replicas are unavailable and one is. */
   podFailure?: string;
   /** The image the Registry runs (resolveRegistryImage); absent when the spec does not parse. */
@@ -146,6 +148,7 @@ export function computeRegistryStatus(
       readOnlyCondition(observed),
       imageAdvisoryCondition(observed.image ?? registryImageOf(registry)),
       ...(observed.admission ? [observed.admission] : []),
+      ...(observed.upstream ? [observed.upstream] : []),
     ],
     generation,
     now,

@@ -91,6 +91,17 @@ function managedAccess(namespace: string, name: string, lookups: AccessLookups):
       problem: { reason: C.REASON_REGISTRY_NOT_FOUND, message: `Registry ${name} not found in namespace ${namespace}; create it or fix spec.registryRef.name.` },
     };
   }
+  if (registry.spec?.proxy) {
+    return {
+      ok: false,
+      problem: {
+        reason: C.REASON_TARGET_IS_MIRROR,
+        message:
+          `Registry ${name} is a mirror of ${registry.spec.proxy.remoteURL} (spec.proxy): a mirror drops cached content by TTL expiry (spec.proxy.ttl), and deletes through its API are refused. ` +
+          'Point spec.registryRef at a Registry that is not a mirror, or delete this RetentionPolicy.',
+      },
+    };
+  }
   const canUntag = (distributionMajorVersion(registryImageOf(registry)) ?? 0) >= 3;
   const endpoint = registryEndpoint({ name, namespace }, registry.spec);
   const [serviceHost, port] = endpoint.split(':');

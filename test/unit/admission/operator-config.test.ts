@@ -18,7 +18,7 @@ describe('operator configuration', () => {
       namespace: 'dockmaster-system',
       watchNamespaces: [],
       retention: { maxConcurrentRuns: 4, maxConcurrentRunsPerNamespace: 2, maxTagsInMemory: 150_000 },
-      registries: { defaultImage: 'registry:2.8.3' },
+      registries: { defaultImage: 'registry:2.8.3', anonymousMirrorsWithCredentials: false },
       admission: {
         mode: 'enforce',
         allowedRegistries: [],

@@ -53,7 +53,7 @@ describe('generated CRDs', () => {
     expect(registry.spec.scope).toBe('Namespaced');
     const version = registry.spec.versions[0]!;
     expect(version.subresources).toEqual({ status: {} });
-    expect(version.additionalPrinterColumns.map((c) => (c as { name: string }).name)).toEqual(['Endpoint', 'Ready', 'ReadOnly', 'Last GC', 'Image', 'Age']);
+    expect(version.additionalPrinterColumns.map((c) => (c as { name: string }).name)).toEqual(['Endpoint', 'Ready', 'ReadOnly', 'Last GC', 'Image', 'Mirror', 'Age']);
     const policy = buildCustomResourceDefinition(RETENTION_POLICY_RESOURCE) as Crd & { spec: { names: unknown } };
     expect(policy.spec.names).toMatchObject({ shortNames: ['rp'] });
     expect(policy.spec.versions[0]!.additionalPrinterColumns).toContainEqual({

@@ -24,7 +24,7 @@ describe('registryImageOf (GC windows and retention)', () => {
 
 describe('registries.defaultImage', () => {
   it('defaults to the built-in image and refuses an empty one', () => {
-    expect(registryDefaultsConfigSchema.parse({})).toEqual({ defaultImage: DEFAULT_REGISTRY_IMAGE });
+    expect(registryDefaultsConfigSchema.parse({})).toEqual({ defaultImage: DEFAULT_REGISTRY_IMAGE, anonymousMirrorsWithCredentials: false });
     expect(registryDefaultsConfigSchema.safeParse({ defaultImage: '' }).success).toBe(false);
   });
 });
