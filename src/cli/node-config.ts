@@ -10,7 +10,7 @@ import type { V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Registry } from '../api/registry.js';
 import { registryChildNames } from '../managed-registry/children.js';
 import { registryCaOf } from '../managed-registry/credentials.js';
-import { CONTAINERD_CONFIG_PATH_SNIPPET, nodeAddressOf, renderNodeConfig, serviceViewOf, type ContainerRuntime, type NodeConfigFile, type NodeRegistry } from '../node-access/runtime-config.js';
+import { CONTAINERD_CONFIG_PATH_SNIPPET, dockerRegistryMirrorsLine, nodeAddressOf, renderNodeConfig, serviceViewOf, type ContainerRuntime, type NodeConfigFile, type NodeRegistry } from '../node-access/runtime-config.js';
 import { InputValidationError } from '../errors.js';
 
 export interface NodeConfigOptions {
@@ -63,7 +63,8 @@ export async function readNodeRegistries(options: NodeConfigOptions, name: strin
       caPem = secret ? registryCaOf(secret) : undefined;
       if (!caPem) notes.push(`Registry ${key}: no CA found in Secret ${tlsSecret} (ca.crt or tls.crt); nodes must already trust its certificate.`);
     }
-    registries.push({ key, address: address.address, addressSource: address.source, scheme: tlsSecret ? 'https' : 'http', ...(caPem && { caPem }) });
+    const mirrorOf = registry.spec?.proxy?.remoteURL;
+    registries.push({ key, address: address.address, addressSource: address.source, scheme: tlsSecret ? 'https' : 'http', ...(caPem && { caPem }), ...(mirrorOf && { mirrorOf }) });
   }
   return { registries, notes };
 }
@@ -88,6 +89,10 @@ export async function runNodeConfig(name: string | undefined, options: NodeConfi
     for (const file of files) streams.stdout.write(`==> ${file.path} <==\n${file.content}${file.content.endsWith('\n') ? '' : '\n'}\n`);
   }
   if (runtimes.includes('containerd') && registries.length > 0) streams.stderr.write(`Note: containerd reads these files only with\n${CONTAINERD_CONFIG_PATH_SNIPPET}`);
+  for (const registry of registries) {
+    const line = dockerRegistryMirrorsLine(registry);
+    if (line) streams.stderr.write(`Note: Docker Engine nodes: add to /etc/docker/daemon.json (Docker mirrors Docker Hub only), then restart dockerd:\n  ${line}\n`);
+  }
   for (const note of notes) streams.stderr.write(`Note: ${note}\n`);
 }
 

@@ -19,6 +19,8 @@ export interface NodeRegistry {
   scheme: 'http' | 'https';
   /** The CA that signed its certificate, when it is not publicly trusted. */
   caPem?: string;
+  /** For a mirror (spec.proxy): the upstream's remoteURL, whose pulls nodes send here first. */
+  mirrorOf?: string;
 }
 
 export interface NodeConfigFile {
@@ -75,12 +77,62 @@ function crioFiles(registry: NodeRegistry): NodeConfigFile[] {
   ];
 }
 
+/** Docker Hub's registry is written docker.io in image references; its API lives at registry-1.docker.io. */
+const DOCKER_HUB_API_HOSTS = new Set(['registry-1.docker.io', 'index.docker.io', 'docker.io']);
+
+/** The host image references name for an upstream (docker.io for Docker Hub), and the server to fall back to. */
+export function upstreamOf(remoteURL: string): { host: string; server: string; dockerHub: boolean } {
+  const url = new URL(remoteURL);
+  const dockerHub = DOCKER_HUB_API_HOSTS.has(url.hostname);
+  return { host: dockerHub ? 'docker.io' : url.host, server: dockerHub ? 'https://registry-1.docker.io' : url.origin, dockerHub };
+}
+
+/** containerd: pulls of the upstream's images go to the mirror first, then to the upstream itself. */
+function containerdMirrorFiles(registry: NodeRegistry, remoteURL: string): NodeConfigFile[] {
+  const upstream = upstreamOf(remoteURL);
+  const dir = `${CONTAINERD_CERTS_DIR}/${hostDir(upstream.host)}`;
+  const mirror = `${registry.scheme}://${registry.address}`;
+  const mirrorCa = `${CONTAINERD_CERTS_DIR}/${hostDir(registry.address)}/ca.crt`;
+  const lines = [
+    `# dockmaster: pulls of ${upstream.host} images try mirror Registry ${registry.key} (${registry.address}) first, then ${upstream.server}.`,
+    `server = ${tomlString(upstream.server)}`,
+    '',
+    `[host.${tomlString(mirror)}]`,
+    '  capabilities = ["pull", "resolve"]',
+    ...(registry.caPem ? [`  ca = ${tomlString(mirrorCa)}`] : []),
+    '',
+  ];
+  return [{ path: `${dir}/hosts.toml`, content: lines.join('\n') }];
+}
+
+/** CRI-O: the upstream's location with the mirror listed before it. */
+function crioMirrorFiles(registry: NodeRegistry, remoteURL: string): NodeConfigFile[] {
+  const upstream = upstreamOf(remoteURL);
+  const lines = [
+    `# dockmaster: pulls of ${upstream.host} images try mirror Registry ${registry.key} first.`,
+    '[[registry]]',
+    `location = ${tomlString(upstream.host)}`,
+    '',
+    '[[registry.mirror]]',
+    `location = ${tomlString(registry.address)}`,
+    `insecure = ${registry.scheme === 'http'}`,
+    '',
+  ];
+  return [{ path: `${CRIO_REGISTRIES_DIR}/dockmaster-mirror-${registry.key.replace('/', '-')}.conf`, content: lines.join('\n') }];
+}
+
+/** Docker Engine's daemon.json line for a Docker Hub mirror (Docker mirrors Docker Hub only); undefined otherwise. */
+export function dockerRegistryMirrorsLine(registry: NodeRegistry): string | undefined {
+  if (!registry.mirrorOf || !upstreamOf(registry.mirrorOf).dockerHub) return undefined;
+  return `"registry-mirrors": [${JSON.stringify(`${registry.scheme}://${registry.address}`)}]`;
+}
+
 /** Every file for these registries and runtimes, sorted by path. */
 export function renderNodeConfig(registries: readonly NodeRegistry[], runtimes: readonly ContainerRuntime[]): NodeConfigFile[] {
   const files: NodeConfigFile[] = [];
   for (const registry of registries) {
-    if (runtimes.includes('containerd')) files.push(...containerdFiles(registry));
-    if (runtimes.includes('crio')) files.push(...crioFiles(registry));
+    if (runtimes.includes('containerd')) files.push(...containerdFiles(registry), ...(registry.mirrorOf ? containerdMirrorFiles(registry, registry.mirrorOf) : []));
+    if (runtimes.includes('crio')) files.push(...crioFiles(registry), ...(registry.mirrorOf ? crioMirrorFiles(registry, registry.mirrorOf) : []));
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -58,4 +58,31 @@ describe('dockmaster node-config', () => {
     const crio = parse(await readFile(path.join(root, `etc/containers/registries.conf.d/dockmaster-${ns}-public.conf`), 'utf8'));
     expect(crio).toEqual({ registry: [{ location: 'images.example.com:5000', insecure: true }] });
   }, 60_000);
+
+  it('points a mirrored upstream at the mirror with the upstream as fallback (containerd, CRI-O), and prints Docker\'s registry-mirrors line for Docker Hub', async () => {
+    const mirrorNs = uniqueNamespaceName('node-config-mirror');
+    await kubectlOk(kc, ['create', 'namespace', mirrorNs]);
+    const mirrors = [
+      { metadata: { name: 'hub', namespace: mirrorNs }, spec: { image: 'registry:3.1.2', storage: { emptyDir: {} }, hostnames: ['hub-mirror.example.com:5000'], proxy: { remoteURL: 'https://registry-1.docker.io' } } },
+      { metadata: { name: 'quay', namespace: mirrorNs }, spec: { image: 'registry:3.1.2', storage: { emptyDir: {} }, hostnames: ['quay-mirror.example.com'], proxy: { remoteURL: 'https://quay.io' } } },
+    ].map((r) => ({ apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', ...r }));
+    await kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: mirrors }));
+    const mirrorRoot = await mkdtemp(path.join(tmpdir(), 'dm-node-mirror-'));
+    try {
+      const printed = await dockmaster(['-n', mirrorNs]);
+      expect(printed.stderr).toContain('Note: Docker Engine nodes: add to /etc/docker/daemon.json (Docker mirrors Docker Hub only), then restart dockerd:\n  "registry-mirrors": ["http://hub-mirror.example.com:5000"]');
+      expect(printed.stderr).not.toContain('quay-mirror.example.com"]');
+      await dockmaster(['-n', mirrorNs, '--root', mirrorRoot]);
+      const hosts = (dir: string) => readFile(path.join(mirrorRoot, 'etc/containerd/certs.d', dir, 'hosts.toml'), 'utf8').then((t) => parse(t));
+      // Image references say docker.io; the fallback server is Docker Hub's API host.
+      expect(await hosts('docker.io')).toEqual({ server: 'https://registry-1.docker.io', host: { 'http://hub-mirror.example.com:5000': { capabilities: ['pull', 'resolve'] } } });
+      expect(await hosts('quay.io')).toEqual({ server: 'https://quay.io', host: { 'http://quay-mirror.example.com': { capabilities: ['pull', 'resolve'] } } });
+      // The mirror is also reachable under its own name.
+      expect((await hosts('hub-mirror.example.com:5000')).server).toBe('http://hub-mirror.example.com:5000');
+      const crio = parse(await readFile(path.join(mirrorRoot, `etc/containers/registries.conf.d/dockmaster-mirror-${mirrorNs}-hub.conf`), 'utf8'));
+      expect(crio).toEqual({ registry: [{ location: 'docker.io', mirror: [{ location: 'hub-mirror.example.com:5000', insecure: true }] }] });
+    } finally {
+      await rm(mirrorRoot, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -7,7 +7,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
-import { uniqueNamespaceName } from '../../../controlplane/shared.js';
+import { sharedControlPlane, uniqueNamespaceName } from '../../../controlplane/shared.js';
 import { startRegistry, type RunningRegistry } from '../../../harness/registry.js';
 import { pushImage, pushIndex } from '../../../harness/fixtures.js';
 import { LOCAL_URL_ANNOTATION } from '../../../kubelet/stand-in-kubelet.js';
@@ -110,6 +110,13 @@ describe('a mirror Registry (spec.proxy) of a real upstream', () => {
     expect(config.proxy).toEqual({ remoteurl: remoteURL, ttl: '72h' });
     expect(cm.data?.['config.yml']).not.toContain(UPSTREAM_USER.password);
     expect((await condition('UpstreamReachable'))?.message).toContain('with the configured credentials');
+  });
+
+  it('kubectl get registries shows that it is a mirror, and of what', async () => {
+    const { stdout } = await run('kubectl', ['--kubeconfig', sharedControlPlane().kubeconfigPath, '-n', ns, 'get', 'registries']);
+    process.stderr.write(`[mirror] kubectl get registries:\n${stdout}`);
+    expect(stdout.split('\n')[0]).toMatch(/NAME\s+ENDPOINT\s+READY\s+READONLY\s+LAST GC\s+MIRROR\s+AGE/);
+    expect(stdout).toMatch(new RegExp(`hub\\s+hub\\.${ns}\\.svc:5000\\s+True\\s+false\\s+${remoteURL.replace(/[.:/]/g, '\\$&')}`));
   });
 
   it('pulls through the mirror with the upstream digests, every platform of an index included', async () => {
