@@ -6,6 +6,7 @@ import { namespaceNameSchema } from '../api/common.js';
 import { externalRegistriesConfigSchema } from '../registry/client/address-policy.js';
 import { retentionRunsConfigSchema } from '../retention/run-slots-config.js';
 import { registryDefaultsConfigSchema } from '../managed-registry/registry-image.js';
+import { pullTrackingConfigSchema } from '../pull-tracking/config.js';
 import { InputValidationError } from '../errors.js';
 import { parseWithSchema } from '../api/schema-parse.js';
 
@@ -31,6 +32,7 @@ export const operatorConfigSchema = z.strictObject({
   externalRegistries: externalRegistriesConfigSchema.prefault({}),
   retention: retentionRunsConfigSchema.prefault({}),
   registries: registryDefaultsConfigSchema.prefault({}),
+  pullTracking: pullTrackingConfigSchema.prefault({}),
 });
 export type OperatorConfig = z.output<typeof operatorConfigSchema>;
 export type OperatorConfigInput = z.input<typeof operatorConfigSchema>;

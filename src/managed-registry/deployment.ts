@@ -14,6 +14,7 @@ import { CONFIG_FILE_KEY, CONFIG_MOUNT_DIR } from './config.js';
 import { buildPodVolumes } from './pod-volumes.js';
 import { storageDriverFor } from './storage/index.js';
 import { proxyEnv } from './mirror.js';
+import { NOTIFICATIONS_ENDPOINTS_KEY, NOTIFICATIONS_ENV } from './notifications.js';
 
 export const REGISTRY_CONTAINER_NAME = 'registry';
 /** Non-root identity of the registry process; the storage volume is group-owned via fsGroup. */
@@ -25,6 +26,8 @@ export interface DeploymentInputs {
   names: RegistryChildNames;
   /** From computeConfigHash: config text plus mounted Secrets' contents. */
   configHash: string;
+  /** Pull tracking on: the registry's notification endpoints come from its http Secret (notifications.ts). */
+  pullTracking?: boolean;
 }
 
 /*
@@ -85,6 +88,7 @@ function spread(owner: RegistryIdentity, spec: RegistrySpec): V1TopologySpreadCo
 export function buildDeployment(owner: RegistryIdentity, spec: ResolvedRegistrySpec, inputs: DeploymentInputs): V1Deployment {
   const { volumes, mounts, env: volumeEnv } = buildPodVolumes(spec, inputs.names);
   const env = [...volumeEnv, ...versionEnv(spec.image), ...proxyEnv(spec)];
+  if (inputs.pullTracking) env.push({ name: NOTIFICATIONS_ENV, valueFrom: { secretKeyRef: { name: inputs.names.httpSecret, key: NOTIFICATIONS_ENDPOINTS_KEY } } });
   const spreadConstraints = spread(owner, spec);
   const { readiness, liveness } = probes(spec);
   const containerResources = resources(spec);

@@ -12,6 +12,7 @@ import { createRetentionPolicyController, type RetentionPolicyControllerOptions 
 import type { RegistrySourcesConfig } from '../admission/admission-config.js';
 import type { ControllerDefinition } from '../runtime/controller.js';
 import { upstreamProbe } from '../controllers/registry/upstream-probe.js';
+import type { PullTrackingConfig } from '../pull-tracking/config.js';
 import { AddressPolicy, type ExternalRegistriesConfig } from '../registry/client/index.js';
 import type { RetentionRunsConfig } from '../retention/run-slots-config.js';
 
@@ -39,6 +40,8 @@ export function createOperatorControllers(options: {
   registryDefaults?: RegistryDefaultsConfig;
   /** The namespaces the operator watches (empty: all). */
   watchNamespaces?: readonly string[];
+  /** The admin's pullTracking section: with a receiverURL, registries send their pulls there. */
+  pullTracking?: PullTrackingConfig;
 }): ControllerDefinition[] {
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const locks = new RegistryMaintenanceLocks();
@@ -52,6 +55,7 @@ export function createOperatorControllers(options: {
       ...seams.registry,
       ...(options.admissionSources && { admissionSources: options.admissionSources }),
       ...(options.registryDefaults && { defaultImage: options.registryDefaults.defaultImage }),
+      ...(options.pullTracking?.receiverURL && { pullTracking: { receiverURL: options.pullTracking.receiverURL } }),
       mirrorPolicy: {
         anonymousMirrorsWithCredentials: options.registryDefaults?.anonymousMirrorsWithCredentials ?? false,
         ...(addressPolicy && { refuseHost: (host: string) => addressPolicy.refuseHost(host) }),

@@ -7,7 +7,13 @@ import { AdmissionWebhook } from '../admission/webhook/admission-webhook.js';
 import { webhookEnabledInOperator } from '../admission/webhook/webhook-configuration-spec.js';
 import { loadOperatorConfigFile, parseOperatorConfig, watchedNamespaces, type OperatorConfig } from '../config/operator-config.js';
 import { createRootLogger } from '../logging/logger.js';
+import type { FastifyInstance } from 'fastify';
 import { buildHealthServer } from '../runtime/health.js';
+import type { KubeClients } from '../runtime/kube-client.js';
+import type { Logger } from '../logging/logger.js';
+import type { PullTrackingConfig } from '../pull-tracking/config.js';
+import { registerPullReceiver } from '../pull-tracking/receiver.js';
+import { PullRecordStore } from '../pull-tracking/store.js';
 import { loadKubeConfig } from '../runtime/kube-client.js';
 import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
@@ -55,6 +61,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
       retentionRuns: config.retention,
       registryDefaults: config.registries,
       watchNamespaces: namespaces,
+      pullTracking: config.pullTracking,
     }),
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: OPERATOR_LEASE_NAME, ...leaseIdentity() } : false,
   });
@@ -72,6 +79,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
     webhook.start().catch((err: unknown) => logger.error({ err }, 'Failed to start the admission webhook; this replica stays not ready'));
   }
   const health = buildHealthServer({ metrics, isReady: () => manager.isReady() && (webhook?.isReady() ?? true) });
+  const pullTracking = config.pullTracking.receiverURL ? await startPullTracking(health, manager.clients, config.pullTracking, logger) : undefined;
   await health.listen({ host: options.healthAddress, port: options.healthPort });
   logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
   const stopped = new Promise<void>((resolve) => manager.stopOnSignals(resolve));
@@ -80,5 +88,22 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
   await stopped;
   await webhook?.stop();
   await health.close();
+  await pullTracking?.stop();
   logger.info('Stopped the operator');
+}
+
+/** The pull receiver on the health port, and the store's batched flushes; stop() flushes what is left. */
+async function startPullTracking(health: FastifyInstance, kube: KubeClients, config: PullTrackingConfig, logger: Logger): Promise<{ stop(): Promise<void> }> {
+  const log = logger.child({ component: 'pull-tracking' });
+  const store = new PullRecordStore(kube, { maxRecordsPerRegistry: config.maxRecordsPerRegistry, log });
+  await registerPullReceiver(health, { kube, store, log });
+  const timer = setInterval(() => void store.flush(), config.flushIntervalSeconds * 1000);
+  timer.unref();
+  log.info({ receiverURL: config.receiverURL }, 'Receiving pull events at POST /pulls/<namespace>/<name>');
+  return {
+    async stop() {
+      clearInterval(timer);
+      await store.flush();
+    },
+  };
 }

@@ -43,6 +43,8 @@ export interface RetentionRunOptions {
   inUse?: PlanRetentionOptions['inUse'];
   policyNamespace?: string;
   notes?: string[];
+  /** The registry's pull records (pull-tracking), for pulledWithin and mostRecentlyPulled. */
+  pulls?: PlanRetentionOptions['pulls'];
   now?: Date;
   logger?: Logger;
   onProgress?: (progress: RetentionProgress) => void;
@@ -117,7 +119,7 @@ export interface PlannedRetentionRun {
   startTime: Date;
 }
 
-type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress' | 'canUntag' | 'inUse' | 'policyNamespace' | 'notes'>;
+type PlanningOptions = Pick<RetentionRunOptions, 'client' | 'registry' | 'policyName' | 'spec' | 'now' | 'onProgress' | 'canUntag' | 'inUse' | 'policyNamespace' | 'notes' | 'pulls'>;
 
 /** planRetention's options from a run's. */
 function planningOptionsOf(options: PlanningOptions, now: Date): PlanRetentionOptions {
@@ -128,6 +130,7 @@ function planningOptionsOf(options: PlanningOptions, now: Date): PlanRetentionOp
     ...(options.inUse && { inUse: options.inUse }),
     ...(options.policyNamespace !== undefined && { policyNamespace: options.policyNamespace }),
     ...(options.notes && { notes: options.notes }),
+    ...(options.pulls && { pulls: options.pulls }),
   };
 }
 

@@ -30,6 +30,7 @@ export function createRegistryController(options: RegistryControllerOptions = {}
     ...(options.admissionSources && { admissionSources: options.admissionSources }),
     ...(options.defaultImage !== undefined && { defaultImage: options.defaultImage }),
     ...(options.mirrorPolicy && { mirrorPolicy: options.mirrorPolicy }),
+    ...(options.pullTracking && { pullTracking: options.pullTracking }),
     probeUpstream: 'probeUpstream' in options ? options.probeUpstream : upstreamProbe(),
   };
   return defineController({

@@ -15,6 +15,7 @@ import { computeConfigHash } from '../../managed-registry/config-hash.js';
 import { buildDeployment, REGISTRY_CONTAINER_NAME } from '../../managed-registry/deployment.js';
 import type { EndpointResolver, ProbeResult } from './endpoint-probe.js';
 import { buildHttpSecret, HTTP_SECRET_KEY } from '../../managed-registry/http-secret.js';
+import { NOTIFICATIONS_TOKEN_KEY } from '../../managed-registry/notifications.js';
 import { storageDriverFor } from '../../managed-registry/storage/index.js';
 import { downgradeRefusal } from '../../managed-registry/image-advisory.js';
 import { imageOfDeployment, resolveRegistryImage } from '../../managed-registry/registry-image.js';
@@ -49,6 +50,8 @@ export interface RegistryReconcilerOptions {
   mirrorPolicy?: MirrorPolicy;
   /** Checks a mirror's upstream; undefined: not checked (no UpstreamReachable condition). */
   probeUpstream?: UpstreamProbe;
+  /** Pull tracking (config pullTracking.receiverURL): where registries send their pull events. */
+  pullTracking?: { receiverURL: string };
 }
 
 const DEFAULT_PROBE_INTERVAL_MS = 60_000;
@@ -106,7 +109,7 @@ export async function reconcileRegistry(
   let applyError: string | undefined;
   let retrying: ChildFailures['retrying'] = [];
   if (spec && problems.length === 0) {
-    const failures = await ensureChildren(ctx, owner, spec, readOnly, lookupSecret, options.rejectedApplies);
+    const failures = await ensureChildren(ctx, owner, spec, readOnly, lookupSecret, options.rejectedApplies, options.pullTracking);
     if (failures.rejections.length > 0) applyError = `${failures.rejections.join(' ')} Fix spec to something the apiserver accepts.`;
     retrying = failures.retrying;
     for (const message of failures.conflicts) problems.push({ reason: C.REASON_NAME_CONFLICT, message });
@@ -211,6 +214,7 @@ async function ensureChildren(
   readOnly: boolean,
   lookupSecret: SecretLookup,
   rejectedApplies: RejectedApplies,
+  pullTracking: { receiverURL: string } | undefined,
 ): Promise<ChildFailures> {
   const names = registryChildNames(owner.name);
   // Each child is applied on its own: a PVC the apiserver refuses to resize must not hold
@@ -239,7 +243,9 @@ async function ensureChildren(
     ctx.cache<T>(resource).get(owner.namespace, name);
 
   const liveHttpSecret = lookupSecret(names.httpSecret);
-  const httpSecret = buildHttpSecret(owner, names.httpSecret, liveHttpSecret?.data?.[HTTP_SECRET_KEY]);
+  // A mirror drops content by TTL, not retention: its pulls are not tracked.
+  const tracking = pullTracking && !spec.proxy ? { receiverURL: pullTracking.receiverURL, existingToken: liveHttpSecret?.data?.[NOTIFICATIONS_TOKEN_KEY] } : undefined;
+  const httpSecret = buildHttpSecret(owner, names.httpSecret, liveHttpSecret?.data?.[HTTP_SECRET_KEY], undefined, tracking);
   await apply(RESOURCES.secret, httpSecret, liveHttpSecret);
 
   const configText = buildRegistryConfig(spec, { realm: owner.name, readOnly });
@@ -255,7 +261,7 @@ async function ensureChildren(
     .filter((s): s is V1Secret => s !== undefined)
     .map((s) => ({ name: s.metadata?.name ?? '', data: s.data }));
   const configHash = computeConfigHash(configText, mounted);
-  const deployment = buildDeployment(owner, spec, { names, configHash });
+  const deployment = buildDeployment(owner, spec, { names, configHash, pullTracking: tracking !== undefined });
   await apply(RESOURCES.deployment, deployment, cached(RESOURCES.deployment, names.deployment));
   return failures;
 }

@@ -4,6 +4,7 @@
  * lock, and write only the status fields that changed. A run is destructive, so whether it is due
  * is decided again on the live object (one GET), never on a cache that may predate our last write.
  */
+import { readPullRecords } from '../../pull-tracking/store.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { readNamedSecrets } from '../../runtime/named-secrets.js';
 import type { Registry } from '../../api/registry.js';
@@ -280,6 +281,8 @@ async function runAndRecord(run: RunContext): Promise<ReconcileOutcome> {
         ...(run.signal && { signal: run.signal }),
         ...(options.tagBudget && { tagBudget: options.tagBudget }),
         collectInUse: (signal) => options.collectInUse(ctx.kube, signal),
+        // A managed Registry's pull records (pull-tracking/store.ts); an external registry has none.
+        ...(access.registry && { readPulls: () => readPullRecords(ctx.kube, request.namespace, access.registry?.metadata?.name ?? '', now().getTime()) }),
       }),
   });
 

@@ -14,6 +14,7 @@ import { TagReservation, type TagBudget } from '../../retention/tag-budget.js';
 import { failedReport, runErrorCount, withoutNetworkDetail } from './run-summary.js';
 import { DockmasterError } from '../../errors.js';
 import { IN_USE_IGNORED_NOTE, usageForRegistry } from '../../retention/in-use.js';
+import type { PullRecords } from '../../retention/pull-records.js';
 import type { InUseCollection } from '../../retention/in-use-collector.js';
 
 /** The operator's runs keep a bounded report (runRetention's boundedReport): the status shows little, the log has all. */
@@ -35,6 +36,8 @@ export interface RunRequest {
   tagBudget?: TagBudget;
   /** Reads what the cluster runs (in-use-collector.ts); not called when spec.inUse is Ignore. */
   collectInUse: (signal?: AbortSignal) => Promise<InUseCollection>;
+  /** Reads the registry's pull records (pull-tracking/store.ts); undefined: none (pull rules keep everything). */
+  readPulls?: () => Promise<PullRecords | undefined>;
 }
 
 /** planRetention's in-use inputs for this run, or the reason the run may not delete. */
@@ -78,8 +81,10 @@ export async function executeRetentionRun(runner: RetentionRunner, request: RunR
       logger: log,
     });
     const inUse = await inUseInputs(request, deadline);
+    const pulls = await request.readPulls?.();
     report = await runner({
       ...inUse,
+      ...(pulls && { pulls }),
       client, registry: url, policyName: policyKey, spec, dryRun: spec.dryRun, canUntag: access.canUntag, now: startTime, logger: log, signal: deadline, boundedReport: true,
       ...(reservation && { reserveTags: (count: number) => reservation.take(count), releaseTags: () => reservation.release() }),
     });

@@ -1,0 +1,103 @@
+/**
+ * Pull records, stored per Registry in a ConfigMap of its namespace (`<name>-registry-pulls`,
+ * key pulls.json), owned by the Registry so it goes with it. Received pulls wait in memory and
+ * are written in batches (never one write per event), with a compare-and-swap on
+ * resourceVersion: every operator replica receives events (the Service spreads them), and
+ * merging by the latest time per digest makes concurrent writers agree. docs/retention.md says
+ * why a ConfigMap: no new CRD, tenant-readable in their own namespace, bounded in size.
+ */
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { REGISTRY_KIND } from '../api/registry.js';
+import type { Logger } from '../logging/logger.js';
+import type { PullRecords } from '../retention/pull-records.js';
+import { apiErrorStatus, getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
+import type { PullBatch } from './events.js';
+import { mergePulls, parseRecordsDocument, PULLS_KEY, toPullRecords } from './records.js';
+
+export const pullRecordsConfigMapName = (registryName: string): string => `${registryName}-registry-pulls`;
+const CAS_ATTEMPTS = 5;
+
+export interface PullRecordStoreOptions {
+  maxRecordsPerRegistry: number;
+  now?: () => number;
+  log: Logger;
+}
+
+export class PullRecordStore {
+  private pending = new Map<string, { namespace: string; name: string; batch: Pick<PullBatch, 'pulls' | 'instances' | 'ignored'> }>();
+  private readonly now: () => number;
+
+  constructor(private readonly kube: KubeClients, private readonly options: PullRecordStoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Queues a batch for the next flush. */
+  add(namespace: string, name: string, batch: Pick<PullBatch, 'pulls' | 'instances' | 'ignored'>): void {
+    const key = `${namespace}/${name}`;
+    const entry = this.pending.get(key) ?? { namespace, name, batch: { pulls: [], instances: [], ignored: 0 } };
+    entry.batch = { pulls: [...entry.batch.pulls, ...batch.pulls], instances: [...new Set([...entry.batch.instances, ...batch.instances])], ignored: entry.batch.ignored + batch.ignored };
+    this.pending.set(key, entry);
+  }
+
+  get pendingRegistries(): number {
+    return this.pending.size;
+  }
+
+  /** Writes every queued batch; a batch that cannot be written is queued again for the next flush. */
+  async flush(): Promise<void> {
+    const batches = [...this.pending.values()];
+    this.pending = new Map();
+    for (const entry of batches) {
+      try {
+        await this.write(entry.namespace, entry.name, entry.batch);
+      } catch (error) {
+        this.options.log.warn({ err: error, registry: `${entry.namespace}/${entry.name}` }, 'Could not write pull records; retrying at the next flush');
+        this.add(entry.namespace, entry.name, entry.batch);
+      }
+    }
+  }
+
+  private async write(namespace: string, name: string, batch: Pick<PullBatch, 'pulls' | 'instances' | 'ignored'>): Promise<void> {
+    const configMapName = pullRecordsConfigMapName(name);
+    for (let attempt = 1; ; attempt++) {
+      const live = await getOrUndefined(() => this.kube.core.readNamespacedConfigMap({ name: configMapName, namespace }));
+      const doc = mergePulls(parseRecordsDocument(live?.data?.[PULLS_KEY], this.now()), batch, this.now(), this.options.maxRecordsPerRegistry);
+      const data = { [PULLS_KEY]: JSON.stringify(doc) };
+      try {
+        if (live) {
+          await this.kube.core.replaceNamespacedConfigMap({ name: configMapName, namespace, body: { ...live, data } });
+        } else {
+          const registry = await this.kube.requestJson<{ metadata: { uid: string } }>('GET', `/apis/dockmaster.dev/v1alpha1/namespaces/${namespace}/registries/${name}`);
+          await this.kube.core.createNamespacedConfigMap({ namespace, body: recordsConfigMap(namespace, name, registry.metadata.uid, data) });
+        }
+        return;
+      } catch (error) {
+        const status = apiErrorStatus(error);
+        if ((status === 409 || status === 422) && attempt < CAS_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+}
+
+/** Not labelled managed-by: the Registry controller does not watch it, so a flush wakes no reconcile. */
+function recordsConfigMap(namespace: string, name: string, uid: string, data: Record<string, string>): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: pullRecordsConfigMapName(name),
+      namespace,
+      labels: { 'app.kubernetes.io/part-of': 'dockmaster', 'dockmaster.dev/pull-records-of': name },
+      ownerReferences: [{ apiVersion: 'dockmaster.dev/v1alpha1', kind: REGISTRY_KIND, name, uid, controller: false }],
+    },
+    data,
+  };
+}
+
+/** A Registry's pull records, or undefined when none were ever written (pull rules then keep everything). */
+export async function readPullRecords(kube: KubeClients, namespace: string, name: string, nowMs: number): Promise<PullRecords | undefined> {
+  const live = await getOrUndefined(() => kube.core.readNamespacedConfigMap({ name: pullRecordsConfigMapName(name), namespace }));
+  const text = live?.data?.[PULLS_KEY];
+  return text ? toPullRecords(parseRecordsDocument(text, nowMs), nowMs) : undefined;
+}

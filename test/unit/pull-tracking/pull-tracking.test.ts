@@ -1,0 +1,102 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { silentLogger } from '../../../src/logging/logger.js';
+import { notificationEndpointsYaml } from '../../../src/managed-registry/notifications.js';
+import { envelopeSchema, pullsOf } from '../../../src/pull-tracking/events.js';
+import { MAX_SILENCE_MS, mergePulls, parseRecordsDocument, toPullRecords } from '../../../src/pull-tracking/records.js';
+import { registerPullReceiver } from '../../../src/pull-tracking/receiver.js';
+import { PullRecordStore } from '../../../src/pull-tracking/store.js';
+import type { KubeClients } from '../../../src/runtime/kube-client.js';
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+const T0 = Date.parse('2026-12-01T00:00:00Z');
+const event = (over: Record<string, unknown> = {}) => ({
+  action: 'pull',
+  timestamp: new Date(T0).toISOString(),
+  target: { repository: 'app/web', digest: D1, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+  request: { useragent: 'containerd/2.0' },
+  source: { instanceID: 'i-1' },
+  ...over,
+});
+
+describe('pull events', () => {
+  it('counts manifest pulls by others; pushes, dockmaster\'s own requests and bad digests are ignored', () => {
+    const batch = pullsOf(envelopeSchema.parse({ events: [event(), event({ action: 'push' }), event({ request: { useragent: 'dockmaster/0.2.0' } }), event({ target: { repository: 'x', digest: 'sha256:zz' } })] }));
+    expect(batch).toEqual({ pulls: [{ repository: 'app/web', digest: D1, atMs: T0 }], instances: ['i-1'], ignored: 3 });
+  });
+
+  it('the endpoint list sends pulls only, with the token in a header, to the Registry\'s own path', () => {
+    const [endpoint] = parse(notificationEndpointsYaml('http://op.svc:8080/', 'team', 'main', 'tok')) as Array<Record<string, unknown>>;
+    expect(endpoint).toMatchObject({ url: 'http://op.svc:8080/pulls/team/main', headers: { Authorization: ['Bearer tok'] }, ignore: { actions: ['push', 'delete', 'mount'] }, ignoredmediatypes: ['application/octet-stream'] });
+  });
+});
+
+describe('pull records', () => {
+  const empty = parseRecordsDocument(undefined, T0);
+  const batch = (pulls: Array<[string, number]>, instances = ['i-1'], ignored = 0) => ({ pulls: pulls.map(([digest, atMs]) => ({ repository: 'app/web', digest, atMs })), instances, ignored });
+
+  it('keep the latest pull per digest; coverage starts with the records', () => {
+    const doc = mergePulls(mergePulls(empty, batch([[D1, T0 + 5]]), T0 + 10, 100), batch([[D1, T0 + 2], [D2, T0 + 7]]), T0 + 20, 100);
+    expect(doc.pulls).toEqual({ 'app/web': { [D1]: new Date(T0 + 5).toISOString(), [D2]: new Date(T0 + 7).toISOString() } });
+    expect(doc.coveredSince).toBe(new Date(T0).toISOString());
+    expect(toPullRecords(doc, T0 + 30).byRepository.get('app/web')?.get(D1)).toBe(T0 + 5);
+  });
+
+  it('a new registry process moves coverage to now (its predecessor\'s queue may be lost); the first one does not', () => {
+    const first = mergePulls(empty, batch([[D1, T0 + 1]], ['i-1']), T0 + 10, 100);
+    expect(first.coveredSince).toBe(empty.coveredSince);
+    const restarted = mergePulls(first, batch([], ['i-2'], 1), T0 + 50, 100);
+    expect(restarted.coveredSince).toBe(new Date(T0 + 50).toISOString());
+  });
+
+  it('at the bound the oldest go, and coverage moves past the newest dropped pull', () => {
+    const doc = mergePulls(empty, batch([[D1, T0 + 1], [D2, T0 + 9]]), T0 + 10, 1);
+    expect(Object.keys(doc.pulls['app/web'] ?? {})).toEqual([D2]);
+    expect(doc.coveredSince).toBe(new Date(T0 + 1).toISOString());
+  });
+
+  it('silent too long, or never heard from: no coverage (pull rules keep everything)', () => {
+    const doc = mergePulls(empty, batch([[D1, T0 + 1]]), T0 + 10, 100);
+    expect(toPullRecords(doc, T0 + 20).coveredSinceMs).toBe(T0);
+    expect(toPullRecords(doc, T0 + 10 + MAX_SILENCE_MS + 1).coveredSinceMs).toBe(T0 + 10 + MAX_SILENCE_MS + 1);
+    expect(toPullRecords(empty, T0 + 5).coveredSinceMs).toBe(T0 + 5);
+    expect(parseRecordsDocument('{not json', T0 + 3).coveredSince).toBe(new Date(T0 + 3).toISOString());
+  });
+});
+
+describe('the pull receiver', () => {
+  async function receiver() {
+    const kube = {
+      core: {
+        readNamespacedSecret: async ({ name, namespace }: { name: string; namespace: string }) => {
+          if (namespace === 'team' && name === 'main-registry-http') return { data: { 'notifications-token': Buffer.from('right').toString('base64') } };
+          throw Object.assign(new Error('not found'), { code: 404 });
+        },
+      },
+    } as unknown as KubeClients;
+    const store = new PullRecordStore(kube, { maxRecordsPerRegistry: 100, log: silentLogger() });
+    const app = Fastify();
+    await registerPullReceiver(app, { kube, store, log: silentLogger() });
+    const post = (path: string, token: string | undefined, body: unknown) =>
+      app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json', ...(token && { authorization: `Bearer ${token}` }) }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+    return { store, post };
+  }
+
+  it('records an authenticated envelope (202) and refuses a wrong or missing token (401), another Registry\'s path, or a malformed body (400), recording nothing', async () => {
+    const { store, post } = await receiver();
+    expect((await post('/pulls/team/main', 'wrong', { events: [event()] })).statusCode).toBe(401);
+    expect((await post('/pulls/team/main', undefined, { events: [event()] })).statusCode).toBe(401);
+    expect((await post('/pulls/team/other', 'right', { events: [event()] })).statusCode).toBe(401);
+    const malformed = await post('/pulls/team/main', 'right', { events: [{ action: 'pull' }] });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ error: expect.stringMatching(/^not a distribution notification envelope: events\.0\.timestamp/) });
+    expect((await post('/pulls/team/main', 'right', '{oops')).statusCode).toBe(400);
+    expect(store.pendingRegistries).toBe(0);
+    const ok = await post('/pulls/team/main', 'right', { events: [event()] });
+    expect(ok.statusCode).toBe(202);
+    expect(ok.json()).toEqual({ recorded: 1, ignored: 0 });
+    expect(store.pendingRegistries).toBe(1);
+  });
+});
