@@ -59,7 +59,7 @@ describe('generated CRDs on the real apiserver', () => {
 
   it('show the printer columns on kubectl get reg / rp', async () => {
     const registries = await kubectlOk(admin, ['-n', 'registries', 'get', 'reg']);
-    expect(collapse(registries.split('\n')[0] ?? '')).toBe('NAME ENDPOINT READY READONLY LAST GC AGE');
+    expect(collapse(registries.split('\n')[0] ?? '')).toBe('NAME ENDPOINT READY READONLY LAST GC MIRROR AGE');
     const policies = await kubectlOk(admin, ['-n', 'registries', 'get', 'rp']);
     expect(collapse(policies.split('\n')[0] ?? '')).toBe('NAME REGISTRY SCHEDULE LAST RUN DELETED AGE');
   });

@@ -43,6 +43,8 @@ export interface RetentionOperatorOptions {
   extraNamespaces?: string[];
   /** Run slots (the admin's `retention` section); the defaults otherwise. */
   runSlots?: RetentionRunsConfig;
+  /** Pull tracking: registries send their pull events to this receiver base URL. */
+  pullTrackingReceiverURL?: string;
 }
 
 export async function startRetentionOperator(namespace: string, options: RetentionOperatorOptions = {}): Promise<RetentionOperator> {
@@ -60,7 +62,12 @@ export async function startRetentionOperator(namespace: string, options: Retenti
     leaderElection: false,
     metrics,
     controllers: [
-      createRegistryController({ resolveEndpoint: resolveThroughStandIn, probe: (url) => probeRegistryV2(url), probeIntervalMs: 2_000 }),
+      createRegistryController({
+        resolveEndpoint: resolveThroughStandIn,
+        probe: (url) => probeRegistryV2(url),
+        probeIntervalMs: 2_000,
+        ...(options.pullTrackingReceiverURL && { pullTracking: { receiverURL: options.pullTrackingReceiverURL } }),
+      }),
       createRetentionPolicyController({
         locks,
         resolveRegistry: resolveRegistryThroughStandIn,
