@@ -82,6 +82,7 @@ export function chartValuesSchema(): JsonSchema {
       }),
       admission: { ...admission, properties: admissionProperties, additionalProperties: false },
       externalRegistries: jsonSchemaOf(externalRegistriesConfigSchema),
+      pullTracking: object({ enabled: bool("Registries send their pulls to the operator (pullTracking.receiverURL is the operator's metrics Service).") }),
       extraConfig: anyObject('Other keys of the operator configuration (docs/configuration.md), merged last; checked by the operator at start-up.'),
       crds: object({ enabled: bool('Install and upgrade the CRDs with the chart.'), keep: bool('Keep the CRDs (and so every Registry) on helm uninstall.') }),
       podDisruptionBudget: object({ enabled: bool('One PodDisruptionBudget per Deployment (minAvailable 1).') }),

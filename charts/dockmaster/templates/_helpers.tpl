@@ -27,5 +27,6 @@ key is an error). The release namespace is the operator's namespace.
 {{- $admission := dict "mode" .Values.admission.mode "allowedRegistries" .Values.admission.allowedRegistries "exemptNamespaces" .Values.admission.exemptNamespaces "registries" .Values.admission.registries "webhook" $webhook -}}
 {{- if .Values.admission.namespaces }}{{ $_ := set $admission "namespaces" .Values.admission.namespaces }}{{ end -}}
 {{- $config := dict "namespace" .Release.Namespace "admission" $admission "externalRegistries" .Values.externalRegistries -}}
+{{- if .Values.pullTracking.enabled }}{{ $_ := set $config "pullTracking" (dict "receiverURL" (printf "http://dockmaster-operator-metrics.%s.svc:8080" .Release.Namespace)) }}{{ end -}}
 {{- toYaml (mergeOverwrite $config (deepCopy .Values.extraConfig)) -}}
 {{- end }}
