@@ -19,6 +19,7 @@ describe('operator configuration', () => {
       watchNamespaces: [],
       retention: { maxConcurrentRuns: 4, maxConcurrentRunsPerNamespace: 2, maxTagsInMemory: 150_000 },
       registries: { defaultImage: 'registry:2.8.3', anonymousMirrorsWithCredentials: false },
+      pullTracking: { maxRecordsPerRegistry: 20_000, flushIntervalSeconds: 10 },
       admission: {
         mode: 'enforce',
         allowedRegistries: [],
