@@ -87,7 +87,7 @@ function spread(owner: RegistryIdentity, spec: RegistrySpec): V1TopologySpreadCo
 
 export function buildDeployment(owner: RegistryIdentity, spec: ResolvedRegistrySpec, inputs: DeploymentInputs): V1Deployment {
   const { volumes, mounts, env: volumeEnv } = buildPodVolumes(spec, inputs.names);
-  const env = [...volumeEnv, ...versionEnv(spec.image), ...proxyEnv(spec)];
+  const env = [...volumeEnv, ...versionEnv(spec.image), ...proxyEnv(spec, inputs.names.httpSecret)];
   if (inputs.pullTracking) env.push({ name: NOTIFICATIONS_ENV, valueFrom: { secretKeyRef: { name: inputs.names.httpSecret, key: NOTIFICATIONS_ENDPOINTS_KEY } } });
   const spreadConstraints = spread(owner, spec);
   const { readiness, liveness } = probes(spec);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { childMetadata, type RegistryIdentity } from './children.js';
+import { HTTP_SECRET_PROXY_PASSWORD_KEY, HTTP_SECRET_PROXY_USERNAME_KEY } from './mirror.js';
 import { generateNotificationsToken, notificationEndpointsYaml, NOTIFICATIONS_ENDPOINTS_KEY, NOTIFICATIONS_TOKEN_KEY } from './notifications.js';
 
 /** Key of the http Secret holding distribution's `http.secret` value. */
@@ -27,12 +28,17 @@ export function buildHttpSecret(
   existingValue: string | undefined,
   generate: () => string = generateHttpSecretValue,
   pullTracking?: { receiverURL: string; existingToken: string | undefined },
+  proxyCredentials?: { username: string; password: string },
 ): V1Secret {
   const data: Record<string, string> = { [HTTP_SECRET_KEY]: existingValue ?? base64(generate()) };
   if (pullTracking) {
     const token = pullTracking.existingToken ? Buffer.from(pullTracking.existingToken, 'base64').toString('utf8') : generateNotificationsToken();
     data[NOTIFICATIONS_TOKEN_KEY] = base64(token);
     data[NOTIFICATIONS_ENDPOINTS_KEY] = base64(notificationEndpointsYaml(pullTracking.receiverURL, owner.namespace, owner.name, token));
+  }
+  if (proxyCredentials) {
+    data[HTTP_SECRET_PROXY_USERNAME_KEY] = base64(proxyCredentials.username);
+    data[HTTP_SECRET_PROXY_PASSWORD_KEY] = base64(proxyCredentials.password);
   }
   return {
     apiVersion: 'v1',

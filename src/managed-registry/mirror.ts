@@ -2,14 +2,53 @@
  * A Registry with spec.proxy: distribution's pull-through cache of one upstream. What it adds to
  * the registry config and the pod, and the mirror settings that cannot work (Degraded, with the fix).
  */
-import type { V1EnvVar } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Secret } from '@kubernetes/client-node';
+import { credentialsForRegistry, parseDockerConfigJson } from '../registry/client/docker-config.js';
 import type { ResolvedRegistrySpec, RegistrySpec } from '../api/registry.js';
 import { REASON_MIRROR_INVALID } from '../api/registry-conditions.js';
 import { distributionMajorVersion } from './image-advisory.js';
 
-/** Keys of spec.proxy.credentialsSecret. */
+/** Keys of spec.proxy.credentialsSecret (a generic Secret), or its .dockerconfigjson. */
 export const PROXY_USERNAME_KEY = 'username';
 export const PROXY_PASSWORD_KEY = 'password';
+const DOCKER_CONFIG_KEY = '.dockerconfigjson';
+/** Where the operator copies the credentials: keys of the Registry's own http Secret, which the pod reads as env. */
+export const HTTP_SECRET_PROXY_USERNAME_KEY = 'proxy-username';
+export const HTTP_SECRET_PROXY_PASSWORD_KEY = 'proxy-password';
+
+export type ProxyCredentials = { username: string; password: string };
+
+const decoded = (secret: V1Secret, key: string): string | undefined => {
+  const value = secret.data?.[key];
+  return value === undefined ? secret.stringData?.[key] : Buffer.from(value, 'base64').toString('utf8');
+};
+
+/**
+ * The upstream credentials of spec.proxy.credentialsSecret: its username and password keys, or
+ * the entry for the upstream's host in a kubernetes.io/dockerconfigjson Secret. A problem names
+ * the Secret and what to change.
+ */
+export function proxyCredentialsOf(secret: V1Secret, remoteURL: string): ProxyCredentials | { problem: string } {
+  const name = secret.metadata?.name ?? '';
+  const dockerConfig = decoded(secret, DOCKER_CONFIG_KEY);
+  if (dockerConfig !== undefined) {
+    let credentials: ReturnType<typeof credentialsForRegistry>;
+    try {
+      credentials = credentialsForRegistry(parseDockerConfigJson(dockerConfig, `Secret ${name}`), remoteURL);
+    } catch (error) {
+      return { problem: `Secret "${name}" (spec.proxy.credentialsSecret): ${error instanceof Error ? error.message : String(error)}` };
+    }
+    if (!credentials) return { problem: `Secret "${name}" (spec.proxy.credentialsSecret) has no entry for ${new URL(remoteURL).host} in .dockerconfigjson; add one (docker login ${new URL(remoteURL).host}), or use username and password keys.` };
+    if (!('username' in credentials)) return { problem: `Secret "${name}" (spec.proxy.credentialsSecret) holds a token for ${new URL(remoteURL).host}; distribution's proxy logs in with a username and password (a token works as the password).` };
+    return credentials;
+  }
+  const username = decoded(secret, PROXY_USERNAME_KEY);
+  const password = decoded(secret, PROXY_PASSWORD_KEY);
+  if (username === undefined || password === undefined) {
+    return { problem: `Secret "${name}" (spec.proxy.credentialsSecret) needs the keys ${PROXY_USERNAME_KEY} and ${PROXY_PASSWORD_KEY}, or a .dockerconfigjson with an entry for ${new URL(remoteURL).host}: kubectl create secret generic ${name} --from-literal=username=USER --from-literal=password=PASSWORD_OR_TOKEN` };
+  }
+  return { username, password };
+}
 
 /** distribution's `proxy` section. Credentials are not in it: they come from env (proxyEnv), never a ConfigMap. */
 export function proxyConfigBlock(spec: RegistrySpec): Record<string, unknown> | undefined {
@@ -17,13 +56,16 @@ export function proxyConfigBlock(spec: RegistrySpec): Record<string, unknown> | 
   return { remoteurl: spec.proxy.remoteURL.replace(/\/$/, ''), ...(spec.proxy.ttl ? { ttl: spec.proxy.ttl } : {}) };
 }
 
-/** REGISTRY_PROXY_USERNAME/PASSWORD from the credentials Secret (distribution's env override of proxy.username/password). */
-export function proxyEnv(spec: RegistrySpec): V1EnvVar[] {
-  const name = spec.proxy?.credentialsSecret;
-  if (!name) return [];
+/**
+ * REGISTRY_PROXY_USERNAME/PASSWORD (distribution's env override of proxy.username/password),
+ * from the copy the operator keeps in the Registry's http Secret: one form whatever the user's
+ * Secret looks like, and a change of it rolls the pod through the config hash.
+ */
+export function proxyEnv(spec: RegistrySpec, httpSecretName: string): V1EnvVar[] {
+  if (!spec.proxy?.credentialsSecret) return [];
   return [
-    { name: 'REGISTRY_PROXY_USERNAME', valueFrom: { secretKeyRef: { name, key: PROXY_USERNAME_KEY } } },
-    { name: 'REGISTRY_PROXY_PASSWORD', valueFrom: { secretKeyRef: { name, key: PROXY_PASSWORD_KEY } } },
+    { name: 'REGISTRY_PROXY_USERNAME', valueFrom: { secretKeyRef: { name: httpSecretName, key: HTTP_SECRET_PROXY_USERNAME_KEY } } },
+    { name: 'REGISTRY_PROXY_PASSWORD', valueFrom: { secretKeyRef: { name: httpSecretName, key: HTTP_SECRET_PROXY_PASSWORD_KEY } } },
   ];
 }
 

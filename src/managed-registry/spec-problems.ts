@@ -38,7 +38,8 @@ function secretRequirements(spec: RegistrySpec): SecretRequirement[] {
     required.push({
       name: spec.proxy.credentialsSecret,
       purpose: 'spec.proxy.credentialsSecret',
-      keys: [PROXY_USERNAME_KEY, PROXY_PASSWORD_KEY],
+      // Its keys depend on its form (username/password or .dockerconfigjson): mirror.ts proxyCredentialsOf checks them.
+      keys: [],
       howTo: `kubectl create secret generic ${spec.proxy.credentialsSecret} --from-literal=${PROXY_USERNAME_KEY}=USER --from-literal=${PROXY_PASSWORD_KEY}=PASSWORD_OR_TOKEN`,
     });
   }

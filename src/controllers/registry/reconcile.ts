@@ -25,7 +25,7 @@ import { buildService, registryEndpoint, registryUrl } from '../../managed-regis
 import { buildPodDisruptionBudget } from '../../managed-registry/pod-disruption-budget.js';
 import { findSpecProblems, referencedSecretNames, type SpecProblem } from '../../managed-registry/spec-problems.js';
 import type { ConditionInput } from '../../runtime/conditions.js';
-import { mirrorProblems, PROXY_PASSWORD_KEY, PROXY_USERNAME_KEY, type MirrorPolicy } from '../../managed-registry/mirror.js';
+import { mirrorProblems, proxyCredentialsOf, type MirrorPolicy, type ProxyCredentials } from '../../managed-registry/mirror.js';
 import type { UpstreamProbe } from './upstream-probe.js';
 import { computeRegistryStatus, registryStatusPatch, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
 import * as C from '../../api/registry-conditions.js';
@@ -101,6 +101,11 @@ export async function reconcileRegistry(
     ...(spec ? findSpecProblems(spec, lookupSecret) : []),
     ...(spec ? mirrorProblems(spec, options.mirrorPolicy ?? { anonymousMirrorsWithCredentials: false }) : []),
   ];
+  // A mirror's upstream credentials, in whichever form its Secret has them (mirror.ts).
+  const credentialsSecret = spec?.proxy?.credentialsSecret ? lookupSecret(spec.proxy.credentialsSecret) : undefined;
+  const proxyCredentials = spec?.proxy && credentialsSecret ? proxyCredentialsOf(credentialsSecret, spec.proxy.remoteURL) : undefined;
+  if (proxyCredentials && 'problem' in proxyCredentials) problems.push({ reason: C.REASON_SECRET_INVALID, message: proxyCredentials.problem });
+  const upstreamCredentials = proxyCredentials && !('problem' in proxyCredentials) ? proxyCredentials : undefined;
   const downgrade = spec ? downgradeRefusal(spec.image, running, registry.metadata?.annotations) : undefined;
   if (downgrade) problems.push({ reason: C.REASON_DOWNGRADE_REFUSED, message: downgrade });
   const endpoint = spec ? registryEndpoint(owner, spec) : '';
@@ -109,7 +114,7 @@ export async function reconcileRegistry(
   let applyError: string | undefined;
   let retrying: ChildFailures['retrying'] = [];
   if (spec && problems.length === 0) {
-    const failures = await ensureChildren(ctx, owner, spec, readOnly, lookupSecret, options.rejectedApplies, options.pullTracking);
+    const failures = await ensureChildren(ctx, owner, spec, readOnly, lookupSecret, options.rejectedApplies, options.pullTracking, upstreamCredentials);
     if (failures.rejections.length > 0) applyError = `${failures.rejections.join(' ')} Fix spec to something the apiserver accepts.`;
     retrying = failures.retrying;
     for (const message of failures.conflicts) problems.push({ reason: C.REASON_NAME_CONFLICT, message });
@@ -125,7 +130,7 @@ export async function reconcileRegistry(
     const target = options.resolveEndpoint(registryUrl(endpoint, spec), deployment);
     probe = target ? await options.probe(target) : { ok: false, message: 'no address to reach the registry' };
   }
-  const upstream = spec?.proxy && problems.length === 0 && options.probeUpstream ? await checkUpstream(spec.proxy, lookupSecret, options.probeUpstream) : undefined;
+  const upstream = spec?.proxy && problems.length === 0 && options.probeUpstream ? await checkUpstream(spec.proxy, upstreamCredentials, options.probeUpstream) : undefined;
   if (upstream?.problem) problems.push(upstream.problem);
   options.hostnameClaims?.set(request.key, registry.spec?.hostnames);
   const allRegistries = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).list();
@@ -167,12 +172,9 @@ export async function reconcileRegistry(
 /** The mirror's upstream with its credentials: the UpstreamReachable condition, and a problem when they are refused. */
 async function checkUpstream(
   proxy: NonNullable<ResolvedRegistrySpec['proxy']>,
-  lookupSecret: SecretLookup,
+  credentials: ProxyCredentials | undefined,
   probeUpstream: UpstreamProbe,
 ): Promise<{ condition: ConditionInput; problem?: SpecProblem }> {
-  const secret = proxy.credentialsSecret ? lookupSecret(proxy.credentialsSecret) : undefined;
-  const text = (key: string): string => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8');
-  const credentials = secret ? { username: text(PROXY_USERNAME_KEY), password: text(PROXY_PASSWORD_KEY) } : undefined;
   const result = await probeUpstream(proxy.remoteURL, credentials);
   const ok = result.reachable && !result.credentialsRejected;
   const reason = result.credentialsRejected ? C.REASON_UPSTREAM_CREDENTIALS_REJECTED : ok ? C.REASON_UPSTREAM_REACHABLE : C.REASON_UPSTREAM_UNREACHABLE;
@@ -215,6 +217,7 @@ async function ensureChildren(
   lookupSecret: SecretLookup,
   rejectedApplies: RejectedApplies,
   pullTracking: { receiverURL: string } | undefined,
+  proxyCredentials: ProxyCredentials | undefined,
 ): Promise<ChildFailures> {
   const names = registryChildNames(owner.name);
   // Each child is applied on its own: a PVC the apiserver refuses to resize must not hold
@@ -245,7 +248,7 @@ async function ensureChildren(
   const liveHttpSecret = lookupSecret(names.httpSecret);
   // A mirror drops content by TTL, not retention: its pulls are not tracked.
   const tracking = pullTracking && !spec.proxy ? { receiverURL: pullTracking.receiverURL, existingToken: liveHttpSecret?.data?.[NOTIFICATIONS_TOKEN_KEY] } : undefined;
-  const httpSecret = buildHttpSecret(owner, names.httpSecret, liveHttpSecret?.data?.[HTTP_SECRET_KEY], undefined, tracking);
+  const httpSecret = buildHttpSecret(owner, names.httpSecret, liveHttpSecret?.data?.[HTTP_SECRET_KEY], undefined, tracking, proxyCredentials);
   await apply(RESOURCES.secret, httpSecret, liveHttpSecret);
 
   const configText = buildRegistryConfig(spec, { realm: owner.name, readOnly });

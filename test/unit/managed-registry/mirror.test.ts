@@ -4,7 +4,7 @@ import { registrySpecSchema } from '../../../src/api/registry.js';
 import { buildRegistryConfig } from '../../../src/managed-registry/config.js';
 import { buildDeployment } from '../../../src/managed-registry/deployment.js';
 import { registryChildNames } from '../../../src/managed-registry/children.js';
-import { mirrorProblems } from '../../../src/managed-registry/mirror.js';
+import { mirrorProblems, proxyCredentialsOf } from '../../../src/managed-registry/mirror.js';
 import { findSpecProblems } from '../../../src/managed-registry/spec-problems.js';
 import { OWNER, specWith } from './registry-fixture.js';
 
@@ -50,20 +50,24 @@ describe('mirror spec (spec.proxy)', () => {
     expect(JSON.stringify(config)).not.toMatch(/password|username/);
     const env = buildDeployment(OWNER, spec, { names: registryChildNames(OWNER.name), configHash: 'h' }).spec?.template.spec?.containers[0]?.env ?? [];
     expect(env.filter((e) => e.name.startsWith('REGISTRY_PROXY_'))).toEqual([
-      { name: 'REGISTRY_PROXY_USERNAME', valueFrom: { secretKeyRef: { name: 'hub-creds', key: 'username' } } },
-      { name: 'REGISTRY_PROXY_PASSWORD', valueFrom: { secretKeyRef: { name: 'hub-creds', key: 'password' } } },
+      { name: 'REGISTRY_PROXY_USERNAME', valueFrom: { secretKeyRef: { name: 'main-registry-http', key: 'proxy-username' } } },
+      { name: 'REGISTRY_PROXY_PASSWORD', valueFrom: { secretKeyRef: { name: 'main-registry-http', key: 'proxy-password' } } },
     ]);
     expect(parse(buildRegistryConfig(specWith(), { realm: 'main', readOnly: false }))).not.toHaveProperty('proxy');
   });
 
-  it('the credentials Secret is required, with both keys', () => {
+  it('the credentials Secret must exist; its username and password, or its .dockerconfigjson entry for the upstream, are the credentials', () => {
     const spec = mirror({ credentialsSecret: 'hub-creds' }, { auth: { htpasswdSecret: 'users' } });
     const users = { metadata: { name: 'users' }, data: { htpasswd: 'eA==' } };
     expect(findSpecProblems(spec, (name) => (name === 'users' ? users : undefined)).map((p) => p.message)).toEqual([
       expect.stringMatching(/^Secret "hub-creds" named by spec.proxy.credentialsSecret does not exist; create it: kubectl create secret generic hub-creds --from-literal=username=USER/),
     ]);
-    const partial = { metadata: { name: 'hub-creds' }, data: { username: 'eA==' } };
-    expect(findSpecProblems(spec, (name) => (name === 'users' ? users : partial)).map((p) => p.message)).toEqual([expect.stringContaining('lacks key(s) password')]);
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    expect(proxyCredentialsOf({ metadata: { name: 'hub-creds' }, data: { username: b64('u'), password: b64('p') } }, HUB)).toEqual({ username: 'u', password: 'p' });
+    expect(proxyCredentialsOf({ metadata: { name: 'hub-creds' }, data: { username: b64('u') } }, HUB)).toEqual({ problem: expect.stringMatching(/^Secret "hub-creds" \(spec.proxy.credentialsSecret\) needs the keys username and password, or a .dockerconfigjson/) });
+    const dockerConfig = (auths: Record<string, unknown>) => ({ metadata: { name: 'hub-creds' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': b64(JSON.stringify({ auths })) } });
+    expect(proxyCredentialsOf(dockerConfig({ 'https://index.docker.io/v1/': { auth: b64('hubuser:hubpass') } }), HUB)).toEqual({ username: 'hubuser', password: 'hubpass' });
+    expect(proxyCredentialsOf(dockerConfig({ 'quay.io': { auth: b64('q:p') } }), HUB)).toEqual({ problem: expect.stringContaining('has no entry for registry-1.docker.io in .dockerconfigjson') });
   });
 
   it('problems that depend on the image and the admin: ttl on 2.8, credentials on an anonymous mirror, an upstream outside the allow list', () => {

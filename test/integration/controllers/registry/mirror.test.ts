@@ -70,6 +70,15 @@ describe('a mirror Registry (spec.proxy) of a real upstream', () => {
   const registry = async (): Promise<RegistryView> => (await op.user.requestJson('GET', `/apis/dockmaster.dev/v1alpha1/namespaces/${ns}/registries/hub`)) as RegistryView;
   const condition = async (type: string) => (await registry()).status?.conditions?.find((c) => c.type === type);
   const secret = (name: string, stringData: Record<string, string>) => op.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData } as never);
+  /** The upstream login as `docker login` stores it: a kubernetes.io/dockerconfigjson Secret. */
+  const hubCredentials = (password: string) =>
+    op.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'hub-creds' },
+      type: 'kubernetes.io/dockerconfigjson',
+      stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [new URL(remoteURL).host]: { auth: Buffer.from(`${UPSTREAM_USER.username}:${password}`).toString('base64') } } }) },
+    } as never);
 
   beforeAll(async () => {
     upstream = await startRegistry({ version: '2.8.2', htpasswd: { [UPSTREAM_USER.username]: UPSTREAM_USER.password } });
@@ -81,7 +90,7 @@ describe('a mirror Registry (spec.proxy) of a real upstream', () => {
     await link.open();
     remoteURL = `http://127.0.0.1:${link.port}`;
     op = await startRetentionOperator(ns);
-    await secret('hub-creds', UPSTREAM_USER);
+    await hubCredentials(UPSTREAM_USER.password);
     await secret('mirror-users', { htpasswd: MIRROR_HTPASSWD, username: 'dockmaster', password: 's3cret' });
     await op.apply({
       apiVersion: 'dockmaster.dev/v1alpha1',
@@ -104,7 +113,7 @@ describe('a mirror Registry (spec.proxy) of a real upstream', () => {
     await upstream?.stop();
   });
 
-  it('renders the proxy section with the spec TTL and no credentials in the ConfigMap; they reach the pod from the Secret', async () => {
+  it('renders the proxy section with the spec TTL and no credentials in the ConfigMap; they reach the pod from a Secret (a dockerconfigjson here)', async () => {
     const cm = (await op.user.core.readNamespacedConfigMap({ name: 'hub-registry-config', namespace: ns })) as V1ConfigMap;
     const config = parse(cm.data?.['config.yml'] ?? '') as { proxy: unknown };
     expect(config.proxy).toEqual({ remoteurl: remoteURL, ttl: '72h' });
@@ -159,14 +168,14 @@ describe('a mirror Registry (spec.proxy) of a real upstream', () => {
   }, 120_000);
 
   it('wrong upstream credentials make the mirror Degraded with the fix; right ones clear it', async () => {
-    await secret('hub-creds', { ...UPSTREAM_USER, password: 'wrong' });
+    await hubCredentials('wrong');
     await eventually(async () => {
       const degraded = await condition('Degraded');
       expect(degraded?.status).toBe('True');
       expect(degraded?.reason).toBe('UpstreamCredentialsRejected');
       expect(degraded?.message).toMatch(/refused the credentials of spec.proxy.credentialsSecret \(HTTP 401\).*Fix the username and password keys of Secret "hub-creds"/);
     }, 60_000, 500);
-    await secret('hub-creds', UPSTREAM_USER);
+    await hubCredentials(UPSTREAM_USER.password);
     await eventually(async () => expect((await condition('Degraded'))?.status).toBe('False'), 60_000, 500);
   }, 120_000);
 
