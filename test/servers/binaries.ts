@@ -4,28 +4,19 @@
  * when the pinned versions are built and builds them otherwise (a few minutes the first time).
  * Debian's docker-registry (distribution 2.8.2) is at DEBIAN_REGISTRY_BINARY.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cachedBinDir } from '../cached-bin-dir.js';
 
 export const SERVERS_BIN_ENV = 'DOCKMASTER_SERVERS_BIN';
 export const DEBIAN_REGISTRY_BINARY = '/usr/bin/docker-registry';
-const buildScript = fileURLToPath(new URL('./build-binaries.sh', import.meta.url));
-
-let binDir: string | undefined;
 
 /** The folder of the Go-built servers (built on first use when the cache lacks them). */
-export function serversBinDir(): string {
-  if (binDir) return binDir;
-  const fromEnv = process.env[SERVERS_BIN_ENV];
-  const dir = fromEnv && fromEnv.length > 0 ? fromEnv : execFileSync('bash', [buildScript], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1) ?? '';
-  for (const name of ['registry', 'versitygw']) {
-    if (!existsSync(join(dir, name))) throw new Error(`${name} missing in ${dir} (from ${fromEnv ? SERVERS_BIN_ENV : buildScript})`);
-  }
-  binDir = dir;
-  return dir;
-}
+export const serversBinDir = cachedBinDir({
+  env: SERVERS_BIN_ENV,
+  buildScript: fileURLToPath(new URL('./build-binaries.sh', import.meta.url)),
+  binaries: ['registry', 'versitygw'],
+});
 
 /** The registry versions the tests run for real. */
 export type RegistryLine = '2.8.2' | '3.1.2';
