@@ -138,8 +138,10 @@ export function buildWebhookServer(deps: WebhookServerDeps): WebhookServer {
   const maxBytes = deps.maxBytesInFlight ?? BODY_LIMITS_IN_FLIGHT * options.bodyLimit;
   let inFlight = 0;
   let bytesInFlight = 0;
+  // Both AdmissionReview routes share the budget: a flood through either would otherwise hold bodies unbounded.
+  const reviewPaths = new Set([VALIDATE_PATH, VALIDATE_RESOURCES_PATH]);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url !== '/validate') return;
+    if (!reviewPaths.has(request.url.split('?')[0] ?? '')) return;
     // A body without Content-Length (chunked) counts as large as the limit allows.
     const declared = Math.min(Number(request.headers['content-length'] ?? options.bodyLimit) || options.bodyLimit, options.bodyLimit);
     if (inFlight >= maxConcurrent || (inFlight > 0 && bytesInFlight + declared > maxBytes)) {

@@ -220,5 +220,8 @@ describe('HTTPS and certificate rotation', () => {
     expect(body).toMatchObject({ statusCode: 429, code: 'DM_ERR_TOO_MANY_REVIEWS' });
     // Health is not counted against the budget.
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    // The apply-time validation route shares it: a flood there holds no more bodies.
+    const resources = await app.inject({ method: 'POST', url: '/validate-resources', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(admissionReview({ object: pod('team-a', 'web', podSpec({ containers: [DISALLOWED_IMAGE] })) })) });
+    expect(resources.statusCode).toBe(429);
   });
 });
