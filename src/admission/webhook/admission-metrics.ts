@@ -3,7 +3,8 @@
  * verdict, so a dashboard shows denials (enforce), would-be denials (warn/audit) and exemptions.
  */
 import { X509Certificate } from 'node:crypto';
-import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { Registry, type Counter, type Gauge, type Histogram } from 'prom-client';
+import { sharedCounter, sharedGauge, sharedHistogram } from '../../runtime/shared-metrics.js';
 import type { ReviewedObject } from '../../admission/webhook-server.js';
 
 export class AdmissionMetrics {
@@ -12,30 +13,20 @@ export class AdmissionMetrics {
   private readonly certificateExpiry: Gauge;
 
   constructor(registry: Registry = new Registry()) {
-    const existing = <T extends Metric>(name: string): T | undefined => registry.getSingleMetric(name) as T | undefined;
-    this.reviewDuration =
-      existing<Histogram>('dockmaster_admission_review_duration_seconds') ??
-      new Histogram({
-        name: 'dockmaster_admission_review_duration_seconds',
-        help: 'Time to judge an AdmissionReview, from the parsed body to the answer (the apiserver waits for it).',
-        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-        registers: [registry],
-      });
-    this.certificateExpiry =
-      existing<Gauge>('dockmaster_webhook_certificate_expiry_timestamp_seconds') ??
-      new Gauge({
-        name: 'dockmaster_webhook_certificate_expiry_timestamp_seconds',
-        help: 'When the serving certificate the webhook uses now expires (Unix seconds).',
-        registers: [registry],
-      });
-    this.reviews =
-      (registry.getSingleMetric('dockmaster_admission_reviews_total') as Counter<'kind' | 'verdict'> | undefined) ??
-      new Counter({
-        name: 'dockmaster_admission_reviews_total',
-        help: 'AdmissionReviews answered, per object kind and verdict (allowed, denied, warned, audited, exempt, not-checked).',
-        labelNames: ['kind', 'verdict'],
-        registers: [registry],
-      });
+    this.reviewDuration = sharedHistogram(registry, {
+      name: 'dockmaster_admission_review_duration_seconds',
+      help: 'Time to judge an AdmissionReview, from the parsed body to the answer (the apiserver waits for it).',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    });
+    this.certificateExpiry = sharedGauge(registry, {
+      name: 'dockmaster_webhook_certificate_expiry_timestamp_seconds',
+      help: 'When the serving certificate the webhook uses now expires (Unix seconds).',
+    });
+    this.reviews = sharedCounter(registry, {
+      name: 'dockmaster_admission_reviews_total',
+      help: 'AdmissionReviews answered, per object kind and verdict (allowed, denied, warned, audited, exempt, not-checked).',
+      labelNames: ['kind', 'verdict'],
+    });
   }
 
   readonly record = (review: ReviewedObject): void => {

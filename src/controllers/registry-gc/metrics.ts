@@ -1,9 +1,9 @@
 /**
- * Prometheus metrics of garbage-collection windows, on the operator's metrics registry. Looked
- * up before created, as the retention metrics are: several controllers on one registry share
- * the collectors.
+ * Prometheus metrics of garbage-collection windows, on the operator's metrics registry (shared
+ * collectors: runtime/shared-metrics.ts).
  */
-import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { Registry, type Counter, type Gauge, type Histogram } from 'prom-client';
+import { sharedCounter, sharedGauge, sharedHistogram } from '../../runtime/shared-metrics.js';
 import type { GarbageCollectionWindow, LastGarbageCollection } from '../../api/registry-gc-status.js';
 
 export class GarbageCollectionMetrics {
@@ -14,34 +14,20 @@ export class GarbageCollectionMetrics {
   readonly readOnlyDeadline: Gauge<'registry'>;
 
   constructor(registry: Registry = new Registry()) {
-    const registers = [registry];
-    const existing = <T extends Metric>(name: string): T | undefined => registry.getSingleMetric(name) as T | undefined;
-    this.windows =
-      existing<Counter<'registry' | 'result'>>('dockmaster_gc_windows_total') ??
-      new Counter({ name: 'dockmaster_gc_windows_total', help: 'Garbage-collection windows closed, per registry (namespace/name) and result (Succeeded, Failed, TimedOut).', labelNames: ['registry', 'result'], registers });
-    this.bytesFreed =
-      existing<Counter<'registry'>>('dockmaster_gc_bytes_freed_total') ??
-      new Counter({ name: 'dockmaster_gc_bytes_freed_total', help: 'Bytes of blob files garbage-collect removed (filesystem storage only), per registry.', labelNames: ['registry'], registers });
-    this.blobsDeleted =
-      existing<Counter<'registry'>>('dockmaster_gc_blobs_deleted_total') ??
-      new Counter({ name: 'dockmaster_gc_blobs_deleted_total', help: 'Blobs garbage-collect deleted, per registry.', labelNames: ['registry'], registers });
-    this.windowDuration =
-      existing<Histogram<'result'>>('dockmaster_gc_window_duration_seconds') ??
-      new Histogram({
-        name: 'dockmaster_gc_window_duration_seconds',
-        help: 'Wall time of garbage-collection windows, from opening to read-write again, per result.',
-        labelNames: ['result'],
-        buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400],
-        registers,
-      });
-    this.readOnlyDeadline =
-      existing<Gauge<'registry'>>('dockmaster_gc_read_only_deadline_timestamp_seconds') ??
-      new Gauge({
-        name: 'dockmaster_gc_read_only_deadline_timestamp_seconds',
-        help: 'While a garbage-collection window holds a registry read-only: when its maxDuration ends (Unix seconds); 0 when read-write. Past it, the registry should already be read-write.',
-        labelNames: ['registry'],
-        registers,
-      });
+    this.windows = sharedCounter(registry, { name: 'dockmaster_gc_windows_total', help: 'Garbage-collection windows closed, per registry (namespace/name) and result (Succeeded, Failed, TimedOut).', labelNames: ['registry', 'result'] });
+    this.bytesFreed = sharedCounter(registry, { name: 'dockmaster_gc_bytes_freed_total', help: 'Bytes of blob files garbage-collect removed (filesystem storage only), per registry.', labelNames: ['registry'] });
+    this.blobsDeleted = sharedCounter(registry, { name: 'dockmaster_gc_blobs_deleted_total', help: 'Blobs garbage-collect deleted, per registry.', labelNames: ['registry'] });
+    this.windowDuration = sharedHistogram(registry, {
+      name: 'dockmaster_gc_window_duration_seconds',
+      help: 'Wall time of garbage-collection windows, from opening to read-write again, per result.',
+      labelNames: ['result'],
+      buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400],
+    });
+    this.readOnlyDeadline = sharedGauge(registry, {
+      name: 'dockmaster_gc_read_only_deadline_timestamp_seconds',
+      help: 'While a garbage-collection window holds a registry read-only: when its maxDuration ends (Unix seconds); 0 when read-write. Past it, the registry should already be read-write.',
+      labelNames: ['registry'],
+    });
   }
 
   /** A deleted Registry's series goes with it. */

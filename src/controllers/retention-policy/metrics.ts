@@ -1,9 +1,9 @@
 /**
  * Prometheus metrics of retention runs, on the operator's metrics registry (RuntimeMetrics.registry)
- * so they appear on /metrics beside the runtime's. Looked up before created: two controllers on
- * one registry (tests run several managers in one process) share the same collectors.
+ * so they appear on /metrics beside the runtime's (shared collectors: runtime/shared-metrics.ts).
  */
-import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { Registry, type Counter, type Gauge, type Histogram } from 'prom-client';
+import { sharedCounter, sharedGauge, sharedHistogram } from '../../runtime/shared-metrics.js';
 import { runTotals, type RetentionRunReport } from '../../retention/report.js';
 
 export class RetentionMetrics {
@@ -15,34 +15,20 @@ export class RetentionMetrics {
   private readonly failuresInARow = new Map<string, number>();
 
   constructor(registry: Registry = new Registry()) {
-    const registers = [registry];
-    const existing = <T extends Metric>(name: string): T | undefined => registry.getSingleMetric(name) as T | undefined;
-    this.tagsEvaluated =
-      existing<Counter<'policy'>>('dockmaster_retention_tags_evaluated_total') ??
-      new Counter({ name: 'dockmaster_retention_tags_evaluated_total', help: 'Tags in scope evaluated by retention runs, per policy (namespace/name).', labelNames: ['policy'], registers });
-    this.digestsDeleted =
-      existing<Counter<'policy'>>('dockmaster_retention_digests_deleted_total') ??
-      new Counter({ name: 'dockmaster_retention_digests_deleted_total', help: 'Manifests deleted by digest by retention runs (dry runs excluded), per policy.', labelNames: ['policy'], registers });
-    this.runs =
-      existing<Counter<'policy' | 'result'>>('dockmaster_retention_runs_total') ??
-      new Counter({ name: 'dockmaster_retention_runs_total', help: 'Retention runs finished, per policy and result (Succeeded, PartiallyFailed, Failed, DryRun).', labelNames: ['policy', 'result'], registers });
-    this.runDuration =
-      existing<Histogram<'result'>>('dockmaster_retention_run_duration_seconds') ??
-      new Histogram({
-        name: 'dockmaster_retention_run_duration_seconds',
-        help: 'Wall time of retention runs (listing, planning and deletes), per result.',
-        labelNames: ['result'],
-        buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
-        registers,
-      });
-    this.consecutiveFailures =
-      existing<Gauge<'policy'>>('dockmaster_retention_consecutive_failures') ??
-      new Gauge({
-        name: 'dockmaster_retention_consecutive_failures',
-        help: 'Runs of a policy in a row that ended Failed or PartiallyFailed (0 after a Succeeded or DryRun run); counted since the operator started.',
-        labelNames: ['policy'],
-        registers,
-      });
+    this.tagsEvaluated = sharedCounter(registry, { name: 'dockmaster_retention_tags_evaluated_total', help: 'Tags in scope evaluated by retention runs, per policy (namespace/name).', labelNames: ['policy'] });
+    this.digestsDeleted = sharedCounter(registry, { name: 'dockmaster_retention_digests_deleted_total', help: 'Manifests deleted by digest by retention runs (dry runs excluded), per policy.', labelNames: ['policy'] });
+    this.runs = sharedCounter(registry, { name: 'dockmaster_retention_runs_total', help: 'Retention runs finished, per policy and result (Succeeded, PartiallyFailed, Failed, DryRun).', labelNames: ['policy', 'result'] });
+    this.runDuration = sharedHistogram(registry, {
+      name: 'dockmaster_retention_run_duration_seconds',
+      help: 'Wall time of retention runs (listing, planning and deletes), per result.',
+      labelNames: ['result'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    });
+    this.consecutiveFailures = sharedGauge(registry, {
+      name: 'dockmaster_retention_consecutive_failures',
+      help: 'Runs of a policy in a row that ended Failed or PartiallyFailed (0 after a Succeeded or DryRun run); counted since the operator started.',
+      labelNames: ['policy'],
+    });
   }
 
   observeRun(policy: string, report: RetentionRunReport): void {
