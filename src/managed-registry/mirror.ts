@@ -6,6 +6,7 @@ import type { V1EnvVar, V1Secret } from '@kubernetes/client-node';
 import { credentialsForRegistry, parseDockerConfigJson } from '../registry/client/docker-config.js';
 import type { ResolvedRegistrySpec, RegistrySpec } from '../api/registry.js';
 import { REASON_MIRROR_INVALID } from '../api/registry-conditions.js';
+import { secretValue } from './credentials.js';
 import { distributionMajorVersion } from './image-advisory.js';
 
 /** Keys of spec.proxy.credentialsSecret (a generic Secret), or its .dockerconfigjson. */
@@ -18,11 +19,6 @@ export const HTTP_SECRET_PROXY_PASSWORD_KEY = 'proxy-password';
 
 export type ProxyCredentials = { username: string; password: string };
 
-const decoded = (secret: V1Secret, key: string): string | undefined => {
-  const value = secret.data?.[key];
-  return value === undefined ? secret.stringData?.[key] : Buffer.from(value, 'base64').toString('utf8');
-};
-
 /**
  * The upstream credentials of spec.proxy.credentialsSecret: its username and password keys, or
  * the entry for the upstream's host in a kubernetes.io/dockerconfigjson Secret. A problem names
@@ -30,7 +26,7 @@ const decoded = (secret: V1Secret, key: string): string | undefined => {
  */
 export function proxyCredentialsOf(secret: V1Secret, remoteURL: string): ProxyCredentials | { problem: string } {
   const name = secret.metadata?.name ?? '';
-  const dockerConfig = decoded(secret, DOCKER_CONFIG_KEY);
+  const dockerConfig = secretValue(secret, DOCKER_CONFIG_KEY);
   if (dockerConfig !== undefined) {
     let credentials: ReturnType<typeof credentialsForRegistry>;
     try {
@@ -42,8 +38,8 @@ export function proxyCredentialsOf(secret: V1Secret, remoteURL: string): ProxyCr
     if (!('username' in credentials)) return { problem: `Secret "${name}" (spec.proxy.credentialsSecret) holds a token for ${new URL(remoteURL).host}; distribution's proxy logs in with a username and password (a token works as the password).` };
     return credentials;
   }
-  const username = decoded(secret, PROXY_USERNAME_KEY);
-  const password = decoded(secret, PROXY_PASSWORD_KEY);
+  const username = secretValue(secret, PROXY_USERNAME_KEY);
+  const password = secretValue(secret, PROXY_PASSWORD_KEY);
   if (username === undefined || password === undefined) {
     return { problem: `Secret "${name}" (spec.proxy.credentialsSecret) needs the keys ${PROXY_USERNAME_KEY} and ${PROXY_PASSWORD_KEY}, or a .dockerconfigjson with an entry for ${new URL(remoteURL).host}: kubectl create secret generic ${name} --from-literal=username=USER --from-literal=password=PASSWORD_OR_TOKEN` };
   }

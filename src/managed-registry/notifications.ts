@@ -16,8 +16,9 @@ export function generateNotificationsToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** The receiver's path for one Registry. */
-export const pullReceiverPath = (namespace: string, name: string): string => `/pulls/${namespace}/${name}`;
+/** The receiver's route (pull-tracking/receiver.ts), and its path for one Registry. */
+export const PULL_RECEIVER_ROUTE = '/pulls/:namespace/:name';
+export const pullReceiverPath = (namespace: string, name: string): string => PULL_RECEIVER_ROUTE.replace(':namespace', namespace).replace(':name', name);
 
 /**
  * distribution's notifications.endpoints: pulls of manifests only. Pushes and deletes are ignored

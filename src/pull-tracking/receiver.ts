@@ -8,7 +8,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../logging/logger.js';
 import { registryChildNames } from '../managed-registry/children.js';
-import { NOTIFICATIONS_TOKEN_KEY } from '../managed-registry/notifications.js';
+import { secretValue } from '../managed-registry/credentials.js';
+import { NOTIFICATIONS_TOKEN_KEY, PULL_RECEIVER_ROUTE } from '../managed-registry/notifications.js';
 import { getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
 import { envelopeSchema, pullsOf } from './events.js';
 import type { PullRecordStore } from './store.js';
@@ -37,8 +38,7 @@ export async function registerPullReceiver(app: FastifyInstance, deps: PullRecei
     const cached = tokens.get(key);
     if (cached && now() - cached.readAtMs < TOKEN_CACHE_MS) return cached.token;
     const secret = await getOrUndefined(() => deps.kube.core.readNamespacedSecret({ name: registryChildNames(name).httpSecret, namespace }));
-    const encoded = secret?.data?.[NOTIFICATIONS_TOKEN_KEY];
-    const token = encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
+    const token = secret ? secretValue(secret, NOTIFICATIONS_TOKEN_KEY) : undefined;
     tokens.set(key, { token, readAtMs: now() });
     return token;
   };
@@ -51,7 +51,7 @@ export async function registerPullReceiver(app: FastifyInstance, deps: PullRecei
         done(Object.assign(new Error('the body is not JSON'), { statusCode: 400 }), undefined);
       }
     });
-    scope.post<{ Params: { namespace: string; name: string } }>('/pulls/:namespace/:name', { bodyLimit: BODY_LIMIT_BYTES }, async (request, reply) => {
+    scope.post<{ Params: { namespace: string; name: string } }>(PULL_RECEIVER_ROUTE, { bodyLimit: BODY_LIMIT_BYTES }, async (request, reply) => {
       const { namespace, name } = request.params;
       if (!NAME.test(namespace) || !NAME.test(name)) return reply.code(404).send({ error: 'no such Registry' });
       const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];

@@ -11,6 +11,7 @@ import { REGISTRY_KIND } from '../api/registry.js';
 import type { Logger } from '../logging/logger.js';
 import type { PullRecords } from '../retention/pull-records.js';
 import { apiErrorStatus, getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
+import { objectPath, RESOURCES } from '../runtime/resources.js';
 import type { PullBatch } from './events.js';
 import { mergePulls, parseRecordsDocument, PULLS_KEY, toPullRecords } from './records.js';
 
@@ -61,13 +62,14 @@ export class PullRecordStore {
     const configMapName = pullRecordsConfigMapName(name);
     for (let attempt = 1; ; attempt++) {
       const live = await getOrUndefined(() => this.kube.core.readNamespacedConfigMap({ name: configMapName, namespace }));
-      const doc = mergePulls(parseRecordsDocument(live?.data?.[PULLS_KEY], this.now()), batch, this.now(), this.options.maxRecordsPerRegistry);
+      const nowMs = this.now();
+      const doc = mergePulls(parseRecordsDocument(live?.data?.[PULLS_KEY], nowMs), batch, nowMs, this.options.maxRecordsPerRegistry);
       const data = { [PULLS_KEY]: JSON.stringify(doc) };
       try {
         if (live) {
           await this.kube.core.replaceNamespacedConfigMap({ name: configMapName, namespace, body: { ...live, data } });
         } else {
-          const registry = await this.kube.requestJson<{ metadata: { uid: string } }>('GET', `/apis/dockmaster.dev/v1alpha1/namespaces/${namespace}/registries/${name}`);
+          const registry = await this.kube.requestJson<{ metadata: { uid: string } }>('GET', objectPath(RESOURCES.registry, namespace, name));
           await this.kube.core.createNamespacedConfigMap({ namespace, body: recordsConfigMap(namespace, name, registry.metadata.uid, data) });
         }
         return;
