@@ -42,10 +42,13 @@ export function parseRecordsDocument(text: string | undefined, nowMs: number): P
 
 const later = (a: string, bMs: number): string => (Date.parse(a) >= bMs ? a : new Date(bMs).toISOString());
 
+/** A batch of received pulls on its way to the records; `lostUntilMs`: the latest pull dropped before it got here. */
+export type PendingBatch = Pick<PullBatch, 'pulls' | 'instances' | 'ignored'> & { lostUntilMs?: number };
+
 /** The document with a batch merged in: latest pull per (repository, digest), bounded to `maxRecords`. */
-export function mergePulls(doc: PullRecordsDocument, batch: Pick<PullBatch, 'pulls' | 'instances' | 'ignored'>, nowMs: number, maxRecords: number): PullRecordsDocument {
+export function mergePulls(doc: PullRecordsDocument, batch: PendingBatch, nowMs: number, maxRecords: number): PullRecordsDocument {
   const lastEvent = batch.pulls.length + batch.ignored > 0 ? new Date(nowMs).toISOString() : doc.lastEvent;
-  let coveredSince = doc.coveredSince;
+  let coveredSince = batch.lostUntilMs === undefined ? doc.coveredSince : later(doc.coveredSince, batch.lostUntilMs);
   const known = new Set(doc.instances);
   const newInstances = batch.instances.filter((id) => !known.has(id));
   // A process not seen before: if one ran before it, its queued events may be gone.

@@ -12,8 +12,8 @@ import type { Logger } from '../logging/logger.js';
 import type { PullRecords } from '../retention/pull-records.js';
 import { apiErrorStatus, getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../runtime/resources.js';
-import type { PullBatch } from './events.js';
-import { mergePulls, parseRecordsDocument, PULLS_KEY, toPullRecords } from './records.js';
+import type { Pull } from './events.js';
+import { mergePulls, parseRecordsDocument, PULLS_KEY, toPullRecords, type PendingBatch } from './records.js';
 
 export const pullRecordsConfigMapName = (registryName: string): string => `${registryName}-registry-pulls`;
 const CAS_ATTEMPTS = 5;
@@ -24,19 +24,47 @@ export interface PullRecordStoreOptions {
   log: Logger;
 }
 
+/** What waits for the next flush for one Registry: the latest pull per (repository, digest), bounded. */
+interface PendingPulls {
+  namespace: string;
+  name: string;
+  pulls: Map<string, Pull>;
+  instances: Set<string>;
+  ignored: number;
+  /** The latest pull dropped because the pending set was full: coverage must start after it. */
+  lostUntilMs?: number;
+}
+
 export class PullRecordStore {
-  private pending = new Map<string, { namespace: string; name: string; batch: Pick<PullBatch, 'pulls' | 'instances' | 'ignored'> }>();
+  private pending = new Map<string, PendingPulls>();
   private readonly now: () => number;
 
   constructor(private readonly kube: KubeClients, private readonly options: PullRecordStoreOptions) {
     this.now = options.now ?? Date.now;
   }
 
-  /** Queues a batch for the next flush. */
-  add(namespace: string, name: string, batch: Pick<PullBatch, 'pulls' | 'instances' | 'ignored'>): void {
+  /**
+   * Queues a batch for the next flush. Memory between flushes is bounded like the records: at
+   * most maxRecordsPerRegistry distinct pulls per Registry, whoever floods the receiver; a pull
+   * that does not fit is dropped and moves that Registry's coverage past it.
+   */
+  add(namespace: string, name: string, batch: PendingBatch): void {
     const key = `${namespace}/${name}`;
-    const entry = this.pending.get(key) ?? { namespace, name, batch: { pulls: [], instances: [], ignored: 0 } };
-    entry.batch = { pulls: [...entry.batch.pulls, ...batch.pulls], instances: [...new Set([...entry.batch.instances, ...batch.instances])], ignored: entry.batch.ignored + batch.ignored };
+    const entry = this.pending.get(key) ?? { namespace, name, pulls: new Map<string, Pull>(), instances: new Set<string>(), ignored: 0 };
+    for (const pull of batch.pulls) {
+      const id = `${pull.repository}@${pull.digest}`;
+      const queued = entry.pulls.get(id);
+      if (queued) {
+        if (queued.atMs < pull.atMs) entry.pulls.set(id, pull);
+      } else if (entry.pulls.size < this.options.maxRecordsPerRegistry) {
+        entry.pulls.set(id, pull);
+      } else {
+        entry.lostUntilMs = Math.max(entry.lostUntilMs ?? 0, pull.atMs);
+      }
+    }
+    for (const id of batch.instances) entry.instances.add(id);
+    entry.ignored += batch.ignored;
+    if (batch.lostUntilMs !== undefined) entry.lostUntilMs = Math.max(entry.lostUntilMs ?? 0, batch.lostUntilMs);
     this.pending.set(key, entry);
   }
 
@@ -46,19 +74,25 @@ export class PullRecordStore {
 
   /** Writes every queued batch; a batch that cannot be written is queued again for the next flush. */
   async flush(): Promise<void> {
-    const batches = [...this.pending.values()];
+    const entries = [...this.pending.values()];
     this.pending = new Map();
-    for (const entry of batches) {
+    for (const entry of entries) {
+      const batch: PendingBatch = {
+        pulls: [...entry.pulls.values()],
+        instances: [...entry.instances],
+        ignored: entry.ignored,
+        ...(entry.lostUntilMs !== undefined && { lostUntilMs: entry.lostUntilMs }),
+      };
       try {
-        await this.write(entry.namespace, entry.name, entry.batch);
+        await this.write(entry.namespace, entry.name, batch);
       } catch (error) {
         this.options.log.warn({ err: error, registry: `${entry.namespace}/${entry.name}` }, 'Could not write pull records; retrying at the next flush');
-        this.add(entry.namespace, entry.name, entry.batch);
+        this.add(entry.namespace, entry.name, batch);
       }
     }
   }
 
-  private async write(namespace: string, name: string, batch: Pick<PullBatch, 'pulls' | 'instances' | 'ignored'>): Promise<void> {
+  private async write(namespace: string, name: string, batch: PendingBatch): Promise<void> {
     const configMapName = pullRecordsConfigMapName(name);
     for (let attempt = 1; ; attempt++) {
       const live = await getOrUndefined(() => this.kube.core.readNamespacedConfigMap({ name: configMapName, namespace }));

@@ -66,6 +66,32 @@ describe('pull records', () => {
   });
 });
 
+describe('the pull record store', () => {
+  it('holds at most maxRecordsPerRegistry distinct pulls between flushes; one that does not fit moves coverage past it', async () => {
+    let written: string | undefined;
+    const live = { metadata: { name: 'main-registry-pulls', resourceVersion: '1' }, data: { 'pulls.json': JSON.stringify({ coveredSince: new Date(T0).toISOString(), instances: ['i-1'], pulls: {} }) } };
+    const kube = {
+      core: {
+        readNamespacedConfigMap: async () => live,
+        replaceNamespacedConfigMap: async ({ body }: { body: { data: Record<string, string> } }) => {
+          written = body.data['pulls.json'];
+        },
+      },
+    } as unknown as KubeClients;
+    const store = new PullRecordStore(kube, { maxRecordsPerRegistry: 100, log: silentLogger(), now: () => T0 + 1000 });
+    const pull = (digest: string, atMs: number) => ({ repository: 'app/web', digest, atMs });
+    // The same digest again only updates its time; 100 distinct ones fill the set; the 101st is dropped.
+    store.add('team', 'main', { pulls: [pull(D1, T0 + 1), pull(D1, T0 + 5)], instances: ['i-1'], ignored: 0 });
+    const digests = Array.from({ length: 100 }, (_, i) => `sha256:${i.toString(16).padStart(64, '0')}`);
+    store.add('team', 'main', { pulls: digests.map((d) => pull(d, T0 + 2)), instances: [], ignored: 0 });
+    await store.flush();
+    const doc = JSON.parse(written ?? '{}') as { coveredSince: string; pulls: Record<string, Record<string, string>> };
+    expect(Object.keys(doc.pulls['app/web'] ?? {})).toHaveLength(100);
+    expect(doc.pulls['app/web']?.[D1]).toBe(new Date(T0 + 5).toISOString());
+    expect(doc.coveredSince).toBe(new Date(T0 + 2).toISOString());
+  });
+});
+
 describe('the pull receiver', () => {
   async function receiver() {
     const kube = {
