@@ -1,6 +1,7 @@
 # dockmaster operator image. Build: docker build -t dockmaster:dev .
-# Three stages so the runtime image holds production dependencies only: dev dependencies
-# (typescript, vitest, eslint …) exist in the build stage and never reach the final image.
+# Two stages: the build stage type-checks and bundles (scripts/bundle.ts: our code and every
+# dependency in one esbuild bundle with on-demand chunks); the runtime image holds that bundle and
+# no node_modules at all, so no dev dependency, package manager cache or unused module reaches it.
 
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 
@@ -9,13 +10,9 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.ts ./scripts/
 COPY src ./src
-RUN npm run build
-
-FROM ${NODE_IMAGE} AS prod-deps
-WORKDIR /src
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+RUN npx tsc -p tsconfig.build.json --noEmit && npm run build
 
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="dockmaster" \
@@ -24,7 +21,6 @@ LABEL org.opencontainers.image.title="dockmaster" \
       org.opencontainers.image.source="https://github.com/dockmaster-dev/dockmaster"
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=prod-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin

@@ -26,11 +26,10 @@ const numberArg = (name: string): number | undefined => {
 };
 /**
  * The operator runs with deploy/'s NODE_OPTIONS; `--node-flags=a,b` replaces them (`--node-flags=`
- * for node's defaults) and `--full-bundle` inlines node_modules (memory experiments).
+ * for node's defaults).
  */
 const NODE_FLAGS_ARG = process.argv.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length);
 const NODE_FLAGS = NODE_FLAGS_ARG === undefined ? shippedNodeFlags() : NODE_FLAGS_ARG.split(',').filter(Boolean);
-const FULL_BUNDLE = process.argv.includes('--full-bundle');
 const REGISTRIES = numberArg('registries') ?? (quick ? 50 : 500);
 const IDLE_S = numberArg('idle-seconds') ?? (quick ? 10 : 60);
 /** Requests that trail the last convergence (a second status write, Events) are counted too. */
@@ -66,9 +65,9 @@ async function waitForConvergence(cluster: BenchCluster, started: number): Promi
 }
 
 async function main(): Promise<number> {
-  log(`Reconcile-scale bench${quick ? ' (--quick)' : ''}: ${REGISTRIES} Registries at once, then ${IDLE_S} s idle${NODE_FLAGS.length > 0 ? `; operator node flags ${NODE_FLAGS.join(' ')}` : ''}${FULL_BUNDLE ? '; node_modules bundled in' : ''}`);
+  log(`Reconcile-scale bench${quick ? ' (--quick)' : ''}: ${REGISTRIES} Registries at once, then ${IDLE_S} s idle${NODE_FLAGS.length > 0 ? `; operator node flags ${NODE_FLAGS.join(' ')}` : ''}`);
   const workDir = await mkdtemp(path.join(tmpdir(), 'dm-bench-scale-'));
-  await bundleOperator({ full: FULL_BUNDLE });
+  await bundleOperator();
   const cluster = await startBenchCluster({ namespaces: [NAMESPACE] });
   let operator: OperatorChild | undefined;
   let exitCode = 1;
@@ -132,7 +131,7 @@ async function main(): Promise<number> {
       {
         quick,
         registries: REGISTRIES,
-        ...(NODE_FLAGS_ARG !== undefined || FULL_BUNDLE ? { experiment: { nodeFlags: NODE_FLAGS, fullBundle: FULL_BUNDLE } } : {}),
+        ...(NODE_FLAGS_ARG !== undefined ? { experiment: { nodeFlags: NODE_FLAGS } } : {}),
         createSeconds: Number(createdS.toFixed(1)),
         reconcileSeconds: reconcileS === undefined ? null : Number(reconcileS.toFixed(1)),
         apiRequests: { ...burst, perRegistry: Number(perRegistry.toFixed(2)), operatorOwnCount: ownBurst, atStartup: startup.total, perRegistryByVerbAndResource: perRegistryByKind },

@@ -43,6 +43,7 @@ export const ERROR_CATALOGUE = {
   // The Kubernetes API and the controller runtime.
   DM_ERR_APPLY: failure('Server-side apply of %s %s failed: %s', 'ApplyFailed'),
   DM_ERR_CHILD_REJECTED: failure('The apiserver refused %s %s: %s', 'ApplyFailed'),
+  DM_ERR_CHILD_CHANGED: failure('%s %s changed while it was read', 'ApplyRetrying', 409),
   DM_ERR_CHILD_CONFLICT: failure('%s %s already exists and is not controlled by this Registry', 'NameConflict', 409),
   DM_ERR_NOT_WATCHED: failure('No informer for %s: add it to a controller\'s forResource, owns or watches', 'InternalError'),
   DM_ERR_CONTROLLER_DEFINITION: failure('Controller "%s": %s', 'InternalError'),

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, open, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { BUNDLE_ENTRY, buildBundle } from '../../scripts/bundle.js';
 import { sleep } from './bench-output.js';
 import { isAlive } from './process-stats.js';
 import { parseSamples, sumSamples } from './prometheus-text.js';
@@ -13,30 +14,16 @@ import { parseSamples, sumSamples } from './prometheus-text.js';
  */
 
 const BUILD_DIR = path.resolve('.tmp/bench-build');
-// dockmasterVersion() reads `../package.json` beside the module: the bundle sits in dist/ with a copy above it.
-const BUNDLE = path.join(BUILD_DIR, 'dist', 'operator.mjs');
 
 /**
- * Bundles our code into one file with node_modules left outside, as the shipped package loads
- * them (tsc output + node_modules). `full: true` also inlines node_modules, only to measure what
- * module loading costs (one module instead of the ~900 modules of @kubernetes/client-node).
+ * Builds the shipped bundle (scripts/bundle.ts, what `npm run build` writes to dist/) into
+ * .tmp/bench-build/dist, with a copy of package.json above it as in the package: the bench
+ * measures the operator users run. Returns the bundle's entry.
  */
-export async function bundleOperator(options: { full?: boolean } = {}): Promise<string> {
-  const esbuild = await import('esbuild');
-  await mkdir(path.dirname(BUNDLE), { recursive: true });
+export async function bundleOperator(): Promise<string> {
+  await mkdir(BUILD_DIR, { recursive: true });
   await copyFile('package.json', path.join(BUILD_DIR, 'package.json'));
-  await esbuild.build({
-    entryPoints: ['src/cli/entry.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: BUNDLE,
-    logLevel: 'warning',
-    ...(options.full
-      ? { banner: { js: "import { createRequire as __dmCreateRequire } from 'node:module'; const require = __dmCreateRequire(import.meta.url);" } }
-      : { packages: 'external' as const }),
-  });
-  return BUNDLE;
+  return (await buildBundle({ outdir: path.join(BUILD_DIR, 'dist') })).entry;
 }
 
 export async function freeLoopbackPort(): Promise<number> {
@@ -80,7 +67,7 @@ export class OperatorChild {
   /** Starts the bundled operator (bundleOperator() first) and waits for /readyz. */
   static async start(options: OperatorChildOptions): Promise<OperatorChild> {
     const healthPort = await freeLoopbackPort();
-    const args = [...(options.nodeFlags ?? []), BUNDLE, 'operator', '--kubeconfig', options.kubeconfig, '--no-leader-elect', '--health-address', '127.0.0.1', '--health-port', String(healthPort)];
+    const args = [...(options.nodeFlags ?? []), path.join(BUILD_DIR, 'dist', BUNDLE_ENTRY), 'operator', '--kubeconfig', options.kubeconfig, '--no-leader-elect', '--health-address', '127.0.0.1', '--health-port', String(healthPort)];
     if (options.configYaml !== undefined) {
       const configFile = path.join(options.workDir, 'operator-config.yaml');
       await writeFile(configFile, options.configYaml);

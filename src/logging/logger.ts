@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -60,12 +61,9 @@ export function createRootLogger(options: RootLoggerOptions = {}): Logger {
     base: { app: 'dockmaster' },
   };
   if (options.destination) return pino(base, options.destination);
-  if (pretty) {
-    return pino({
-      ...base,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } },
-    });
-  }
+  // In-process, not a pino transport: a transport resolves its target by module name in a worker
+  // thread, which a bundle cannot serve. A terminal reader does not need a log thread anyway.
+  if (pretty) return pino(base, pinoPretty({ destination: 2, colorize: true, sync: true }));
   return pino(base, pino.destination(2));
 }
 

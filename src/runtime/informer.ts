@@ -46,15 +46,33 @@ export interface InformerOptions<T extends KubernetesObject = KubernetesObject> 
   resyncPeriodMs?: number;
   /** Backoff between failed list/watch attempts; client-go's reflector uses 800 ms → 30 s. */
   backoff?: BackoffPolicy;
-  /** Applied to every object before it is cached (client-go's TransformFunc), e.g. stripManagedFields. */
+  /** Applied to every object before it is cached (client-go's TransformFunc), e.g. slimForCache. */
   transform?: (obj: T) => T;
 }
 
-/** Drops metadata.managedFields, often the largest part of an object and never read by reconcilers. */
-export function stripManagedFields<T extends KubernetesObject>(obj: T): T {
-  if (!obj.metadata?.managedFields) return obj;
-  const { managedFields: _dropped, ...metadata } = obj.metadata;
-  return { ...obj, metadata };
+/** kubectl's copy of the last applied manifest: a second copy of the object, read by nobody here. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * What the cache keeps of an object's bookkeeping (client-go's TransformFunc, issue 21): each
+ * managedFields entry without its field set (fieldsV1, often the largest part of an object; the
+ * manager and operation stay for child-apply.ts), and no last-applied annotation.
+ */
+export function slimForCache<T extends KubernetesObject>(obj: T): T {
+  const metadata = obj.metadata;
+  if (!metadata) return obj;
+  const annotations = metadata.annotations;
+  const hasLastApplied = annotations !== undefined && LAST_APPLIED_ANNOTATION in annotations;
+  if (!metadata.managedFields && !hasLastApplied) return obj;
+  const slim = { ...metadata };
+  if (metadata.managedFields) {
+    slim.managedFields = metadata.managedFields.map(({ manager, operation, subresource }) => ({ manager, operation, ...(subresource ? { subresource } : {}) }));
+  }
+  if (hasLastApplied) {
+    const { [LAST_APPLIED_ANNOTATION]: _dropped, ...rest } = annotations;
+    slim.annotations = rest;
+  }
+  return { ...obj, metadata: slim };
 }
 
 const DEFAULT_RESYNC_MS = 10 * 60_000;

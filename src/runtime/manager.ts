@@ -6,7 +6,7 @@ import { DockmasterError } from '../errors.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import { ControllerRunner, ownerKeys, type CacheReader, type ControllerDefinition, type InformerSelection } from './controller.js';
 import { KubeEventRecorder, type EventRecorder } from './events.js';
-import { Informer, stripManagedFields, type InformerHandlers } from './informer.js';
+import { Informer, slimForCache, type InformerHandlers } from './informer.js';
 import { InformerGroup, type SharedInformer } from './informer-group.js';
 import { createApiListerWatcher } from './informer-source.js';
 import { createKubeClients, type KubeClients } from './kube-client.js';
@@ -199,7 +199,7 @@ export class Manager {
           clock: this.clock,
           logger: this.log.child({ informer: resource.plural, ...(namespace !== undefined && { namespace }) }),
           resyncPeriodMs: this.options.resyncPeriodMs,
-          transform: stripManagedFields,
+          transform: slimForCache,
         });
       };
       informer = namespaces.length <= 1 ? one(namespaces[0]) : new InformerGroup(new Map(namespaces.map((ns) => [ns, one(ns)])));

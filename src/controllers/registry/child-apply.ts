@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { apiErrorDetail, apiErrorStatus, getOrUndefined, serverSideApply, type KubeClients } from '../../runtime/kube-client.js';
+import { apiErrorDetail, apiErrorStatus, serverSideApply, type KubeClients } from '../../runtime/kube-client.js';
 import { collectionPath, objectPath, type KubeResource } from '../../runtime/resources.js';
 import { DockmasterError } from '../../errors.js';
 import { APPLIED_HASH_ANNOTATION, FIELD_MANAGER } from '../../managed-registry/children.js';
@@ -101,25 +101,15 @@ export async function applyChild(
   const known = rejected.get(key, hash);
   if (known) throw known;
   try {
-    // The cache may lag or, for kinds watched by label, not hold a foreign object at all: ask.
-    const current = live ?? (await getOrUndefined(() => kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name))));
-    if (current === undefined) {
-      // Created, never applied over: a POST fails where an object of that name exists.
-      const created = await kube.requestJson<KubernetesObject>('POST', collectionPath(resource, namespace), {
-        body: { ...stamped, apiVersion: resource.apiVersion, kind: resource.kind },
-        query: { fieldManager: FIELD_MANAGER },
-      });
-      await markFieldsApplied(kube, resource, created);
-    } else if (isControlledBy(current, ownerUid)) {
-      await applyOwned(kube, resource, stamped, current).catch(async (error: unknown) => {
+    if (live === undefined) await createOrApply(kube, resource, stamped, ownerUid);
+    else {
+      await applyOwned(kube, resource, stamped, live).catch(async (error: unknown) => {
         // The cached resourceVersion was stale: read it fresh, check ownership again, apply once more.
-        if (apiErrorStatus(error) !== 409 || live === undefined) throw error;
+        if (apiErrorStatus(error) !== 409) throw error;
         const fresh = await kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name));
         if (!isControlledBy(fresh, ownerUid)) throw new NameConflictError(kind, namespace, name, fresh);
         await applyOwned(kube, resource, stamped, fresh);
       });
-    } else {
-      throw new NameConflictError(kind, namespace, name, current);
     }
     rejected.clear(key);
     return true;
@@ -136,10 +126,53 @@ export async function applyChild(
   }
 }
 
-/** Server-side apply of an object this Registry controls, with the resourceVersion it was checked at as a precondition. */
+/**
+ * A child absent from the cache: created (POST), which fails with 409 where an object of that name
+ * exists, so nothing is ever applied over. Only then is it read: the cache may lag, or, for kinds
+ * watched by label, not hold a foreign object at all. One this Registry controls is applied; any
+ * other is a NameConflictError. The common case (nothing there) costs one request.
+ */
+async function createOrApply(kube: KubeClients, resource: KubeResource, stamped: KubernetesObject, ownerUid: string): Promise<void> {
+  const namespace = stamped.metadata?.namespace ?? '';
+  const name = stamped.metadata?.name ?? '';
+  try {
+    await kube.requestJson<KubernetesObject>('POST', collectionPath(resource, namespace), {
+      body: { ...stamped, apiVersion: resource.apiVersion, kind: resource.kind },
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  } catch (error) {
+    if (apiErrorStatus(error) !== 409) throw error;
+    const current = await kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name));
+    if (!isControlledBy(current, ownerUid)) throw new NameConflictError(stamped.kind ?? resource.kind, namespace, name, current);
+    await applyOwned(kube, resource, stamped, current);
+  }
+}
+
+/**
+ * Server-side apply of an object this Registry controls, with the resourceVersion it was checked
+ * at as a precondition. A child we created carries our fields as an Update entry until its first
+ * change; that change first turns the entry into an Apply entry (markFieldsApplied), so the apply
+ * prunes what the desired object dropped. The cache keeps each managedFields entry's manager and
+ * operation (runtime/informer.ts), enough to tell without a read.
+ */
 async function applyOwned(kube: KubeClients, resource: KubeResource, stamped: KubernetesObject, checked: KubernetesObject): Promise<void> {
-  const precondition = { ...stamped, metadata: { ...stamped.metadata, resourceVersion: checked.metadata?.resourceVersion } };
+  let current = checked;
+  if (createdByUs(current)) {
+    // The cache holds each entry without its field set (fieldsV1): read the object as it is now.
+    if (!current.metadata?.managedFields?.some((f) => f.fieldsV1 !== undefined)) {
+      current = await kube.requestJson<KubernetesObject>('GET', objectPath(resource, current.metadata?.namespace, current.metadata?.name ?? ''));
+      const ownerUid = stamped.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid ?? '';
+      if (!isControlledBy(current, ownerUid)) throw new NameConflictError(stamped.kind ?? resource.kind, current.metadata?.namespace ?? '', current.metadata?.name ?? '', current);
+    }
+    current = (await markFieldsApplied(kube, resource, current)) ?? current;
+  }
+  const precondition = { ...stamped, metadata: { ...stamped.metadata, resourceVersion: current.metadata?.resourceVersion } };
   await serverSideApply(kube, resource, precondition, { fieldManager: FIELD_MANAGER, force: true });
+}
+
+/** True while our fields on the object are still the Update entry its creation recorded. */
+function createdByUs(object: KubernetesObject): boolean {
+  return object.metadata?.managedFields?.some((f) => f.manager === FIELD_MANAGER && f.operation === 'Update' && !f.subresource) ?? false;
 }
 
 /**
@@ -149,15 +182,21 @@ async function applyOwned(kube: KubeClients, resource: KubeResource, stamped: Ku
  * csaupgrade does) makes the created object exactly as if we had applied it; the resourceVersion
  * test makes it a compare-and-swap.
  */
-async function markFieldsApplied(kube: KubeClients, resource: KubeResource, created: KubernetesObject): Promise<void> {
-  const index = created.metadata?.managedFields?.findIndex((f) => f.manager === FIELD_MANAGER && f.operation === 'Update') ?? -1;
-  if (index < 0) return;
-  await kube.requestJson('PATCH', objectPath(resource, created.metadata?.namespace, created.metadata?.name ?? ''), {
+async function markFieldsApplied(kube: KubeClients, resource: KubeResource, created: KubernetesObject): Promise<KubernetesObject | undefined> {
+  const index = created.metadata?.managedFields?.findIndex((f) => f.manager === FIELD_MANAGER && f.operation === 'Update' && !f.subresource) ?? -1;
+  if (index < 0) return undefined;
+  const name = created.metadata?.name ?? '';
+  return kube.requestJson<KubernetesObject>('PATCH', objectPath(resource, created.metadata?.namespace, name), {
     body: [
       { op: 'test', path: '/metadata/resourceVersion', value: created.metadata?.resourceVersion },
       { op: 'test', path: `/metadata/managedFields/${index}/manager`, value: FIELD_MANAGER },
       { op: 'replace', path: `/metadata/managedFields/${index}/operation`, value: 'Apply' },
     ],
     contentType: 'application/json-patch+json',
+  }).catch((error: unknown) => {
+    // A failed `test` is a 422 about our patch, not the object: someone wrote in between. Retried
+    // with backoff (ChildRejectedError would remember it as a refusal of the desired object).
+    if (apiErrorStatus(error) === 422) throw new DockmasterError('DM_ERR_CHILD_CHANGED', `${resource.kind} ${name} changed while it was read; retrying.`);
+    throw error;
   });
 }

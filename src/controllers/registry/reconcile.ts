@@ -124,7 +124,10 @@ export async function reconcileRegistry(
     : undefined;
 
   const deployment = ctx.cache<V1Deployment>(RESOURCES.deployment).get(request.namespace, names.deployment);
-  const podFailure = spec && deployment && (deployment.status?.availableReplicas ?? 0) < spec.replicas ? await failingPod(ctx, owner) : undefined;
+  // Pods are listed only while some exist and not all are available: before the Deployment
+  // controller made any there is nothing to explain, and the list would be a wasted request.
+  const podsToExplain = deployment !== undefined && (deployment.status?.replicas ?? 0) > 0 && (deployment.status?.availableReplicas ?? 0) < (spec?.replicas ?? 0);
+  const podFailure = spec && podsToExplain ? await failingPod(ctx, owner) : undefined;
   let probe: ProbeResult | undefined;
   if (spec && options.resolveEndpoint && options.probe && (deployment?.status?.availableReplicas ?? 0) > 0) {
     const target = options.resolveEndpoint(registryUrl(endpoint, spec), deployment);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { Informer, stripManagedFields, type ListResult, type ListerWatcher, type WatchEvent } from '../../../src/runtime/informer.js';
+import { Informer, LAST_APPLIED_ANNOTATION, slimForCache, type ListResult, type ListerWatcher, type WatchEvent } from '../../../src/runtime/informer.js';
 import { ManualClock, flushPromises } from './manual-clock.js';
 
 function cm(name: string, rv: string, labels: Record<string, string> = {}, namespace = 'ns'): V1ConfigMap {
@@ -223,17 +223,32 @@ describe('Informer', () => {
   it('applies the transform to listed and watched objects before caching', async () => {
     const clock = new ManualClock();
     const source = new ScriptedSource();
-    const informer = new Informer(source, { name: 'configmaps', clock, resyncPeriodMs: 0, transform: stripManagedFields });
-    const withFields = (name: string, rv: string): V1ConfigMap => ({ ...cm(name, rv), metadata: { ...cm(name, rv).metadata, managedFields: [{ manager: 'kubectl' }] } });
+    const informer = new Informer(source, { name: 'configmaps', clock, resyncPeriodMs: 0, transform: slimForCache });
+    const withFields = (name: string, rv: string): V1ConfigMap => ({
+      ...cm(name, rv),
+      metadata: {
+        ...cm(name, rv).metadata,
+        annotations: { [LAST_APPLIED_ANNOTATION]: '{"big":"copy"}', kept: 'yes' },
+        managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:data': {} }, time: new Date() }, { manager: 'k', operation: 'Update', subresource: 'status' }],
+      },
+    });
     source.lists.push({ items: [withFields('a', '1')], resourceVersion: '10' });
     informer.start();
     await informer.waitForSync();
     await flushPromises();
     source.emit('ADDED', withFields('b', '11'));
-    expect(informer.get('ns', 'a')?.metadata?.managedFields).toBeUndefined();
-    expect(informer.get('ns', 'b')?.metadata?.managedFields).toBeUndefined();
+    for (const name of ['a', 'b']) {
+      // Manager and operation stay (child-apply.ts reads them); the field sets and kubectl's copy go.
+      expect(informer.get('ns', name)?.metadata?.managedFields).toEqual([{ manager: 'kubectl', operation: 'Update' }, { manager: 'k', operation: 'Update', subresource: 'status' }]);
+      expect(informer.get('ns', name)?.metadata?.annotations).toEqual({ kept: 'yes' });
+    }
     expect(informer.get('ns', 'b')?.metadata?.resourceVersion).toBe('11');
     await informer.stop();
+  });
+
+  it('leaves an object without bookkeeping as it is', () => {
+    const plain = cm('plain', '1');
+    expect(slimForCache(plain)).toBe(plain);
   });
 });
 
