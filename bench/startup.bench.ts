@@ -3,20 +3,40 @@
  * `node -e 0` in the same run, medians of 5, with each process's peak RSS (GNU time's %M).
  * `npx tsx bench/startup.bench.ts [--quick]` builds dist/ first. `BENCH_NODE=/path/to/node`
  * measures another Node.js (both the baseline and the CLI run on it): how the Node 24 decision
- * in docs/benchmarks.md was measured. Not measured here yet: the operator's and the webhook's
- * idle RSS, and `retention plan` up to its first request.
+ * in docs/benchmarks.md was measured. It also measures `retention plan` from its start to its
+ * first request to a registry, and, on a control plane of its own (`--no-cluster` skips it), the
+ * operator with no Registry and the webhook, each idle under deploy/'s NODE_OPTIONS.
+ * The operator with 500 Registries is bench/reconcile-scale.bench.ts's.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { checkTargets, log, printResult, runBench } from './lib/bench-output.js';
+import { startControlPlane } from '../test/controlplane/control-plane.js';
+import { kubectlOk } from '../test/controlplane/kubectl.js';
+import { checkTargets, log, printResult, runBench, sleep } from './lib/bench-output.js';
+import { freeLoopbackPort } from './lib/operator-child.js';
+import { readProcessMemory } from './lib/process-stats.js';
+import { shippedNodeFlags } from './lib/shipped-node-options.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
+const withCluster = !process.argv.includes('--no-cluster');
 const RUNS = quick ? 3 : 5;
-const TARGETS = { versionOverNode: 2, helpOverNode: 2, admitOverNode: 3, admitPeakMiB: 70, admit200OverAdmit1: 2 };
+/** How long a server process idles after /readyz before its RSS is read. */
+const IDLE_MS = quick ? 5_000 : 15_000;
+const TARGETS = {
+  versionOverNode: 2,
+  helpOverNode: 2,
+  admitOverNode: 3,
+  admitPeakMiB: 70,
+  admit200OverAdmit1: 2,
+  retentionPlanFirstRequestOverNode: 3,
+  operatorIdleMb: 80,
+  webhookIdleMb: 60,
+};
 
 const pod = (i: number): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: default}\nspec: {containers: [{name: c, image: registry.k8s.io/pause:3.10}]}\n`;
 
@@ -39,6 +59,85 @@ async function measure(label: string, args: string[]): Promise<{ seconds: number
   return result;
 }
 
+const POLICY = `apiVersion: dockmaster.dev/v1alpha1
+kind: RetentionPolicy
+metadata: {name: startup, namespace: default}
+spec:
+  repositories: ["**"]
+  keep: [{mostRecent: 5}]
+`;
+
+/**
+ * Seconds from spawning `retention plan` to its first request to the registry: a loopback HTTP
+ * server that notes the time and answers an empty catalog (the plan then ends).
+ */
+async function planToFirstRequest(cli: string[], policyFile: string): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    let started = 0;
+    let first = 0;
+    const server = createServer((req, res) => {
+      if (first === 0) first = performance.now();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url?.startsWith('/v2/_catalog') ? '{"repositories":[]}' : '{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    started = performance.now();
+    const child = spawn(cli[0]!, [...cli.slice(1), 'retention', 'plan', '-f', policyFile, '--registry', `http://127.0.0.1:${port}`, '--no-in-use'], { stdio: 'ignore' });
+    await new Promise((resolve) => child.once('exit', resolve));
+    server.close();
+    if (first === 0) throw new Error('retention plan made no request to the registry');
+    samples.push((first - started) / 1000);
+  }
+  const result = median(samples);
+  log(`${'retention plan, to its first request'.padEnd(34)} ${result.toFixed(3)} s`);
+  return result;
+}
+
+/** Starts a server subcommand of the bundle, waits for /readyz, idles, and reads its memory. */
+async function idleServer(label: string, nodeBinary: string, args: string[], nodeFlags: string[], healthPort: number): Promise<{ rssMb: number; anonMb: number }> {
+  const child = spawn(nodeBinary, [...nodeFlags, 'bin/dockmaster.js', ...args, '--health-address', '127.0.0.1', '--health-port', String(healthPort)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DOCKMASTER_LOG_LEVEL: 'warn', POD_NAME: `${label}-0` },
+  });
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${label} exited with ${child.exitCode}`);
+      const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then((r) => r.status === 200, () => false);
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error(`${label} was not ready within 60 s`);
+      await sleep(200);
+    }
+    await sleep(IDLE_MS);
+    const memory = await readProcessMemory(child.pid!);
+    log(`${`${label}, idle ${IDLE_MS / 1000} s after ready`.padEnd(34)} RSS ${memory.rssMb.toFixed(0)} MB (own ${memory.anonMb.toFixed(0)} MB, the rest mapped from the node binary)`);
+    return { rssMb: memory.rssMb, anonMb: memory.anonMb };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+/** The operator (no Registry) and the webhook idle on a control plane of the bench's own. */
+async function idleServers(nodeBinary: string, dir: string): Promise<{ operator: { rssMb: number; anonMb: number }; webhook: { rssMb: number; anonMb: number } }> {
+  const plane = await startControlPlane({ log: (line) => log(`[controlplane] ${line}`) });
+  try {
+    const kc = plane.kubeconfigPath;
+    await kubectlOk(kc, ['apply', '-f', 'crds/dockmaster.dev_registries.yaml', '-f', 'crds/dockmaster.dev_retentionpolicies.yaml']);
+    await kubectlOk(kc, ['wait', '--for=condition=Established', 'crd/registries.dockmaster.dev', 'crd/retentionpolicies.dockmaster.dev', '--timeout=60s']);
+    await kubectlOk(kc, ['create', 'namespace', 'dockmaster-system']);
+    const operator = await idleServer('operator', nodeBinary, ['operator', '--kubeconfig', kc, '--no-leader-elect'], shippedNodeFlags(), await freeLoopbackPort());
+    const webhookConfig = path.join(dir, 'webhook.yaml');
+    const webhookPort = await freeLoopbackPort();
+    await writeFile(webhookConfig, JSON.stringify({ namespace: 'dockmaster-system', admission: { allowedRegistries: ['registry.k8s.io'], webhook: { host: '127.0.0.1', port: webhookPort } } }));
+    const webhook = await idleServer('webhook', nodeBinary, ['webhook', '--kubeconfig', kc, '--config', webhookConfig], shippedNodeFlags('deploy/webhook-deployment.yaml', 'webhook'), await freeLoopbackPort());
+    return { operator, webhook };
+  } finally {
+    await plane.stop();
+  }
+}
+
 async function main(): Promise<number> {
   await run('npm', ['run', '--silent', 'build']);
   const dir = await mkdtemp(path.join(tmpdir(), 'dm-startup-'));
@@ -55,6 +154,10 @@ async function main(): Promise<number> {
     const help = await measure('dockmaster --help', [...cli, '--help']);
     const admit = await measure('dockmaster admit (1 Pod)', [...cli, 'admit', '-f', one, '--allow', 'registry.k8s.io']);
     const admit200 = await measure('dockmaster admit (200 Pods, one call)', [...cli, 'admit', '-f', many, '--allow', 'registry.k8s.io']);
+    const policyFile = path.join(dir, 'policy.yaml');
+    await writeFile(policyFile, POLICY);
+    const planFirstRequest = await planToFirstRequest(cli, policyFile);
+    const servers = withCluster ? await idleServers(nodeBinary, dir) : undefined;
     const ratio = (a: { seconds: number }, b: { seconds: number }): number => Number((a.seconds / b.seconds).toFixed(2));
     const verdict = checkTargets({
       versionOverNode: { value: ratio(version, node), max: TARGETS.versionOverNode },
@@ -62,10 +165,21 @@ async function main(): Promise<number> {
       admitOverNode: { value: ratio(admit, node), max: TARGETS.admitOverNode },
       admitPeakMiB: { value: Math.round(admit.peakMiB), max: TARGETS.admitPeakMiB },
       admit200OverAdmit1: { value: ratio(admit200, admit), max: TARGETS.admit200OverAdmit1 },
+      retentionPlanFirstRequestOverNode: { value: ratio({ seconds: planFirstRequest }, node), max: TARGETS.retentionPlanFirstRequestOverNode },
+      ...(servers && {
+        operatorIdleMb: { value: Math.round(servers.operator.rssMb), max: TARGETS.operatorIdleMb },
+        webhookIdleMb: { value: Math.round(servers.webhook.rssMb), max: TARGETS.webhookIdleMb },
+      }),
     });
-    const figures = Object.fromEntries(
-      Object.entries({ node, version, help, admit, admit200 }).map(([k, v]) => [k, { seconds: Number(v.seconds.toFixed(3)), peakMiB: Math.round(v.peakMiB) }]),
-    );
+    const figures = {
+      ...Object.fromEntries(
+        Object.entries({ node, version, help, admit, admit200 }).map(([k, v]) => [k, { seconds: Number(v.seconds.toFixed(3)), peakMiB: Math.round(v.peakMiB) }]),
+      ),
+      retentionPlanFirstRequestSeconds: Number(planFirstRequest.toFixed(3)),
+      ...(servers && {
+        idleMb: Object.fromEntries(Object.entries(servers).map(([k, v]) => [k, { rss: Math.round(v.rssMb), own: Math.round(v.anonMb) }])),
+      }),
+    };
     return printResult('startup', figures, verdict);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -9,6 +9,8 @@ export interface ProcessMemory {
   rssMb: number;
   /** Peak resident set size since the process started. */
   peakRssMb: number;
+  /** The process's own memory (RssAnon): RSS less the pages mapped from files (the node binary). */
+  anonMb: number;
 }
 
 const kbField = (status: string, field: string): number => {
@@ -19,7 +21,7 @@ const kbField = (status: string, field: string): number => {
 
 export async function readProcessMemory(pid: number): Promise<ProcessMemory> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return { rssMb: kbField(status, 'VmRSS'), peakRssMb: kbField(status, 'VmHWM') };
+  return { rssMb: kbField(status, 'VmRSS'), peakRssMb: kbField(status, 'VmHWM'), anonMb: kbField(status, 'RssAnon') };
 }
 
 /** Open file descriptors (sockets, files, pipes, timerfds…), by kind. */

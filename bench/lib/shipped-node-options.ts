@@ -11,13 +11,13 @@ interface ContainerView {
   env?: Array<{ name?: string; value?: string }>;
 }
 
-export function shippedNodeFlags(deploymentPath = 'deploy/deployment.yaml'): string[] {
+export function shippedNodeFlags(deploymentPath = 'deploy/deployment.yaml', containerName = 'operator'): string[] {
   for (const doc of parseAllDocuments(readFileSync(deploymentPath, 'utf8'))) {
     const object = doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: ContainerView[] } } } } | null;
     if (object?.kind !== 'Deployment') continue;
-    const operator = object.spec?.template?.spec?.containers?.find((c) => c.name === 'operator');
+    const operator = object.spec?.template?.spec?.containers?.find((c) => c.name === containerName);
     const value = operator?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
     return value ? value.split(/\s+/).filter(Boolean) : [];
   }
-  throw new Error(`${deploymentPath}: no Deployment with an "operator" container`);
+  throw new Error(`${deploymentPath}: no Deployment with a "${containerName}" container`);
 }
