@@ -63,6 +63,7 @@ const POLICY = `apiVersion: dockmaster.dev/v1alpha1
 kind: RetentionPolicy
 metadata: {name: startup, namespace: default}
 spec:
+  external: {url: "https://registry.example.com"}
   repositories: ["**"]
   keep: [{mostRecent: 5}]
 `;

@@ -13,6 +13,8 @@ import type { RegistrySourcesConfig } from '../admission/admission-config.js';
 import type { ControllerDefinition } from '../runtime/controller.js';
 import { upstreamProbe } from '../controllers/registry/upstream-probe.js';
 import type { PullTrackingConfig } from '../pull-tracking/config.js';
+import type { PullCanary } from '../pull-tracking/canary.js';
+import { resolveReplicasByPodIp } from '../controllers/registry-gc/cluster-reads.js';
 import { AddressPolicy, type ExternalRegistriesConfig } from '../registry/client/index.js';
 import type { RetentionRunsConfig } from '../retention/run-slots-config.js';
 
@@ -42,6 +44,8 @@ export function createOperatorControllers(options: {
   watchNamespaces?: readonly string[];
   /** The admin's pullTracking section: with a receiverURL, registries send their pulls there. */
   pullTracking?: PullTrackingConfig;
+  /** With pull tracking: the canary that proves each registry pod's events arrive. */
+  pullCanary?: PullCanary;
 }): ControllerDefinition[] {
   // One lock for every controller that does maintenance on a registry (retention runs, GC windows).
   const locks = new RegistryMaintenanceLocks();
@@ -56,6 +60,8 @@ export function createOperatorControllers(options: {
       ...(options.admissionSources && { admissionSources: options.admissionSources }),
       ...(options.registryDefaults && { defaultImage: options.registryDefaults.defaultImage }),
       ...(options.pullTracking?.receiverURL && { pullTracking: { receiverURL: options.pullTracking.receiverURL } }),
+      // The canary pulls from every pod as the GC window checks every pod: by IP, or the seam's way.
+      ...(options.pullCanary && { pullCanary: { canary: options.pullCanary, resolveReplicas: seams.garbageCollection?.resolveReplicas ?? resolveReplicasByPodIp } }),
       mirrorPolicy: {
         anonymousMirrorsWithCredentials: options.registryDefaults?.anonymousMirrorsWithCredentials ?? false,
         ...(addressPolicy && { refuseHost: (host: string) => addressPolicy.refuseHost(host) }),

@@ -18,6 +18,7 @@ import { loadKubeConfig } from '../runtime/kube-client.js';
 import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import { createOperatorControllers } from './controllers.js';
+import { PullCanary } from '../pull-tracking/canary.js';
 
 export interface OperatorRunOptions {
   kubeconfig?: string;
@@ -62,6 +63,9 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
       registryDefaults: config.registries,
       watchNamespaces: namespaces,
       pullTracking: config.pullTracking,
+      ...(config.pullTracking.receiverURL && {
+        pullCanary: new PullCanary({ log: logger.child({ component: 'pull-canary' }), maxRecordsPerRegistry: config.pullTracking.maxRecordsPerRegistry }),
+      }),
     }),
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: OPERATOR_LEASE_NAME, ...leaseIdentity() } : false,
   });

@@ -30,26 +30,40 @@ export interface PullBatch {
   /** distribution instance IDs seen (one per registry process start). */
   instances: string[];
   ignored: number;
+  /** Nonces of the pull canary's requests that came back as events (canary.ts). */
+  canaries: string[];
 }
 
 /** dockmaster's own requests (retention's HEADs and GETs) carry this User-Agent prefix: they are not pulls by users. */
 export const OWN_USER_AGENT_PREFIX = 'dockmaster/';
+/** The pull canary's requests: `dockmaster-canary/<nonce>`, one nonce per registry pod and round. */
+export const CANARY_USER_AGENT_PREFIX = 'dockmaster-canary/';
+const CANARY_NONCE = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** The pulls an envelope reports, without dockmaster's own and without anything that is not a manifest pull. */
 export function pullsOf(envelope: NotificationEnvelope): PullBatch {
   const pulls: Pull[] = [];
   const instances = new Set<string>();
+  const canaries: string[] = [];
   let ignored = 0;
   for (const event of envelope.events) {
     if (event.source?.instanceID) instances.add(event.source.instanceID);
     const atMs = Date.parse(event.timestamp);
     const digest = event.target.digest ?? '';
-    const own = (event.request?.useragent ?? '').startsWith(OWN_USER_AGENT_PREFIX);
+    const userAgent = event.request?.useragent ?? '';
+    const own = userAgent.startsWith(OWN_USER_AGENT_PREFIX);
+    if (userAgent.startsWith(CANARY_USER_AGENT_PREFIX)) {
+      // Proof that this registry's events reach us; never a pull.
+      const nonce = userAgent.slice(CANARY_USER_AGENT_PREFIX.length);
+      if (event.action === 'pull' && CANARY_NONCE.test(nonce)) canaries.push(nonce);
+      ignored += 1;
+      continue;
+    }
     if (event.action !== 'pull' || own || !DIGEST.test(digest) || !Number.isFinite(atMs)) {
       ignored += 1;
       continue;
     }
     pulls.push({ repository: event.target.repository, digest, atMs });
   }
-  return { pulls, instances: [...instances], ignored };
+  return { pulls, instances: [...instances], ignored, canaries };
 }

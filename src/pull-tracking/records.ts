@@ -20,17 +20,21 @@ const MAX_INSTANCES = 16;
  */
 export const MAX_SILENCE_MS = 15 * 60_000;
 
+/** Canary nonces remembered: a few rounds of every pod of a Registry. */
+const MAX_CANARIES = 64;
+
 const documentSchema = z.object({
   coveredSince: z.string(),
   lastEvent: z.string().optional(),
   instances: z.array(z.string()).default([]),
+  canaries: z.array(z.string()).default([]),
   pulls: z.record(z.string(), z.record(z.string(), z.string())).default({}),
 });
 export type PullRecordsDocument = z.output<typeof documentSchema>;
 
 /** The stored document; a missing or unreadable one starts coverage now (nothing known before). */
 export function parseRecordsDocument(text: string | undefined, nowMs: number): PullRecordsDocument {
-  const fresh: PullRecordsDocument = { coveredSince: new Date(nowMs).toISOString(), instances: [], pulls: {} };
+  const fresh: PullRecordsDocument = { coveredSince: new Date(nowMs).toISOString(), instances: [], canaries: [], pulls: {} };
   if (!text) return fresh;
   try {
     const parsed = documentSchema.safeParse(JSON.parse(text));
@@ -43,12 +47,15 @@ export function parseRecordsDocument(text: string | undefined, nowMs: number): P
 const later = (a: string, bMs: number): string => (Date.parse(a) >= bMs ? a : new Date(bMs).toISOString());
 
 /** A batch of received pulls on its way to the records; `lostUntilMs`: the latest pull dropped before it got here. */
-export type PendingBatch = Pick<PullBatch, 'pulls' | 'instances' | 'ignored'> & { lostUntilMs?: number };
+export type PendingBatch = Pick<PullBatch, 'pulls' | 'instances' | 'ignored'> & Partial<Pick<PullBatch, 'canaries'>> & { lostUntilMs?: number };
 
 /** The document with a batch merged in: latest pull per (repository, digest), bounded to `maxRecords`. */
 export function mergePulls(doc: PullRecordsDocument, batch: PendingBatch, nowMs: number, maxRecords: number): PullRecordsDocument {
-  const lastEvent = batch.pulls.length + batch.ignored > 0 ? new Date(nowMs).toISOString() : doc.lastEvent;
+  const hasEvents = batch.pulls.length + batch.ignored > 0;
+  const lastEvent = hasEvents ? new Date(nowMs).toISOString() : doc.lastEvent;
   let coveredSince = batch.lostUntilMs === undefined ? doc.coveredSince : later(doc.coveredSince, batch.lostUntilMs);
+  // Events after a silence longer than MAX_SILENCE_MS: what happened during it is not known.
+  if (hasEvents && doc.lastEvent !== undefined && nowMs - Date.parse(doc.lastEvent) > MAX_SILENCE_MS) coveredSince = later(coveredSince, nowMs);
   const known = new Set(doc.instances);
   const newInstances = batch.instances.filter((id) => !known.has(id));
   // A process not seen before: if one ran before it, its queued events may be gone.
@@ -74,7 +81,8 @@ export function mergePulls(doc: PullRecordsDocument, batch: PendingBatch, nowMs:
     // Pulls up to the newest dropped one are no longer all known.
     coveredSince = later(coveredSince, dropped.at(-1)?.atMs ?? nowMs);
   }
-  return { coveredSince, ...(lastEvent && { lastEvent }), instances, pulls };
+  const canaries = [...doc.canaries, ...(batch.canaries ?? [])].slice(-MAX_CANARIES);
+  return { coveredSince, ...(lastEvent && { lastEvent }), instances, canaries, pulls };
 }
 
 /** What the planner reads: no coverage at all while the event path has been silent too long. */

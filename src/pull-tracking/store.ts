@@ -13,10 +13,11 @@ import type { PullRecords } from '../retention/pull-records.js';
 import { apiErrorStatus, getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../runtime/resources.js';
 import type { Pull } from './events.js';
-import { mergePulls, parseRecordsDocument, PULLS_KEY, toPullRecords, type PendingBatch } from './records.js';
+import { mergePulls, parseRecordsDocument, PULLS_KEY, toPullRecords, type PendingBatch, type PullRecordsDocument } from './records.js';
 
 export const pullRecordsConfigMapName = (registryName: string): string => `${registryName}-registry-pulls`;
 const CAS_ATTEMPTS = 5;
+const MAX_PENDING_CANARIES = 64;
 
 export interface PullRecordStoreOptions {
   maxRecordsPerRegistry: number;
@@ -30,6 +31,7 @@ interface PendingPulls {
   name: string;
   pulls: Map<string, Pull>;
   instances: Set<string>;
+  canaries: string[];
   ignored: number;
   /** The latest pull dropped because the pending set was full: coverage must start after it. */
   lostUntilMs?: number;
@@ -50,7 +52,7 @@ export class PullRecordStore {
    */
   add(namespace: string, name: string, batch: PendingBatch): void {
     const key = `${namespace}/${name}`;
-    const entry = this.pending.get(key) ?? { namespace, name, pulls: new Map<string, Pull>(), instances: new Set<string>(), ignored: 0 };
+    const entry = this.pending.get(key) ?? { namespace, name, pulls: new Map<string, Pull>(), instances: new Set<string>(), canaries: [], ignored: 0 };
     for (const pull of batch.pulls) {
       const id = `${pull.repository}@${pull.digest}`;
       const queued = entry.pulls.get(id);
@@ -63,6 +65,8 @@ export class PullRecordStore {
       }
     }
     for (const id of batch.instances) entry.instances.add(id);
+    // A flood of made-up nonces cannot grow this: the records keep the last few only.
+    entry.canaries = [...entry.canaries, ...(batch.canaries ?? [])].slice(-MAX_PENDING_CANARIES);
     entry.ignored += batch.ignored;
     if (batch.lostUntilMs !== undefined) entry.lostUntilMs = Math.max(entry.lostUntilMs ?? 0, batch.lostUntilMs);
     this.pending.set(key, entry);
@@ -80,6 +84,7 @@ export class PullRecordStore {
       const batch: PendingBatch = {
         pulls: [...entry.pulls.values()],
         instances: [...entry.instances],
+        canaries: entry.canaries,
         ignored: entry.ignored,
         ...(entry.lostUntilMs !== undefined && { lostUntilMs: entry.lostUntilMs }),
       };
@@ -93,25 +98,33 @@ export class PullRecordStore {
   }
 
   private async write(namespace: string, name: string, batch: PendingBatch): Promise<void> {
-    const configMapName = pullRecordsConfigMapName(name);
-    for (let attempt = 1; ; attempt++) {
-      const live = await getOrUndefined(() => this.kube.core.readNamespacedConfigMap({ name: configMapName, namespace }));
-      const nowMs = this.now();
-      const doc = mergePulls(parseRecordsDocument(live?.data?.[PULLS_KEY], nowMs), batch, nowMs, this.options.maxRecordsPerRegistry);
-      const data = { [PULLS_KEY]: JSON.stringify(doc) };
-      try {
-        if (live) {
-          await this.kube.core.replaceNamespacedConfigMap({ name: configMapName, namespace, body: { ...live, data } });
-        } else {
-          const registry = await this.kube.requestJson<{ metadata: { uid: string } }>('GET', objectPath(RESOURCES.registry, namespace, name));
-          await this.kube.core.createNamespacedConfigMap({ namespace, body: recordsConfigMap(namespace, name, registry.metadata.uid, data) });
-        }
-        return;
-      } catch (error) {
-        const status = apiErrorStatus(error);
-        if ((status === 409 || status === 422) && attempt < CAS_ATTEMPTS) continue;
-        throw error;
+    await writePullBatch(this.kube, namespace, name, batch, { maxRecords: this.options.maxRecordsPerRegistry, now: this.now });
+  }
+}
+
+/**
+ * Merges a batch into a Registry's records with a compare-and-swap on resourceVersion (any
+ * operator replica may write). The store's flushes and the canary's lost rounds both land here.
+ */
+export async function writePullBatch(kube: KubeClients, namespace: string, name: string, batch: PendingBatch, options: { maxRecords: number; now: () => number }): Promise<void> {
+  const configMapName = pullRecordsConfigMapName(name);
+  for (let attempt = 1; ; attempt++) {
+    const live = await getOrUndefined(() => kube.core.readNamespacedConfigMap({ name: configMapName, namespace }));
+    const nowMs = options.now();
+    const doc = mergePulls(parseRecordsDocument(live?.data?.[PULLS_KEY], nowMs), batch, nowMs, options.maxRecords);
+    const data = { [PULLS_KEY]: JSON.stringify(doc) };
+    try {
+      if (live) {
+        await kube.core.replaceNamespacedConfigMap({ name: configMapName, namespace, body: { ...live, data } });
+      } else {
+        const registry = await kube.requestJson<{ metadata: { uid: string } }>('GET', objectPath(RESOURCES.registry, namespace, name));
+        await kube.core.createNamespacedConfigMap({ namespace, body: recordsConfigMap(namespace, name, registry.metadata.uid, data) });
       }
+      return;
+    } catch (error) {
+      const status = apiErrorStatus(error);
+      if ((status === 409 || status === 422) && attempt < CAS_ATTEMPTS) continue;
+      throw error;
     }
   }
 }
@@ -131,9 +144,15 @@ function recordsConfigMap(namespace: string, name: string, uid: string, data: Re
   };
 }
 
-/** A Registry's pull records, or undefined when none were ever written (pull rules then keep everything). */
-export async function readPullRecords(kube: KubeClients, namespace: string, name: string, nowMs: number): Promise<PullRecords | undefined> {
+/** A Registry's stored records document, or undefined when none was ever written. */
+export async function readPullRecordsDocument(kube: KubeClients, namespace: string, name: string, nowMs: number): Promise<PullRecordsDocument | undefined> {
   const live = await getOrUndefined(() => kube.core.readNamespacedConfigMap({ name: pullRecordsConfigMapName(name), namespace }));
   const text = live?.data?.[PULLS_KEY];
-  return text ? toPullRecords(parseRecordsDocument(text, nowMs), nowMs) : undefined;
+  return text ? parseRecordsDocument(text, nowMs) : undefined;
+}
+
+/** A Registry's pull records, or undefined when none were ever written (pull rules then keep everything). */
+export async function readPullRecords(kube: KubeClients, namespace: string, name: string, nowMs: number): Promise<PullRecords | undefined> {
+  const doc = await readPullRecordsDocument(kube, namespace, name, nowMs);
+  return doc ? toPullRecords(doc, nowMs) : undefined;
 }

@@ -12,7 +12,7 @@
  * On a registry that can untag (distribution 3.x), a tag that invariants 1 or 2 would keep only
  * because its manifest must stay is untagged instead: the manifest stays, the tag goes.
  */
-import { createScopeMatcher } from '../api/glob.js';
+import { policyRepositoryScope } from './policy-scope.js';
 import type { RetentionPolicySpec } from '../api/retention-policy.js';
 import { imageAgeOf } from './image-age.js';
 import { tagsKeptByPolicy } from './keep-rules.js';
@@ -242,7 +242,7 @@ function deleteReason(repository: RepositorySnapshot, digest: string, tags: read
  * digests are deleted (and which tags go with them). Pure: same inputs, same plan, sorted output.
  */
 export function planRetention(spec: RetentionPolicySpec, snapshot: RegistrySnapshot, options: PlanRetentionOptions): RetentionPlan {
-  const inScope = createScopeMatcher({ include: spec.repositories, exclude: spec.excludeRepositories }, 'repository');
+  const inScope = policyRepositoryScope(spec);
   const nowMs = options.now.getTime();
   const repositories = snapshot.repositories
     .filter((repository) => inScope(repository.name))

@@ -3,7 +3,7 @@
  * dry-run, delete by digest with the re-checks of execute-deletes.ts. Never throws for registry
  * trouble: a run that cannot list reports outcome Failed with the error.
  */
-import { createScopeMatcher } from '../api/glob.js';
+import { policyRepositoryScope } from './policy-scope.js';
 import { DockmasterError } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import type { RegistryV2Client } from '../registry/client/index.js';
@@ -69,7 +69,7 @@ const DEFAULT_REPOSITORY_CONCURRENCY = 8;
 
 /** The catalog, filtered to the policy's scope (both entry points list the same way). */
 async function repositoriesInScope(client: RegistryV2Client, spec: RetentionPolicySpec): Promise<string[]> {
-  const inScope = createScopeMatcher({ include: spec.repositories, exclude: spec.excludeRepositories }, 'repository');
+  const inScope = policyRepositoryScope(spec);
   return (await client.listRepositories()).filter(inScope);
 }
 

@@ -31,6 +31,7 @@ export function createRegistryController(options: RegistryControllerOptions = {}
     ...(options.defaultImage !== undefined && { defaultImage: options.defaultImage }),
     ...(options.mirrorPolicy && { mirrorPolicy: options.mirrorPolicy }),
     ...(options.pullTracking && { pullTracking: options.pullTracking }),
+    ...(options.pullCanary && { pullCanary: options.pullCanary }),
     probeUpstream: 'probeUpstream' in options ? options.probeUpstream : upstreamProbe(),
   };
   return defineController({

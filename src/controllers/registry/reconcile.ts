@@ -27,6 +27,7 @@ import { findSpecProblems, referencedSecretNames, type SpecProblem } from '../..
 import type { ConditionInput } from '../../runtime/conditions.js';
 import { mirrorProblems, proxyCredentialsOf, type MirrorPolicy, type ProxyCredentials } from '../../managed-registry/mirror.js';
 import type { UpstreamProbe } from './upstream-probe.js';
+import { stepPullCanary, type PullCanaryDeps } from './pull-canary-step.js';
 import { computeRegistryStatus, registryStatusPatch, type ObservedRegistryState, type RegistryCondition, type RegistryStatus } from './status.js';
 import * as C from '../../api/registry-conditions.js';
 import type { RegistrySourcesConfig } from '../../admission/admission-config.js';
@@ -52,6 +53,8 @@ export interface RegistryReconcilerOptions {
   probeUpstream?: UpstreamProbe;
   /** Pull tracking (config pullTracking.receiverURL): where registries send their pull events. */
   pullTracking?: { receiverURL: string };
+  /** With pull tracking: pulls a small image from every pod and checks the events arrive. */
+  pullCanary?: PullCanaryDeps;
 }
 
 const DEFAULT_PROBE_INTERVAL_MS = 60_000;
@@ -132,6 +135,10 @@ export async function reconcileRegistry(
   if (spec && options.resolveEndpoint && options.probe && (deployment?.status?.availableReplicas ?? 0) > 0) {
     const target = options.resolveEndpoint(registryUrl(endpoint, spec), deployment);
     probe = target ? await options.probe(target) : { ok: false, message: 'no address to reach the registry' };
+    // A mirror's pulls are not tracked (its content goes by TTL).
+    if (probe.ok && target && options.pullCanary && options.pullTracking && !spec.proxy && problems.length === 0) {
+      await stepPullCanary(ctx, registry, spec, target, lookupSecret, options.pullCanary);
+    }
   }
   const upstream = spec?.proxy && problems.length === 0 && options.probeUpstream ? await checkUpstream(spec.proxy, upstreamCredentials, options.probeUpstream) : undefined;
   if (upstream?.problem) problems.push(upstream.problem);

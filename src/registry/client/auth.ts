@@ -65,7 +65,9 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
 /** The access a request needs, in the token-spec scope syntax distribution checks against. */
 export function scopeForRequest(method: string, repository: string | null): string {
   if (repository === null) return 'registry:catalog:*';
-  // distribution (registry/handlers/app.go) asks for `pull` on GET/HEAD and `delete` on DELETE.
+  // distribution (registry/handlers/app.go) asks for `pull` on GET/HEAD, `delete` on DELETE and
+  // `pull,push` on the writes of an upload.
+  if (method === 'POST' || method === 'PUT') return `repository:${repository}:pull,push`;
   return `repository:${repository}:${method === 'DELETE' ? 'delete' : 'pull'}`;
 }
 

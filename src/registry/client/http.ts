@@ -44,10 +44,14 @@ export interface HttpTransportOptions {
   onRequest?: (event: RegistryRequestEvent) => void;
 }
 
+export type HttpMethod = 'GET' | 'HEAD' | 'DELETE' | 'POST' | 'PUT';
+
 export interface HttpRequest {
-  method: 'GET' | 'HEAD' | 'DELETE';
+  method: HttpMethod;
   url: string;
   headers?: Record<string, string>;
+  /** Sent as is (the pull canary's small blob and manifest); reads send none. */
+  body?: Buffer;
   kind?: RegistryRequestEvent['kind'];
   /** Refuse bodies larger than this (manifests are ≤ 4 MiB in distribution; configs are small). */
   maxBodyBytes?: number;
@@ -231,6 +235,7 @@ export class HttpTransport {
         dispatcher: this.dispatcherFor(req.url),
         method: req.method,
         headers: { 'user-agent': this.options.userAgent, ...req.headers },
+        ...(req.body && { body: req.body }),
         ...(signal && { signal }),
       });
       status = answer.statusCode;

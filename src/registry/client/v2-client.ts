@@ -6,7 +6,7 @@ import { RegistryAuthenticator, scopeForRequest, type RegistryCredentials } from
 import { digestOf, isVerifiableDigest } from './digest.js';
 import { REGISTRY_ERROR_CODES, RegistryApiError, RegistryClientConfigError } from './errors.js';
 import { checkDigest, checkedBaseUrl, checkReference, checkRepository, checkTag } from './input-checks.js';
-import { HttpTransport, type HttpResponse, type RegistryRequestEvent } from './http.js';
+import { HttpTransport, type HttpMethod, type HttpResponse, type RegistryRequestEvent } from './http.js';
 import { bareMediaType, MANIFEST_ACCEPT } from './media-types.js';
 import { parseManifestBody, type ParsedManifest } from './manifest-parsing.js';
 import { collectPages, nextPageUrl, type Page } from './pagination.js';
@@ -278,6 +278,34 @@ export class RegistryV2Client {
     throw error;
   }
 
+  /**
+   * Uploads a small blob in one piece (POST for an upload session, then PUT with the digest) and
+   * returns its digest. Only dockmaster's own pull canary writes to a registry; the upload
+   * location the registry answers must stay on the registry, like a pagination Link.
+   */
+  async uploadBlob(repository: string, bytes: Buffer): Promise<string> {
+    checkRepository(repository);
+    const digest = digestOf(bytes, 'sha256:');
+    const started = await this.send('POST', `/v2/${repository}/blobs/uploads/`, repository, undefined, { 'content-length': '0' }, undefined, Buffer.alloc(0));
+    if (started.response.status !== 202) throw errorFromResponse(started.context, started.response);
+    const location = new URL(started.response.headers.location ?? '', `${this.baseUrl}/`);
+    if (!location.href.startsWith(`${this.baseUrl}/`)) {
+      throw invalidResponse(started.context, started.response.status, `upload Location points outside the registry (${this.baseUrl}); refusing to follow it`);
+    }
+    location.searchParams.set('digest', digest);
+    const { context, response } = await this.send('PUT', location.href, repository, undefined, { 'content-type': 'application/octet-stream' }, undefined, bytes);
+    if (response.status !== 201) throw errorFromResponse(context, response);
+    return digest;
+  }
+
+  /** Stores a manifest under a tag (the pull canary's); its blobs must already be there. */
+  async putManifest(repository: string, tag: string, mediaType: string, bytes: Buffer): Promise<void> {
+    checkRepository(repository);
+    checkTag(tag, 'putManifest');
+    const { context, response } = await this.send('PUT', `/v2/${repository}/manifests/${tag}`, repository, undefined, { 'content-type': mediaType }, undefined, bytes);
+    if (response.status !== 201) throw errorFromResponse(context, response);
+  }
+
   /** Closes the keep-alive connections. */
   async close(): Promise<void> {
     await this.transport.close();
@@ -285,22 +313,23 @@ export class RegistryV2Client {
 
   /** Sends a request with the right Authorization, answering one 401 challenge. */
   private async send(
-    method: 'GET' | 'HEAD' | 'DELETE',
+    method: HttpMethod,
     pathOrUrl: string,
     repository: string | null,
     scopeOverride?: string,
     headers: Record<string, string> = {},
     maxBodyBytes?: number,
+    body?: Buffer,
   ): Promise<{ context: RequestContext; response: HttpResponse }> {
     const url = pathOrUrl.startsWith('/') ? `${this.baseUrl}${pathOrUrl}` : pathOrUrl;
     const scope = scopeOverride ?? scopeForRequest(method, repository);
     const context: RequestContext = { method, url, authDescription: this.auth.describe() };
     const authorization = await this.auth.authorizationFor(scope);
-    const first = await this.transport.request({ method, url, headers: withAuth(headers, authorization), maxBodyBytes });
+    const first = await this.transport.request({ method, url, headers: withAuth(headers, authorization), maxBodyBytes, ...(body && { body }) });
     if (first.status !== 401) return { context, response: first };
     const retryWith = await this.auth.answerChallenge(first.headers['www-authenticate'], scope);
     if (retryWith === undefined || retryWith === authorization) return { context, response: first };
-    const second = await this.transport.request({ method, url, headers: withAuth(headers, retryWith), maxBodyBytes });
+    const second = await this.transport.request({ method, url, headers: withAuth(headers, retryWith), maxBodyBytes, ...(body && { body }) });
     return { context, response: second };
   }
 

@@ -4,6 +4,11 @@ import { parse } from 'yaml';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { notificationEndpointsYaml } from '../../../src/managed-registry/notifications.js';
 import { envelopeSchema, pullsOf } from '../../../src/pull-tracking/events.js';
+import { PULL_CANARY_REPOSITORY } from '../../../src/managed-registry/pull-canary-image.js';
+import { policyRepositoryScope } from '../../../src/retention/policy-scope.js';
+import { PullCanary } from '../../../src/pull-tracking/canary.js';
+import type { RegistryV2Client } from '../../../src/registry/client/v2-client.js';
+import { RegistryApiError, REGISTRY_ERROR_CODES } from '../../../src/registry/client/errors.js';
 import { MAX_SILENCE_MS, mergePulls, parseRecordsDocument, toPullRecords } from '../../../src/pull-tracking/records.js';
 import { registerPullReceiver } from '../../../src/pull-tracking/receiver.js';
 import { PullRecordStore } from '../../../src/pull-tracking/store.js';
@@ -24,7 +29,13 @@ const event = (over: Record<string, unknown> = {}) => ({
 describe('pull events', () => {
   it('counts manifest pulls by others; pushes, dockmaster\'s own requests and bad digests are ignored', () => {
     const batch = pullsOf(envelopeSchema.parse({ events: [event(), event({ action: 'push' }), event({ request: { useragent: 'dockmaster/0.2.0' } }), event({ target: { repository: 'x', digest: 'sha256:zz' } })] }));
-    expect(batch).toEqual({ pulls: [{ repository: 'app/web', digest: D1, atMs: T0 }], instances: ['i-1'], ignored: 3 });
+    expect(batch).toEqual({ pulls: [{ repository: 'app/web', digest: D1, atMs: T0 }], instances: ['i-1'], ignored: 3, canaries: [] });
+  });
+
+  it('the canary\'s pulls prove the path and are never pulls; a malformed nonce proves nothing', () => {
+    const canary = (useragent: string, action = 'pull') => event({ action, request: { useragent }, target: { repository: PULL_CANARY_REPOSITORY, digest: D2 } });
+    const batch = pullsOf(envelopeSchema.parse({ events: [canary('dockmaster-canary/abcdefgh1234'), canary('dockmaster-canary/x'), canary('dockmaster-canary/abcdefgh5678', 'push')] }));
+    expect(batch).toEqual({ pulls: [], instances: ['i-1'], ignored: 3, canaries: ['abcdefgh1234'] });
   });
 
   it('the endpoint list sends pulls only, with the token in a header, to the Registry\'s own path', () => {
@@ -55,6 +66,19 @@ describe('pull records', () => {
     const doc = mergePulls(empty, batch([[D1, T0 + 1], [D2, T0 + 9]]), T0 + 10, 1);
     expect(Object.keys(doc.pulls['app/web'] ?? {})).toEqual([D2]);
     expect(doc.coveredSince).toBe(new Date(T0 + 1).toISOString());
+  });
+
+  it('remember the last canary nonces, bounded', () => {
+    const nonces = Array.from({ length: 70 }, (_, i) => `nonce-${String(i).padStart(4, '0')}`);
+    const doc = mergePulls(empty, { ...batch([]), ignored: 70, canaries: nonces }, T0 + 10, 100);
+    expect(doc.canaries).toEqual(nonces.slice(-64));
+  });
+
+  it('events after a silence longer than the bound move coverage to their arrival (what the silence hid is unknown)', () => {
+    const heard = mergePulls(empty, batch([[D1, T0 + 1]]), T0 + 10, 100);
+    expect(mergePulls(heard, batch([[D2, T0 + 20]]), T0 + 20, 100).coveredSince).toBe(empty.coveredSince);
+    const after = T0 + 10 + MAX_SILENCE_MS + 1;
+    expect(mergePulls(heard, batch([[D2, after]]), after, 100).coveredSince).toBe(new Date(after).toISOString());
   });
 
   it('silent too long, or never heard from: no coverage (pull rules keep everything)', () => {
@@ -124,5 +148,90 @@ describe('the pull receiver', () => {
     expect(ok.statusCode).toBe(202);
     expect(ok.json()).toEqual({ recorded: 1, ignored: 0 });
     expect(store.pendingRegistries).toBe(1);
+  });
+});
+
+describe('the pull canary', () => {
+  /** A records ConfigMap in memory, the way writePullBatch reads and replaces it. */
+  const fakeKube = (doc: Record<string, unknown>) => {
+    const cm = { metadata: { name: 'main-registry-pulls', resourceVersion: '1' }, data: { 'pulls.json': JSON.stringify(doc) } };
+    const kube = {
+      core: {
+        readNamespacedConfigMap: async () => cm,
+        replaceNamespacedConfigMap: async ({ body }: { body: { data: Record<string, string> } }) => {
+          cm.data = body.data as typeof cm.data;
+        },
+      },
+    } as unknown as KubeClients;
+    return { kube, doc: () => JSON.parse(cm.data['pulls.json']) as { coveredSince: string; canaries: string[] } };
+  };
+  const target = { namespace: 'team', name: 'main', serviceUrl: 'http://svc:5000', replicaUrls: ['http://10.0.0.1:5000', 'http://10.0.0.2:5000'] };
+
+  function canaryWith(options: { imageThere: boolean; now: () => number }) {
+    const requests: Array<{ url: string; call: string; userAgent?: string }> = [];
+    let pushed = false;
+    const canary = new PullCanary({
+      log: silentLogger(),
+      maxRecordsPerRegistry: 100,
+      now: options.now,
+      clientFor: (url, _target, userAgent) =>
+        ({
+          headManifest: async () => {
+            requests.push({ url, call: 'head', ...(userAgent && { userAgent }) });
+            if (!options.imageThere && !pushed) throw new RegistryApiError({ code: REGISTRY_ERROR_CODES.notFound, method: 'HEAD', url, status: 404, message: 'not found' });
+            return { digest: D1, mediaType: 'x', size: 1 };
+          },
+          uploadBlob: async () => {
+            requests.push({ url, call: 'upload' });
+            return D2;
+          },
+          putManifest: async () => {
+            requests.push({ url, call: 'put' });
+            pushed = true;
+          },
+          close: async () => undefined,
+        }) as unknown as RegistryV2Client,
+    });
+    return { canary, requests };
+  }
+
+  it('pushes its image once when missing, then pulls from every pod with a nonce each, and waits for the next round', async () => {
+    let now = T0;
+    const { canary, requests } = canaryWith({ imageThere: false, now: () => now });
+    const { kube } = fakeKube({ coveredSince: new Date(T0 - 3_600_000).toISOString(), canaries: [] });
+    expect(await canary.step(target, kube)).toEqual({ state: 'sent', nonces: 2 });
+    expect(requests.map((r) => `${r.call} ${r.url}`)).toEqual(['head http://svc:5000', 'upload http://svc:5000', 'put http://svc:5000', 'head http://10.0.0.1:5000', 'head http://10.0.0.2:5000']);
+    const agents = requests.filter((r) => r.userAgent).map((r) => r.userAgent ?? '');
+    expect(agents).toHaveLength(2);
+    expect(new Set(agents).size).toBe(2);
+    for (const agent of agents) expect(agent).toMatch(/^dockmaster-canary\/[A-Za-z0-9_-]{16}$/);
+    now += 60_000;
+    expect(await canary.step(target, kube)).toEqual({ state: 'waiting' });
+  });
+
+  it('keeps coverage when every nonce came back, and restarts it at the check when one did not', async () => {
+    let now = T0;
+    const { canary, requests } = canaryWith({ imageThere: true, now: () => now });
+    const since = new Date(T0 - 3_600_000).toISOString();
+    const records = fakeKube({ coveredSince: since, lastEvent: new Date(T0).toISOString(), canaries: [] });
+    await canary.step(target, records.kube);
+    const sent = requests.filter((r) => r.userAgent).map((r) => (r.userAgent ?? '').split('/')[1] ?? '');
+    // Both came back as events: coverage stays, and the next round goes out.
+    const arrived = fakeKube({ coveredSince: since, lastEvent: new Date(T0).toISOString(), canaries: sent });
+    now += 5 * 60_000;
+    expect(await canary.step(target, arrived.kube)).toEqual({ state: 'sent', nonces: 2 });
+    expect(arrived.doc().coveredSince).toBe(since);
+    // One of the next round's did not: pulls through that pod may be lost until now.
+    const next = requests.filter((r) => r.userAgent).slice(-2).map((r) => (r.userAgent ?? '').split('/')[1] ?? '');
+    const partly = fakeKube({ coveredSince: since, lastEvent: new Date(now).toISOString(), canaries: [next[0] ?? ''] });
+    now += 5 * 60_000;
+    expect(await canary.step(target, partly.kube)).toEqual({ state: 'lost', missing: 1, sent: 2 });
+    expect(partly.doc().coveredSince).toBe(new Date(now).toISOString());
+  });
+
+  it('retention never selects the canary\'s repository, whatever the policy says', () => {
+    const scope = policyRepositoryScope({ repositories: ['**'], excludeRepositories: [] });
+    expect(scope(PULL_CANARY_REPOSITORY)).toBe(false);
+    expect(scope('dockmaster/other')).toBe(true);
   });
 });

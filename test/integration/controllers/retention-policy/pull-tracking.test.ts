@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/logging/logger.js';
 import { registerPullReceiver } from '../../../../src/pull-tracking/receiver.js';
 import { PullRecordStore } from '../../../../src/pull-tracking/store.js';
+import { PullCanary } from '../../../../src/pull-tracking/canary.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../../controlplane/shared.js';
 import { createKubeClients, loadKubeConfig } from '../../../../src/runtime/kube-client.js';
 import { pushImage } from '../../../harness/fixtures.js';
@@ -22,19 +23,21 @@ interface PolicyView {
 
 // A real registry (run by the stand-in kubelet) whose notifications the operator configured sends
 // its pulls to the receiver; skopeo's pulls are recorded, retention's own requests are not, and a
-// pulledWithin rule keeps what was pulled once tracking covers its window.
+// pulledWithin rule keeps what was pulled once tracking covers its window. The canary pushes its
+// image, pulls it from the registry process every few seconds here, and its nonces come back.
 describe('pull tracking, end to end', () => {
   let op: RetentionOperator;
   let receiver: FastifyInstance;
   let store: PullRecordStore;
   let url = '';
+  let flusher: NodeJS.Timeout | undefined;
   const ns = uniqueNamespaceName('pulls');
   const digests: Record<string, string> = {};
 
-  const records = async (): Promise<{ coveredSince: string; pulls: Record<string, Record<string, string>> } | undefined> => {
+  const records = async (): Promise<{ coveredSince: string; canaries: string[]; pulls: Record<string, Record<string, string>> } | undefined> => {
     try {
       const cm = (await op.user.core.readNamespacedConfigMap({ name: 'main-registry-pulls', namespace: ns })) as V1ConfigMap;
-      return JSON.parse(cm.data?.['pulls.json'] ?? '{}') as { coveredSince: string; pulls: Record<string, Record<string, string>> };
+      return JSON.parse(cm.data?.['pulls.json'] ?? '{}') as { coveredSince: string; canaries: string[]; pulls: Record<string, Record<string, string>> };
     } catch {
       return undefined;
     }
@@ -48,7 +51,10 @@ describe('pull tracking, end to end', () => {
     store = new PullRecordStore(admin, { maxRecordsPerRegistry: 1000, log: silentLogger() });
     await registerPullReceiver(receiver, { kube: admin, store, log: silentLogger() });
     await receiver.listen({ host: '127.0.0.1', port: 0 });
-    op = await startRetentionOperator(ns, { pullTrackingReceiverURL: `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}` });
+    // The operator flushes every flushIntervalSeconds; here twice a second, as the canary checks every 3 s.
+    flusher = setInterval(() => void store.flush(), 500);
+    const pullCanary = new PullCanary({ log: silentLogger(), maxRecordsPerRegistry: 1000, intervalMs: 3_000, deadlineMs: 2_000 });
+    op = await startRetentionOperator(ns, { pullTrackingReceiverURL: `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}`, pullCanary });
     await op.apply({ apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', metadata: { name: 'main' }, spec: { storage: { emptyDir: {} } } } as never);
     await eventually(async () => {
       const dep = (await op.user.apps.readNamespacedDeployment({ name: 'main-registry', namespace: ns })) as V1Deployment;
@@ -60,6 +66,7 @@ describe('pull tracking, end to end', () => {
   }, 180_000);
 
   afterAll(async () => {
+    clearInterval(flusher);
     await op?.stop();
     await receiver?.close();
   });
@@ -77,6 +84,22 @@ describe('pull tracking, end to end', () => {
       expect(Object.keys(doc?.pulls['app/web'] ?? {})).toEqual([digests.pulled]);
     }, 30_000, 500);
   });
+
+  it('the canary pushes its image and pulls it from every registry process; its nonces come back, never as pulls', async () => {
+    let seen = 0;
+    await eventually(async () => {
+      const doc = await records();
+      seen = doc?.canaries.length ?? 0;
+      expect(seen).toBeGreaterThanOrEqual(2);
+    }, 60_000, 500);
+    expect(Object.keys((await records())?.pulls ?? {})).not.toContain('dockmaster/pull-canary');
+    // Rounds keep going: the registry is quiet, its path proven alive.
+    await eventually(async () => expect((await records())?.canaries.length ?? 0).toBeGreaterThan(seen), 30_000, 500);
+    expect(Object.keys((await records())?.pulls ?? {})).not.toContain('dockmaster/pull-canary');
+    // The image is a real one any client reads (a pull by skopeo, unlike the canary's, is a pull).
+    const inspected = await run('skopeo', ['--insecure-policy', 'inspect', '--raw', '--tls-verify=false', `docker://${new URL(url).host}/dockmaster/pull-canary:canary`]);
+    expect(JSON.parse(inspected.stdout)).toMatchObject({ schemaVersion: 2, layers: [] });
+  }, 120_000);
 
   it('a pulledWithin rule keeps what was pulled and deletes what was not, once tracking covers the window; retention\'s own requests are not pulls', async () => {
     const coveredSince = Date.parse((await records())?.coveredSince ?? '');
@@ -101,6 +124,8 @@ describe('pull tracking, end to end', () => {
     }, 60_000, 500);
     expect((await pull('pulled')).stdout).toContain('schemaVersion');
     await expect(pull('unpulled')).rejects.toThrow();
+    // The policy selects every repository; the canary's is never one of them.
+    expect((await run('skopeo', ['--insecure-policy', 'inspect', '--raw', '--tls-verify=false', `docker://${new URL(url).host}/dockmaster/pull-canary:canary`])).stdout).toContain('schemaVersion');
     // The run listed and HEADed both tags: none of that counts as a pull of the deleted one.
     await store.flush();
     expect(Object.keys((await records())?.pulls['app/web'] ?? {})).toEqual([digests.pulled]);

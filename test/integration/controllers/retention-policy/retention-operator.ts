@@ -22,7 +22,8 @@ import { ensureNamespace } from '../../runtime/wait.js';
 import type { RetentionRunsConfig } from '../../../../src/retention/run-slots-config.js';
 
 export { resolveRegistryThroughStandIn } from '../../../kubelet/operator-seams.js';
-import { resolveRegistryThroughStandIn } from '../../../kubelet/operator-seams.js';
+import { resolveRegistryThroughStandIn, resolveReplicasThroughStandIn } from '../../../kubelet/operator-seams.js';
+import type { PullCanary } from '../../../../src/pull-tracking/canary.js';
 
 export interface RetentionOperator {
   /** Admin ("the user"). */
@@ -45,6 +46,8 @@ export interface RetentionOperatorOptions {
   runSlots?: RetentionRunsConfig;
   /** Pull tracking: registries send their pull events to this receiver base URL. */
   pullTrackingReceiverURL?: string;
+  /** With pull tracking: the canary, pulling from each registry process the stand-in runs. */
+  pullCanary?: PullCanary;
 }
 
 export async function startRetentionOperator(namespace: string, options: RetentionOperatorOptions = {}): Promise<RetentionOperator> {
@@ -67,6 +70,7 @@ export async function startRetentionOperator(namespace: string, options: Retenti
         probe: (url) => probeRegistryV2(url),
         probeIntervalMs: 2_000,
         ...(options.pullTrackingReceiverURL && { pullTracking: { receiverURL: options.pullTrackingReceiverURL } }),
+        ...(options.pullCanary && { pullCanary: { canary: options.pullCanary, resolveReplicas: resolveReplicasThroughStandIn } }),
       }),
       createRetentionPolicyController({
         locks,
