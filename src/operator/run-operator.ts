@@ -19,6 +19,7 @@ import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import { createOperatorControllers } from './controllers.js';
 import { PullCanary } from '../pull-tracking/canary.js';
+import { PullTrackingMetrics } from '../pull-tracking/metrics.js';
 
 export interface OperatorRunOptions {
   kubeconfig?: string;
@@ -50,6 +51,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
   const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const namespaces = watchedNamespaces(options.watchNamespace, config);
+  const pullMetrics = new PullTrackingMetrics(metrics.registry);
   const manager = new Manager({
     kubeConfig: loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}),
     logger,
@@ -64,7 +66,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
       watchNamespaces: namespaces,
       pullTracking: config.pullTracking,
       ...(config.pullTracking.receiverURL && {
-        pullCanary: new PullCanary({ log: logger.child({ component: 'pull-canary' }), maxRecordsPerRegistry: config.pullTracking.maxRecordsPerRegistry }),
+        pullCanary: new PullCanary({ log: logger.child({ component: 'pull-canary' }), maxRecordsPerRegistry: config.pullTracking.maxRecordsPerRegistry, metrics: pullMetrics }),
       }),
     }),
     leaderElection: options.leaderElect ? { namespace: config.namespace, leaseName: OPERATOR_LEASE_NAME, ...leaseIdentity() } : false,
@@ -83,7 +85,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
     webhook.start().catch((err: unknown) => logger.error({ err }, 'Failed to start the admission webhook; this replica stays not ready'));
   }
   const health = buildHealthServer({ metrics, isReady: () => manager.isReady() && (webhook?.isReady() ?? true) });
-  const pullTracking = config.pullTracking.receiverURL ? await startPullTracking(health, manager.clients, config.pullTracking, logger) : undefined;
+  const pullTracking = config.pullTracking.receiverURL ? await startPullTracking(health, manager.clients, config.pullTracking, logger, pullMetrics) : undefined;
   await health.listen({ host: options.healthAddress, port: options.healthPort });
   logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
   const stopped = new Promise<void>((resolve) => manager.stopOnSignals(resolve));
@@ -97,10 +99,10 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
 }
 
 /** The pull receiver on the health port, and the store's batched flushes; stop() flushes what is left. */
-async function startPullTracking(health: FastifyInstance, kube: KubeClients, config: PullTrackingConfig, logger: Logger): Promise<{ stop(): Promise<void> }> {
+async function startPullTracking(health: FastifyInstance, kube: KubeClients, config: PullTrackingConfig, logger: Logger, metrics: PullTrackingMetrics): Promise<{ stop(): Promise<void> }> {
   const log = logger.child({ component: 'pull-tracking' });
-  const store = new PullRecordStore(kube, { maxRecordsPerRegistry: config.maxRecordsPerRegistry, log });
-  await registerPullReceiver(health, { kube, store, log });
+  const store = new PullRecordStore(kube, { maxRecordsPerRegistry: config.maxRecordsPerRegistry, log, metrics });
+  await registerPullReceiver(health, { kube, store, log, metrics });
   const timer = setInterval(() => void store.flush(), config.flushIntervalSeconds * 1000);
   timer.unref();
   log.info({ receiverURL: config.receiverURL }, 'Receiving pull events at POST /pulls/<namespace>/<name>');

@@ -21,6 +21,7 @@ import type { RegistryCredentials } from '../registry/client/auth.js';
 import { RegistryV2Client } from '../registry/client/v2-client.js';
 import type { KubeClients } from '../runtime/kube-client.js';
 import { CANARY_USER_AGENT_PREFIX } from './events.js';
+import type { PullTrackingMetrics } from './metrics.js';
 import { readPullRecordsDocument, writePullBatch } from './store.js';
 
 /** How often a Registry's pods are pulled from; a round's nonces are checked at the next one. */
@@ -52,6 +53,7 @@ interface Round {
 
 export interface PullCanaryOptions {
   log: Logger;
+  metrics?: PullTrackingMetrics;
   maxRecordsPerRegistry: number;
   now?: () => number;
   intervalMs?: number;
@@ -82,6 +84,12 @@ export class PullCanary {
    * Checks the last round once its deadline passed, then sends a new round when the interval has.
    */
   async step(target: CanaryTarget, kube: KubeClients): Promise<CanaryOutcome> {
+    const outcome = await this.stepOnce(target, kube);
+    if (outcome.state !== 'waiting') this.options.metrics?.canaryRounds.inc({ outcome: outcome.state });
+    return outcome;
+  }
+
+  private async stepOnce(target: CanaryTarget, kube: KubeClients): Promise<CanaryOutcome> {
     const key = `${target.namespace}/${target.name}`;
     const round = this.rounds.get(key);
     const nowMs = this.now();

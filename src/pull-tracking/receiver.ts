@@ -12,6 +12,7 @@ import { secretValue } from '../managed-registry/credentials.js';
 import { NOTIFICATIONS_TOKEN_KEY, PULL_RECEIVER_ROUTE } from '../managed-registry/notifications.js';
 import { getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
 import { envelopeSchema, pullsOf } from './events.js';
+import type { PullTrackingMetrics } from './metrics.js';
 import type { PullRecordStore } from './store.js';
 
 const EVENTS_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
@@ -26,6 +27,7 @@ export interface PullReceiverDeps {
   store: PullRecordStore;
   log: Logger;
   now?: () => number;
+  metrics?: PullTrackingMetrics;
 }
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -44,6 +46,10 @@ export async function registerPullReceiver(app: FastifyInstance, deps: PullRecei
   };
 
   await app.register(async (scope) => {
+    // Every answer counts, the body parser's refusals (400, 413) included.
+    scope.addHook('onResponse', async (_request, reply) => {
+      deps.metrics?.envelopes.inc({ code: String(reply.statusCode) });
+    });
     scope.addContentTypeParser([EVENTS_MEDIA_TYPE, 'application/json'], { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
       try {
         done(null, JSON.parse(body as string));
@@ -67,6 +73,9 @@ export async function registerPullReceiver(app: FastifyInstance, deps: PullRecei
       }
       const batch = pullsOf(parsed.data);
       deps.store.add(namespace, name, batch);
+      deps.metrics?.events.inc({ kind: 'pull' }, batch.pulls.length);
+      deps.metrics?.events.inc({ kind: 'canary' }, batch.canaries.length);
+      deps.metrics?.events.inc({ kind: 'ignored' }, batch.ignored - batch.canaries.length);
       return reply.code(202).send({ recorded: batch.pulls.length, ignored: batch.ignored });
     });
   });

@@ -13,6 +13,7 @@ import type { PullRecords } from '../retention/pull-records.js';
 import { apiErrorStatus, getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../runtime/resources.js';
 import type { Pull } from './events.js';
+import type { PullTrackingMetrics } from './metrics.js';
 import { mergePulls, parseRecordsDocument, PULLS_KEY, toPullRecords, type PendingBatch, type PullRecordsDocument } from './records.js';
 
 export const pullRecordsConfigMapName = (registryName: string): string => `${registryName}-registry-pulls`;
@@ -23,6 +24,7 @@ export interface PullRecordStoreOptions {
   maxRecordsPerRegistry: number;
   now?: () => number;
   log: Logger;
+  metrics?: PullTrackingMetrics;
 }
 
 /** What waits for the next flush for one Registry: the latest pull per (repository, digest), bounded. */
@@ -90,7 +92,9 @@ export class PullRecordStore {
       };
       try {
         await this.write(entry.namespace, entry.name, batch);
+        this.options.metrics?.flushes.inc({ result: 'written' });
       } catch (error) {
+        this.options.metrics?.flushes.inc({ result: 'failed' });
         this.options.log.warn({ err: error, registry: `${entry.namespace}/${entry.name}` }, 'Could not write pull records; retrying at the next flush');
         this.add(entry.namespace, entry.name, batch);
       }

@@ -8,6 +8,8 @@ import { RetentionMetrics } from '../../../src/controllers/retention-policy/metr
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';
 import { promqlCheckBinary } from '../../tools/binaries.js';
 
+import { PullTrackingMetrics } from '../../../src/pull-tracking/metrics.js';
+
 const run = promisify(execFile);
 const RULES = 'deploy/monitoring/prometheus-rule.yaml';
 const DASHBOARD = 'deploy/monitoring/grafana-dashboard.json';
@@ -18,6 +20,7 @@ function exportedMetrics(): Set<string> {
   new RetentionMetrics(registry);
   new GarbageCollectionMetrics(registry);
   new AdmissionMetrics(registry);
+  new PullTrackingMetrics(registry);
   return new Set(registry.getMetricsAsArray().map((m) => m.name));
 }
 
@@ -48,7 +51,7 @@ describe('deploy/monitoring under Prometheus\'s own parsers', () => {
   it('every alert and every dashboard query parses, and names only metrics the operator or the webhook exports', async () => {
     const { code, expressions, stderr } = await check(RULES, '--', DASHBOARD);
     expect(code, stderr).toBe(0);
-    expect(expressions.filter((e) => e.source === RULES).length).toBe(8);
+    expect(expressions.filter((e) => e.source === RULES).length).toBe(9);
     expect(expressions.filter((e) => e.source === DASHBOARD).length).toBeGreaterThan(8);
     const exported = exportedMetrics();
     const unknown = expressions.flatMap((e) => e.metrics.filter((m) => !exported.has(metricOf(m)) && !SCRAPE_SERIES.has(m)).map((m) => `${e.name}: ${m}`));

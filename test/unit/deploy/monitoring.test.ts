@@ -26,6 +26,7 @@ describe('deploy/monitoring', () => {
       'DockmasterWebhookDown',
       'DockmasterNoLeader',
       'DockmasterReconcileErrors',
+      'DockmasterPullTrackingBroken',
     ]);
     const troubleshooting = read('docs/troubleshooting.md');
     for (const rule of rules) {

@@ -1,4 +1,6 @@
 import Fastify from 'fastify';
+import { Registry } from 'prom-client';
+import { PullTrackingMetrics } from '../../../src/pull-tracking/metrics.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { silentLogger } from '../../../src/logging/logger.js';
@@ -128,14 +130,15 @@ describe('the pull receiver', () => {
     } as unknown as KubeClients;
     const store = new PullRecordStore(kube, { maxRecordsPerRegistry: 100, log: silentLogger() });
     const app = Fastify();
-    await registerPullReceiver(app, { kube, store, log: silentLogger() });
+    const metricsRegistry = new Registry();
+    await registerPullReceiver(app, { kube, store, log: silentLogger(), metrics: new PullTrackingMetrics(metricsRegistry) });
     const post = (path: string, token: string | undefined, body: unknown) =>
       app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json', ...(token && { authorization: `Bearer ${token}` }) }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
-    return { store, post };
+    return { store, post, metrics: async () => metricsRegistry.metrics() };
   }
 
   it('records an authenticated envelope (202) and refuses a wrong or missing token (401), another Registry\'s path, or a malformed body (400), recording nothing', async () => {
-    const { store, post } = await receiver();
+    const { store, post, metrics } = await receiver();
     expect((await post('/pulls/team/main', 'wrong', { events: [event()] })).statusCode).toBe(401);
     expect((await post('/pulls/team/main', undefined, { events: [event()] })).statusCode).toBe(401);
     expect((await post('/pulls/team/other', 'right', { events: [event()] })).statusCode).toBe(401);
@@ -148,6 +151,11 @@ describe('the pull receiver', () => {
     expect(ok.statusCode).toBe(202);
     expect(ok.json()).toEqual({ recorded: 1, ignored: 0 });
     expect(store.pendingRegistries).toBe(1);
+    const text = await metrics();
+    expect(text).toContain('dockmaster_pull_envelopes_total{code="401"} 3');
+    expect(text).toContain('dockmaster_pull_envelopes_total{code="400"} 2');
+    expect(text).toContain('dockmaster_pull_envelopes_total{code="202"} 1');
+    expect(text).toContain('dockmaster_pull_events_total{kind="pull"} 1');
   });
 });
 
