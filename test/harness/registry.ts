@@ -64,6 +64,8 @@ export interface RunningRegistry {
   storageDir: string;
   configPath: string;
   caPem?: string;
+  /** The registry process's pid while it runs (benches read its memory). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
   restart(overrides?: Partial<RegistryProcessOptions>): Promise<void>;
 }
@@ -128,6 +130,10 @@ class RegistryInstance implements RunningRegistry {
   private output = '';
   private tlsMaterial: LoopbackTlsMaterial | undefined;
   private stopped = false;
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   constructor(
     private readonly workDir: string,
