@@ -23,7 +23,7 @@ const PAGE = 500;
 const HOST = 'main.registries.svc:5000';
 const TAGS = 12_000;
 const REPOSITORIES = 120;
-const TARGETS = { collectOverParse: 1.5, retainedMiB: 16, planWithOverWithout: 2 };
+const TARGETS = { collectOverParse: 1.5, retainedMiB: 16, planWithOverWithout: 2, planWithPullsOverWithout: 2 };
 
 /** A Pod as the apiserver sends it: labels, env (which can hold secrets), managedFields, status. */
 function pod(i: number): unknown {
@@ -108,14 +108,29 @@ async function main(): Promise<number> {
   const withMs = await best(async () => planRetention(spec, state, { now, policyName: 'bench', inUse: usage, policyNamespace: 'ns0' }));
   const kept = planRetention(spec, state, { now, policyName: 'bench', inUse: usage, policyNamespace: 'ns0' }).summary;
   log(`plan of ${TAGS} tags: ${withoutMs.toFixed(0)} ms without in-use data, ${withMs.toFixed(0)} ms with (ratio ${(withMs / withoutMs).toFixed(2)}); ${kept.keptInUse} tags kept only because they run`);
+
+  // Usage data in full: what runs, and pull records for every tagged digest (pulled within the
+  // last 60 days, tracked for 90), planned with pull rules, against the same policy without data.
+  const pullSpec = retentionPolicySpecSchema.parse({ registryRef: { name: 'main' }, keep: [{ mostRecent: 10 }, { tags: ['*'], pulledWithin: '30d', mostRecentlyPulled: 5 }] });
+  const byRepository = new Map<string, Map<string, number>>();
+  let n = 0;
+  for (const repository of state.repositories) {
+    byRepository.set(repository.name, new Map(Object.values(repository.tags).map((digest) => [digest, now.getTime() - ((n++ * 7919) % 60) * 86_400_000])));
+  }
+  const pulls = { coveredSinceMs: now.getTime() - 90 * 86_400_000, byRepository };
+  const noDataMs = await best(async () => planRetention(pullSpec, state, { now, policyName: 'bench' }));
+  const allDataMs = await best(async () => planRetention(pullSpec, state, { now, policyName: 'bench', inUse: usage, policyNamespace: 'ns0', pulls }));
+  const pullPlan = planRetention(pullSpec, state, { now, policyName: 'bench', inUse: usage, policyNamespace: 'ns0', pulls }).summary;
+  log(`plan of ${TAGS} tags with pull rules: ${noDataMs.toFixed(0)} ms without usage data, ${allDataMs.toFixed(0)} ms with in-use data and pull records (ratio ${(allDataMs / noDataMs).toFixed(2)}); ${pullPlan.deleteDigests} digests to delete`);
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 
   const verdict = checkTargets({
     collectOverParse: { value: Number((collectMs / parseMs).toFixed(2)), max: TARGETS.collectOverParse },
     retainedMiB: { value: Number(retainedMiB.toFixed(1)), max: TARGETS.retainedMiB },
     planWithOverWithout: { value: Number((withMs / withoutMs).toFixed(2)), max: TARGETS.planWithOverWithout },
+    planWithPullsOverWithout: { value: Number((allDataMs / noDataMs).toFixed(2)), max: TARGETS.planWithPullsOverWithout },
   });
-  return printResult('in-use', { pods: PODS, collectMs: Math.round(collectMs), parseMs: Math.round(parseMs), references: collection.images.length, planWithoutMs: Math.round(withoutMs), planWithMs: Math.round(withMs), keptInUse: kept.keptInUse, peakRssMiB: Math.round(peakRssMiB) }, verdict);
+  return printResult('in-use', { pods: PODS, collectMs: Math.round(collectMs), parseMs: Math.round(parseMs), references: collection.images.length, planWithoutMs: Math.round(withoutMs), planWithMs: Math.round(withMs), keptInUse: kept.keptInUse, planPullRulesWithoutDataMs: Math.round(noDataMs), planPullRulesWithDataMs: Math.round(allDataMs), peakRssMiB: Math.round(peakRssMiB) }, verdict);
 }
 
 runBench(main);

@@ -11,7 +11,8 @@ import { Pool } from 'undici';
 import { parse } from 'yaml';
 import { notificationEndpointsYaml } from '../src/managed-registry/notifications.js';
 import { pushImage } from '../test/harness/fixtures.js';
-import { startRegistry, type RegistryLine, type RunningRegistry } from '../test/harness/registry.js';
+import { startRegistry, type RunningRegistry } from '../test/harness/registry.js';
+import type { RegistryLine } from '../test/servers/binaries.js';
 import { checkTargets, log, printResult, runBench, sleep } from './lib/bench-output.js';
 import { readProcessMemory } from './lib/process-stats.js';
 
