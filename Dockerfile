@@ -3,7 +3,8 @@
 # dependency in one esbuild bundle with on-demand chunks); the runtime image holds that bundle and
 # no node_modules at all, so no dev dependency, package manager cache or unused module reaches it.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# Node.js 24 LTS, the runtime the tests run on (scripts/node.sh; docs/benchmarks.md).
+ARG NODE_IMAGE=node:24.19.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

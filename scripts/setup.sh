@@ -5,6 +5,7 @@
 # module proxy into a cache outside the repository. Prints the control-plane bin folder on its last line.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/node.sh
 
 log() { echo "[setup] $*" >&2; }
 

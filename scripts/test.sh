@@ -3,6 +3,7 @@
 # including the real-service tests (docker-registry, skopeo, etcd + kube-apiserver, kubectl).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/node.sh
 bin=$(bash scripts/setup.sh | tail -n 1)
 export DOCKMASTER_CONTROLPLANE_BIN="$bin"
 npm run --silent typecheck

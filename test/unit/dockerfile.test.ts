@@ -35,11 +35,13 @@ const final = dockerfile.stages.at(-1)!;
 const resolveImage = (from: string) => from.replace(/\$\{(\w+)\}/g, (_, k: string) => dockerfile.args[k] ?? '');
 
 describe('Dockerfile', () => {
-  it('is multi-stage on a pinned Node 20 base', () => {
+  it('is multi-stage on a pinned Node 24 base, the version the tests run on', () => {
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of dockerfile.stages) {
-      expect(resolveImage(stage.from)).toMatch(/^node:20\.\d+\.\d+-[a-z]+-slim$/);
+      expect(resolveImage(stage.from)).toMatch(/^node:24\.\d+\.\d+-[a-z]+-slim$/);
     }
+    const tested = /DOCKMASTER_NODE_VERSION=(\S+)/.exec(readFileSync(new URL('../../scripts/node.sh', import.meta.url), 'utf8'))?.[1];
+    expect(resolveImage(dockerfile.stages[0]!.from)).toBe(`node:${tested}-bookworm-slim`);
   });
 
   it('runs as a numeric non-root user', () => {
