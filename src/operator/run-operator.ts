@@ -18,6 +18,7 @@ import { loadKubeConfig } from '../runtime/kube-client.js';
 import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import { createOperatorControllers } from './controllers.js';
+import { leaseIdentity, OPERATOR_LEASE_NAME, WEBHOOK_LEASE_NAME } from './leases.js';
 import { PullCanary } from '../pull-tracking/canary.js';
 import { PullTrackingMetrics } from '../pull-tracking/metrics.js';
 
@@ -29,15 +30,6 @@ export interface OperatorRunOptions {
   healthPort: number;
   leaderElect: boolean;
   logLevel?: string;
-}
-
-/** Lease of the controllers' leader; the webhook elects its own (WEBHOOK_LEASE_NAME), so neither waits on the other. */
-export const OPERATOR_LEASE_NAME = 'dockmaster-operator';
-export const WEBHOOK_LEASE_NAME = 'dockmaster-webhook';
-
-/** The identity a replica campaigns with: the pod name when the Deployment passes it. */
-export function leaseIdentity(): { identity: string } | Record<string, never> {
-  return process.env.POD_NAME ? { identity: process.env.POD_NAME } : {};
 }
 
 /**

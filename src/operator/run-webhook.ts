@@ -8,7 +8,7 @@ import { createRootLogger } from '../logging/logger.js';
 import { buildHealthServer } from '../runtime/health.js';
 import { createKubeClients, loadKubeConfig } from '../runtime/kube-client.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
-import { leaseIdentity, WEBHOOK_LEASE_NAME } from './run-operator.js';
+import { leaseIdentity, WEBHOOK_LEASE_NAME } from './leases.js';
 
 export interface WebhookRunOptions {
   kubeconfig?: string;
