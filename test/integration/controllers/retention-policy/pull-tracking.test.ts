@@ -65,32 +65,6 @@ describe('pull tracking, end to end', () => {
     for (const tag of ['pulled', 'unpulled']) digests[tag] = (await pushImage(url, 'app/web', { tags: [tag], seed: tag })).digest;
   }, 180_000);
 
-  it('the records survive a restart of the receiver and its store: a new process merges into them', async () => {
-    await store.flush();
-    const before = await records();
-    expect(Object.keys(before?.pulls['app/web'] ?? {})).toContain(digests.pulled);
-    // The operator process goes (it flushes on SIGTERM) and a new one serves the same address.
-    const port = (receiver.server.address() as AddressInfo).port;
-    clearInterval(flusher);
-    await receiver.close();
-    const admin = createKubeClients(loadKubeConfig({ kubeconfigPath: sharedControlPlane().kubeconfigPath }));
-    store = new PullRecordStore(admin, { maxRecordsPerRegistry: 1000, log: silentLogger() });
-    receiver = Fastify();
-    await registerPullReceiver(receiver, { kube: admin, store, log: silentLogger() });
-    await receiver.listen({ host: '127.0.0.1', port });
-    flusher = setInterval(() => void store.flush(), 500);
-    digests.later = (await pushImage(url, 'app/web', { tags: ['later'], seed: 'later' })).digest;
-    await pull('later');
-    await eventually(async () => {
-      await store.flush();
-      const after = await records();
-      expect(Object.keys(after?.pulls['app/web'] ?? {}).sort()).toEqual([digests.pulled, digests.later].sort());
-      expect(after?.pulls['app/web']?.[digests.pulled ?? '']).toBe(before?.pulls['app/web']?.[digests.pulled ?? '']);
-      // Coverage never moves back (a canary round that fell into the gap may move it forward).
-      expect(Date.parse(after?.coveredSince ?? '')).toBeGreaterThanOrEqual(Date.parse(before?.coveredSince ?? ''));
-    }, 60_000, 500);
-  }, 120_000);
-
   afterAll(async () => {
     clearInterval(flusher);
     await op?.stop();
@@ -155,5 +129,31 @@ describe('pull tracking, end to end', () => {
     // The run listed and HEADed both tags: none of that counts as a pull of the deleted one.
     await store.flush();
     expect(Object.keys((await records())?.pulls['app/web'] ?? {})).toEqual([digests.pulled]);
+  }, 120_000);
+
+  it('the records survive a restart of the receiver and its store: a new process merges into them', async () => {
+    await store.flush();
+    const before = await records();
+    expect(Object.keys(before?.pulls['app/web'] ?? {})).toContain(digests.pulled);
+    // The operator process goes (it flushes on SIGTERM) and a new one serves the same address.
+    const port = (receiver.server.address() as AddressInfo).port;
+    clearInterval(flusher);
+    await receiver.close();
+    const admin = createKubeClients(loadKubeConfig({ kubeconfigPath: sharedControlPlane().kubeconfigPath }));
+    store = new PullRecordStore(admin, { maxRecordsPerRegistry: 1000, log: silentLogger() });
+    receiver = Fastify();
+    await registerPullReceiver(receiver, { kube: admin, store, log: silentLogger() });
+    await receiver.listen({ host: '127.0.0.1', port });
+    flusher = setInterval(() => void store.flush(), 500);
+    digests.later = (await pushImage(url, 'app/web', { tags: ['later'], seed: 'later' })).digest;
+    await pull('later');
+    await eventually(async () => {
+      await store.flush();
+      const after = await records();
+      expect(Object.keys(after?.pulls['app/web'] ?? {}).sort()).toEqual([digests.pulled, digests.later].sort());
+      expect(after?.pulls['app/web']?.[digests.pulled ?? '']).toBe(before?.pulls['app/web']?.[digests.pulled ?? '']);
+      // Coverage never moves back (a canary round that fell into the gap may move it forward).
+      expect(Date.parse(after?.coveredSince ?? '')).toBeGreaterThanOrEqual(Date.parse(before?.coveredSince ?? ''));
+    }, 60_000, 500);
   }, 120_000);
 });
