@@ -2,11 +2,11 @@
  * What an unreachable pull receiver costs a registry (issue 17): distribution queues its
  * notification events in memory and retries them for ever. Each version runs twice under the same
  * pull load (HEADs of one manifest, which distribution reports as pulls): with the endpoint the
- * operator configures (notificationEndpointsYaml, the shipped settings) pointed at a closed port,
+ * operator configures (notificationEndpointsYaml, the shipped settings) pointed at a closed port
+ * (a loopback port found free, then closed),
  * and without notifications, the baseline. The RSS growth beyond the baseline, per 10,000
  * pulls, is the queue's cost; docs/retention.md turns it into a bound.
  */
-import { createServer } from 'node:net';
 import { Pool } from 'undici';
 import { parse } from 'yaml';
 import { notificationEndpointsYaml } from '../src/managed-registry/notifications.js';
@@ -14,23 +14,13 @@ import { pushImage } from '../test/harness/fixtures.js';
 import { startRegistry, type RunningRegistry } from '../test/harness/registry.js';
 import type { RegistryLine } from '../test/servers/binaries.js';
 import { checkTargets, log, printResult, runBench, sleep } from './lib/bench-output.js';
+import { freeLoopbackPort } from './lib/operator-child.js';
 import { readProcessMemory } from './lib/process-stats.js';
 
 const quick = process.argv.includes('--quick');
 const PULLS = quick ? 10_000 : 40_000;
 const CONCURRENCY = 16;
 const VERSIONS: RegistryLine[] = ['2.8.2', '3.1.2'];
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function pullLoad(registry: RunningRegistry, reference: string, count: number): Promise<number> {
   const pool = new Pool(registry.url, { connections: CONCURRENCY });
@@ -50,7 +40,7 @@ async function pullLoad(registry: RunningRegistry, reference: string, count: num
 }
 
 async function measure(version: RegistryLine, receiverDown: boolean): Promise<{ startMb: number; endMb: number; pulls: number }> {
-  const endpoints = receiverDown ? (parse(notificationEndpointsYaml(`http://127.0.0.1:${await closedPort()}`, 'team', 'main', 'token')) as unknown[]) : undefined;
+  const endpoints = receiverDown ? (parse(notificationEndpointsYaml(`http://127.0.0.1:${await freeLoopbackPort()}`, 'team', 'main', 'token')) as unknown[]) : undefined;
   const registry = await startRegistry({ version, ...(endpoints && { extraConfig: { notifications: { endpoints } } }) });
   try {
     const { digest } = await pushImage(registry, 'app/web', { tags: ['v1'], seed: 'queue' });
