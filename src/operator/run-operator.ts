@@ -82,7 +82,7 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
   logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
   const stopped = new Promise<void>((resolve) => manager.stopOnSignals(resolve));
   await manager.start();
-  logger.info({ identity: manager.identity }, 'Started the operator');
+  if (manager.isReady()) logger.info({ identity: manager.identity }, 'Started the operator');
   await stopped;
   await webhook?.stop();
   await health.close();

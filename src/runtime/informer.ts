@@ -117,6 +117,8 @@ export class Informer<T extends KubernetesObject> {
 
   async stop(): Promise<void> {
     this.stopController.abort();
+    // Whoever waits for a sync that can no longer come is released (waitForSync's contract).
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
     this.resyncTimer?.cancel();
     this.currentWatch?.stop();
     await this.running;
@@ -127,6 +129,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   /** Resolves after the first complete list (or at once when stopped). */
+  /** Resolves once the cache has synced, or once the informer is stopped (check hasSynced()). */
   waitForSync(): Promise<void> {
     if (this.synced || this.stopController.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => this.syncWaiters.push(resolve));

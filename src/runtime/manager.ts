@@ -56,6 +56,7 @@ export class Manager {
   private readonly cacheByResource = new Map<string, SharedInformer<KubernetesObject>>();
   private readonly runners: ControllerRunner[] = [];
   private readonly elector: LeaderElector | undefined;
+  private stopRequested = false;
   private synced = false;
   private leading = false;
   private started = false;
@@ -91,6 +92,9 @@ export class Manager {
     this.started = true;
     for (const informer of this.informers.values()) informer.start();
     await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    // Stopped (SIGTERM) before the caches synced, e.g. with the apiserver unreachable: the
+    // process must still exit, and must not campaign for the lease on its way out.
+    if (this.stopRequested) return;
     this.synced = true;
     this.log.info({ informers: this.informers.size }, 'Caches synced');
     if (this.elector) this.elector.start();
@@ -99,6 +103,7 @@ export class Manager {
 
   /** Drains reconciles in flight, releases the lease, stops informers. Safe to call twice. */
   async stop(): Promise<void> {
+    this.stopRequested = true;
     if (this.elector) await this.elector.stop();
     else await this.stopLeading();
     await Promise.all([...this.informers.values()].map((i) => i.stop()));

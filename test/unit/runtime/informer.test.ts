@@ -220,6 +220,23 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  it('releases whoever waits for a sync when stopped first (an unreachable apiserver must not keep the process up)', async () => {
+    const clock = new ManualClock();
+    const source = new ScriptedSource();
+    // Every list fails: the informer retries with backoff and never syncs.
+    source.lists.push(new Error('connection refused'), new Error('connection refused'));
+    const informer = new Informer(source, { name: 'configmaps', clock, resyncPeriodMs: 0 });
+    informer.start();
+    let released = false;
+    const waiting = informer.waitForSync().then(() => (released = true));
+    await flushPromises();
+    expect(released).toBe(false);
+    await informer.stop();
+    await waiting;
+    expect(released).toBe(true);
+    expect(informer.hasSynced()).toBe(false);
+  });
+
   it('applies the transform to listed and watched objects before caching', async () => {
     const clock = new ManualClock();
     const source = new ScriptedSource();
