@@ -16,7 +16,7 @@ import {
   PULL_CANARY_REPOSITORY,
   PULL_CANARY_TAG,
 } from '../managed-registry/pull-canary-image.js';
-import { REGISTRY_ERROR_CODES, RegistryApiError } from '../registry/client/errors.js';
+import { isRegistryNotFound } from '../registry/client/errors.js';
 import type { RegistryCredentials } from '../registry/client/auth.js';
 import { RegistryV2Client } from '../registry/client/v2-client.js';
 import type { KubeClients } from '../runtime/kube-client.js';
@@ -112,14 +112,13 @@ export class PullCanary {
     const nonces: string[] = [];
     for (const url of target.replicaUrls) {
       const nonce = randomBytes(12).toString('base64url');
+      // Expected even if the request fails: a pod that cannot be pulled from now is the Registry's
+      // own problem (Ready says so), and a pod that serves nobody costs coverage, the safe side.
+      nonces.push(nonce);
       const client = this.clientFor(url, target, `${CANARY_USER_AGENT_PREFIX}${nonce}`);
       try {
         await client.headManifest(PULL_CANARY_REPOSITORY, PULL_CANARY_TAG);
-        nonces.push(nonce);
       } catch (error) {
-        // A pod that cannot be pulled from now is the Registry's own problem (Ready says so); its
-        // nonce is still expected, so a pod that serves nobody costs coverage, the safe side.
-        nonces.push(nonce);
         this.options.log.debug({ err: error, registry: key, url }, 'Pull canary request failed');
       } finally {
         await client.close();
@@ -129,7 +128,7 @@ export class PullCanary {
     return outcome ?? { state: 'sent', nonces: nonces.length };
   }
 
-  /** Forgets a deleted Registry's round. */
+  /** Forgets a deleted Registry's round (the Registry controller calls it once the Registry is gone). */
   forget(namespace: string, name: string): void {
     this.rounds.delete(`${namespace}/${name}`);
   }
@@ -138,23 +137,20 @@ export class PullCanary {
   private async ensureImage(target: CanaryTarget): Promise<true | string> {
     const client = this.clientFor(target.serviceUrl, target);
     try {
-      await client.headManifest(PULL_CANARY_REPOSITORY, PULL_CANARY_TAG);
-      return true;
-    } catch (error) {
-      if (!(error instanceof RegistryApiError) || error.code !== REGISTRY_ERROR_CODES.notFound) return `the canary image cannot be read: ${String(error)}`;
-    } finally {
-      await client.close();
-    }
-    const pusher = this.clientFor(target.serviceUrl, target);
-    try {
-      await pusher.uploadBlob(PULL_CANARY_REPOSITORY, PULL_CANARY_CONFIG);
-      await pusher.putManifest(PULL_CANARY_REPOSITORY, PULL_CANARY_TAG, PULL_CANARY_MANIFEST_MEDIA_TYPE, PULL_CANARY_MANIFEST);
+      try {
+        await client.headManifest(PULL_CANARY_REPOSITORY, PULL_CANARY_TAG);
+        return true;
+      } catch (error) {
+        if (!isRegistryNotFound(error)) return `the canary image cannot be read: ${String(error)}`;
+      }
+      await client.uploadBlob(PULL_CANARY_REPOSITORY, PULL_CANARY_CONFIG);
+      await client.putManifest(PULL_CANARY_REPOSITORY, PULL_CANARY_TAG, PULL_CANARY_MANIFEST_MEDIA_TYPE, PULL_CANARY_MANIFEST);
       this.options.log.info({ registry: `${target.namespace}/${target.name}` }, `Pushed the pull canary image ${PULL_CANARY_REPOSITORY}:${PULL_CANARY_TAG}`);
       return true;
     } catch (error) {
       return `the canary image cannot be pushed: ${String(error)}`;
     } finally {
-      await pusher.close();
+      await client.close();
     }
   }
 }

@@ -103,12 +103,12 @@ export async function applyChild(
   try {
     if (live === undefined) await createOrApply(kube, resource, stamped, ownerUid);
     else {
-      await applyOwned(kube, resource, stamped, live).catch(async (error: unknown) => {
+      await applyOwned(kube, resource, stamped, live, ownerUid).catch(async (error: unknown) => {
         // The cached resourceVersion was stale: read it fresh, check ownership again, apply once more.
         if (apiErrorStatus(error) !== 409) throw error;
         const fresh = await kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name));
         if (!isControlledBy(fresh, ownerUid)) throw new NameConflictError(kind, namespace, name, fresh);
-        await applyOwned(kube, resource, stamped, fresh);
+        await applyOwned(kube, resource, stamped, fresh, ownerUid);
       });
     }
     rejected.clear(key);
@@ -144,7 +144,7 @@ async function createOrApply(kube: KubeClients, resource: KubeResource, stamped:
     if (apiErrorStatus(error) !== 409) throw error;
     const current = await kube.requestJson<KubernetesObject>('GET', objectPath(resource, namespace, name));
     if (!isControlledBy(current, ownerUid)) throw new NameConflictError(stamped.kind ?? resource.kind, namespace, name, current);
-    await applyOwned(kube, resource, stamped, current);
+    await applyOwned(kube, resource, stamped, current, ownerUid);
   }
 }
 
@@ -155,13 +155,12 @@ async function createOrApply(kube: KubeClients, resource: KubeResource, stamped:
  * prunes what the desired object dropped. The cache keeps each managedFields entry's manager and
  * operation (runtime/informer.ts), enough to tell without a read.
  */
-async function applyOwned(kube: KubeClients, resource: KubeResource, stamped: KubernetesObject, checked: KubernetesObject): Promise<void> {
+async function applyOwned(kube: KubeClients, resource: KubeResource, stamped: KubernetesObject, checked: KubernetesObject, ownerUid: string): Promise<void> {
   let current = checked;
   if (createdByUs(current)) {
     // The cache holds each entry without its field set (fieldsV1): read the object as it is now.
     if (!current.metadata?.managedFields?.some((f) => f.fieldsV1 !== undefined)) {
       current = await kube.requestJson<KubernetesObject>('GET', objectPath(resource, current.metadata?.namespace, current.metadata?.name ?? ''));
-      const ownerUid = stamped.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid ?? '';
       if (!isControlledBy(current, ownerUid)) throw new NameConflictError(stamped.kind ?? resource.kind, current.metadata?.namespace ?? '', current.metadata?.name ?? '', current);
     }
     current = (await markFieldsApplied(kube, resource, current)) ?? current;

@@ -72,6 +72,7 @@ export async function reconcileRegistry(
   const registry = ctx.cache<Registry & KubernetesObject>(RESOURCES.registry).get(request.namespace, request.name);
   if (!registry) {
     options.hostnameClaims?.set(request.key, []);
+    options.pullCanary?.canary.forget(request.namespace, request.name);
     return {};
   }
   const names = registryChildNames(request.name);
