@@ -19,6 +19,7 @@ import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import { createOperatorControllers } from './controllers.js';
 import { leaseIdentity, OPERATOR_LEASE_NAME, WEBHOOK_LEASE_NAME } from './leases.js';
+import { RESOURCES } from '../runtime/resources.js';
 import { PullCanary } from '../pull-tracking/canary.js';
 import { PullTrackingMetrics } from '../pull-tracking/metrics.js';
 
@@ -77,7 +78,8 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
     webhook.start().catch((err: unknown) => logger.error({ err }, 'Failed to start the admission webhook; this replica stays not ready'));
   }
   const health = buildHealthServer({ metrics, isReady: () => manager.isReady() && (webhook?.isReady() ?? true) });
-  const pullTracking = config.pullTracking.receiverURL ? await startPullTracking(health, manager.clients, config.pullTracking, logger, pullMetrics) : undefined;
+  const registryExists = (namespace: string, name: string): boolean => manager.cache(RESOURCES.registry).get(namespace, name) !== undefined;
+  const pullTracking = config.pullTracking.receiverURL ? await startPullTracking(health, manager.clients, config.pullTracking, logger, pullMetrics, registryExists) : undefined;
   await health.listen({ host: options.healthAddress, port: options.healthPort });
   logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
   const stopped = new Promise<void>((resolve) => manager.stopOnSignals(resolve));
@@ -91,10 +93,17 @@ export async function runOperator(options: OperatorRunOptions): Promise<void> {
 }
 
 /** The pull receiver on the health port, and the store's batched flushes; stop() flushes what is left. */
-async function startPullTracking(health: FastifyInstance, kube: KubeClients, config: PullTrackingConfig, logger: Logger, metrics: PullTrackingMetrics): Promise<{ stop(): Promise<void> }> {
+async function startPullTracking(
+  health: FastifyInstance,
+  kube: KubeClients,
+  config: PullTrackingConfig,
+  logger: Logger,
+  metrics: PullTrackingMetrics,
+  registryExists: (namespace: string, name: string) => boolean,
+): Promise<{ stop(): Promise<void> }> {
   const log = logger.child({ component: 'pull-tracking' });
   const store = new PullRecordStore(kube, { maxRecordsPerRegistry: config.maxRecordsPerRegistry, log, metrics });
-  await registerPullReceiver(health, { kube, store, log, metrics });
+  await registerPullReceiver(health, { kube, store, log, metrics, registryExists });
   const timer = setInterval(() => void store.flush(), config.flushIntervalSeconds * 1000);
   timer.unref();
   log.info({ receiverURL: config.receiverURL }, 'Receiving pull events at POST /pulls/<namespace>/<name>');

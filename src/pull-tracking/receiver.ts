@@ -28,6 +28,12 @@ export interface PullReceiverDeps {
   log: Logger;
   now?: () => number;
   metrics?: PullTrackingMetrics;
+  /**
+   * Whether the Registry exists (the operator's informer cache). Anyone who reaches the port can
+   * post to any path: without this check every made-up name would cost a Secret read from the
+   * apiserver and an entry in the token cache.
+   */
+  registryExists?: (namespace: string, name: string) => boolean;
 }
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -59,7 +65,10 @@ export async function registerPullReceiver(app: FastifyInstance, deps: PullRecei
     });
     scope.post<{ Params: { namespace: string; name: string } }>(PULL_RECEIVER_ROUTE, { bodyLimit: BODY_LIMIT_BYTES }, async (request, reply) => {
       const { namespace, name } = request.params;
-      if (!NAME.test(namespace) || !NAME.test(name)) return reply.code(404).send({ error: 'no such Registry' });
+      if (!NAME.test(namespace) || !NAME.test(name) || deps.registryExists?.(namespace, name) === false) {
+        tokens.delete(`${namespace}/${name}`);
+        return reply.code(404).send({ error: 'no such Registry' });
+      }
       const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
       const expected = presented ? await tokenOf(namespace, name) : undefined;
       // Hashes compared in constant time: neither the token nor its length leaks.

@@ -119,10 +119,12 @@ describe('the pull record store', () => {
 });
 
 describe('the pull receiver', () => {
-  async function receiver() {
+  async function receiver(registryExists?: (namespace: string, name: string) => boolean) {
+    let secretReads = 0;
     const kube = {
       core: {
         readNamespacedSecret: async ({ name, namespace }: { name: string; namespace: string }) => {
+          secretReads += 1;
           if (namespace === 'team' && name === 'main-registry-http') return { data: { 'notifications-token': Buffer.from('right').toString('base64') } };
           throw Object.assign(new Error('not found'), { code: 404 });
         },
@@ -131,10 +133,10 @@ describe('the pull receiver', () => {
     const store = new PullRecordStore(kube, { maxRecordsPerRegistry: 100, log: silentLogger() });
     const app = Fastify();
     const metricsRegistry = new Registry();
-    await registerPullReceiver(app, { kube, store, log: silentLogger(), metrics: new PullTrackingMetrics(metricsRegistry) });
+    await registerPullReceiver(app, { kube, store, log: silentLogger(), metrics: new PullTrackingMetrics(metricsRegistry), ...(registryExists && { registryExists }) });
     const post = (path: string, token: string | undefined, body: unknown) =>
       app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json', ...(token && { authorization: `Bearer ${token}` }) }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
-    return { store, post, metrics: async () => metricsRegistry.metrics() };
+    return { store, post, metrics: async () => metricsRegistry.metrics(), secretReads: () => secretReads };
   }
 
   it('records an authenticated envelope (202) and refuses a wrong or missing token (401), another Registry\'s path, or a malformed body (400), recording nothing', async () => {
@@ -156,6 +158,15 @@ describe('the pull receiver', () => {
     expect(text).toContain('dockmaster_pull_envelopes_total{code="400"} 2');
     expect(text).toContain('dockmaster_pull_envelopes_total{code="202"} 1');
     expect(text).toContain('dockmaster_pull_events_total{kind="pull"} 1');
+  });
+
+  it('answers 404 for a Registry the operator does not know, without reading any Secret', async () => {
+    const { store, post, secretReads } = await receiver((namespace, name) => namespace === 'team' && name === 'main');
+    for (let i = 0; i < 20; i++) expect((await post(`/pulls/team/made-up-${i}`, 'anything', { events: [event()] })).statusCode).toBe(404);
+    expect(secretReads()).toBe(0);
+    expect(store.pendingRegistries).toBe(0);
+    expect((await post('/pulls/team/main', 'right', { events: [event()] })).statusCode).toBe(202);
+    expect(secretReads()).toBe(1);
   });
 });
 
