@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { DockmasterError } from '../errors.js';
 
 /** A serving certificate chain and its private key, PEM. */
@@ -54,39 +54,61 @@ export class CertificateFileError extends DockmasterError {
 
 /**
  * Certificate and key from files (a mounted Secret, e.g. issued by cert-manager). The kubelet
- * updates a Secret volume by swapping a symlink, which fs.watch misses; `watchFile` polls the
- * resolved file's stat and sees it. A half-written pair (cert changed, key not yet) fails to
- * load in the server; the next poll delivers the matching pair.
+ * updates a Secret volume by swapping a symlink, which fs.watch misses; polling the resolved
+ * files' stats sees it. The stats are taken before each read and compared with those of the last
+ * read, not with the previous poll (what `fs.watchFile` does): a swap that lands between the
+ * read and the watcher's first poll was otherwise never reported (the CI flake of the symlink
+ * test). A half-written pair (cert changed, key not yet) fails to load in the server, and a read
+ * that fails is reported once and tried again when the files change.
  */
 export class FileCertificateSource extends MutableCertificateSource {
   private readonly certFile: string;
   private readonly keyFile: string;
   private readonly onError: (error: CertificateFileError) => void;
+  private readonly timer: NodeJS.Timeout;
+  /** The files' identity (inode, size, mtime) when the current pair was read. */
+  private readIdentity: string;
+  private failedIdentity: string | undefined;
 
   constructor(certFile: string, keyFile: string, options: { pollIntervalMs?: number; onError?: (error: CertificateFileError) => void } = {}) {
+    const identity = filesIdentity(certFile, keyFile);
     super(readPair(certFile, keyFile));
+    this.readIdentity = identity;
     this.certFile = certFile;
     this.keyFile = keyFile;
     this.onError = options.onError ?? (() => undefined);
-    const interval = options.pollIntervalMs ?? 5_000;
-    watchFile(certFile, { interval, persistent: false }, this.reload);
-    watchFile(keyFile, { interval, persistent: false }, this.reload);
+    this.timer = setInterval(this.poll, options.pollIntervalMs ?? 5_000);
+    this.timer.unref();
   }
 
   /** Stops watching the files. */
   close(): void {
-    unwatchFile(this.certFile, this.reload);
-    unwatchFile(this.keyFile, this.reload);
+    clearInterval(this.timer);
   }
 
-  private readonly reload = (current: Stats, previous: Stats): void => {
-    if (current.mtimeMs === previous.mtimeMs && current.size === previous.size) return;
+  private readonly poll = (): void => {
+    const identity = filesIdentity(this.certFile, this.keyFile);
+    // Unchanged since the last read, or since the last failed one (reported once per change).
+    if (identity === this.readIdentity || identity === this.failedIdentity) return;
     try {
-      this.update(readPair(this.certFile, this.keyFile));
+      const pair = readPair(this.certFile, this.keyFile);
+      this.readIdentity = identity;
+      this.update(pair);
     } catch (error) {
+      this.failedIdentity = identity;
       this.onError(error instanceof CertificateFileError ? error : new CertificateFileError(String(error), error));
     }
   };
+}
+
+/** Inode, size and modification time of both files, through symlinks; '' for a file that is missing. */
+function filesIdentity(certFile: string, keyFile: string): string {
+  return [certFile, keyFile]
+    .map((file) => {
+      const stats = statSync(file, { throwIfNoEntry: false });
+      return stats ? `${stats.ino}:${stats.size}:${stats.mtimeMs}` : '';
+    })
+    .join('|');
 }
 
 function readPair(certFile: string, keyFile: string): ServingCertificate {
