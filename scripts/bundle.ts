@@ -13,7 +13,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 
 const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -24,6 +24,36 @@ export interface BundleOptions {
   /** Where the bundle goes; dist/ of the repository unless a test or bench builds elsewhere. */
   outdir?: string;
 }
+
+/**
+ * client-node's config.js (KubeConfig) imports the generated API index and node-fetch, which
+ * evaluate every model class and a Unicode table at start: about 30 MB of a server's memory for
+ * code dockmaster does not run (src/runtime/kube-transport.ts makes the requests). Only those two
+ * imports, and only from config.js, resolve to the small stand-ins in scripts/bundle-shims/.
+ */
+export const CLIENT_NODE_CONFIG_IMPORTS: Record<string, string> = {
+  './gen/index.js': 'scripts/bundle-shims/client-node-gen.ts',
+  'node-fetch': 'scripts/bundle-shims/node-fetch-headers.ts',
+};
+
+/** Where ES module imports of `node:http` go: scripts/bundle-shims/node-http.ts says why. */
+export const NODE_HTTP_SHIM = 'scripts/bundle-shims/node-http.ts';
+
+const leanImports: Plugin = {
+  name: 'lean-imports',
+  setup(build) {
+    build.onResolve({ filter: /^(\.\/gen\/index\.js|node-fetch)$/ }, (args) => {
+      if (!/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/.test(args.importer)) return undefined;
+      const shim = CLIENT_NODE_CONFIG_IMPORTS[args.path];
+      return shim ? { path: path.join(repositoryRoot, shim) } : undefined;
+    });
+    // require('http') stays as it is: only the ES module face reads every export.
+    build.onResolve({ filter: /^(node:)?http$/ }, (args) => {
+      if (args.kind !== 'import-statement' || args.importer.endsWith(NODE_HTTP_SHIM)) return undefined;
+      return { path: path.join(repositoryRoot, NODE_HTTP_SHIM) };
+    });
+  },
+};
 
 /** esbuild's options for the shipped bundle (exported so a unit test can pin them). */
 export function bundleBuildOptions(outdir: string): BuildOptions {
@@ -48,19 +78,25 @@ export function bundleBuildOptions(outdir: string): BuildOptions {
     legalComments: 'linked',
     metafile: true,
     logLevel: 'warning',
+    plugins: [leanImports],
     // CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __dockmasterRequire } from 'node:module'; const require = __dockmasterRequire(import.meta.url);" },
   };
 }
 
-/** Builds the bundle; returns the entry file's path and the total size of what it wrote. */
-export async function buildBundle(options: BundleOptions = {}): Promise<{ entry: string; bytes: number; files: number }> {
+/** Builds the bundle; returns the entry file's path, the total size of what it wrote and the source files in it. */
+export async function buildBundle(options: BundleOptions = {}): Promise<{ entry: string; bytes: number; files: number; inputs: string[] }> {
   const esbuild = await import('esbuild');
   const outdir = path.resolve(repositoryRoot, options.outdir ?? 'dist');
   await rm(outdir, { recursive: true, force: true });
   const result = await esbuild.build(bundleBuildOptions(outdir));
   const outputs = Object.entries(result.metafile?.outputs ?? {}).filter(([file]) => !file.endsWith('.map'));
-  return { entry: path.join(outdir, BUNDLE_ENTRY), bytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0), files: outputs.length };
+  return {
+    entry: path.join(outdir, BUNDLE_ENTRY),
+    bytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0),
+    files: outputs.length,
+    inputs: Object.keys(result.metafile?.inputs ?? {}),
+  };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -57,6 +57,7 @@ export const ERROR_CATALOGUE = {
   DM_ERR_REGISTRY_READ_ONLY: failure('%s: the registry is in read-only mode', 'RegistryReadOnly', 503),
   DM_ERR_REGISTRY_INVALID_RESPONSE: failure('%s %s: the answer is not what the v2 API promises: %s', 'RegistryInvalidResponse', 502),
   DM_ERR_REGISTRY_DIGEST_MISMATCH: failure('%s %s: content does not hash to %s', 'RegistryDigestMismatch', 502),
+  DM_ERR_KUBE_TIMEOUT: failure('%s %s: no answer from the apiserver within %s ms', 'ApiServerTimeout', 504),
   DM_ERR_REGISTRY_UNREACHABLE: failure('%s %s: no answer: %s', 'RegistryUnreachable', 504),
   DM_ERR_REGISTRY_TLS: failure('%s %s: TLS handshake failed: %s', 'RegistryTlsFailed', 502),
   DM_ERR_REGISTRY_BAD_REQUEST: badInput('%s: the client refuses this request: %s', 'RegistryBadRequest'),

@@ -52,7 +52,7 @@ export async function applyRetention(options: RetentionApplyOptions, streams: Co
     ]);
   }
   // Structured logs when nobody watches a terminal; on a terminal the bar and the report say it.
-  const logger = streams.stderr.isTTY ? silentLogger() : createRootLogger({ pretty: false });
+  const logger = streams.stderr.isTTY ? silentLogger() : createRootLogger();
   const target = await openRetentionTarget(options, { logger });
   const common = { client: target.client, registry: target.url, policyName: target.policyName, logger };
   try {

@@ -1,5 +1,4 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -45,26 +44,34 @@ export function redactCredentials(value: unknown, depth = 0, seen = new WeakSet<
 
 export interface RootLoggerOptions {
   level?: string;
-  /** Pretty output for people; defaults to true on a TTY, JSON otherwise. */
-  pretty?: boolean;
   /** Where JSON lines go (tests); stderr by default. */
   destination?: NodeJS.WritableStream;
 }
 
-/** Builds the one root logger of the process; everything else uses `logger.child({...})`. */
+/** Builds the one root logger of the process, JSON lines; everything else uses `logger.child({...})`. */
 export function createRootLogger(options: RootLoggerOptions = {}): Logger {
-  const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
-  const base: LoggerOptions = {
+  return pino(rootLoggerOptions(options), options.destination ?? pino.destination(2));
+}
+
+/**
+ * The root logger of a long-running command (operator, webhook): pretty for a person at a
+ * terminal, JSON lines otherwise. pino-pretty is loaded only for the terminal: a container never
+ * pays for it. In-process, not a pino transport: a transport resolves its target by module name in
+ * a worker thread, which a bundle cannot serve, and a terminal reader does not need a log thread.
+ */
+export async function createCommandLogger(options: Omit<RootLoggerOptions, 'destination'> & { pretty?: boolean } = {}): Promise<Logger> {
+  if (!(options.pretty ?? Boolean(process.stderr.isTTY))) return createRootLogger(options);
+  const { default: pinoPretty } = await import('pino-pretty');
+  return pino(rootLoggerOptions(options), pinoPretty({ destination: 2, colorize: true, sync: true }));
+}
+
+function rootLoggerOptions(options: RootLoggerOptions): LoggerOptions {
+  return {
     level: options.level ?? process.env.DOCKMASTER_LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: REDACTED },
     formatters: { log: (object) => redactCredentials(object) as Record<string, unknown> },
     base: { app: 'dockmaster' },
   };
-  if (options.destination) return pino(base, options.destination);
-  // In-process, not a pino transport: a transport resolves its target by module name in a worker
-  // thread, which a bundle cannot serve. A terminal reader does not need a log thread anyway.
-  if (pretty) return pino(base, pinoPretty({ destination: 2, colorize: true, sync: true }));
-  return pino(base, pino.destination(2));
 }
 
 /** A logger that drops everything: for tests and library callers that pass none. */

@@ -6,7 +6,7 @@
 import { AdmissionWebhook } from '../admission/webhook/admission-webhook.js';
 import { webhookEnabledInOperator } from '../admission/webhook/webhook-configuration-spec.js';
 import { loadOperatorConfigFile, parseOperatorConfig, watchedNamespaces, type OperatorConfig } from '../config/operator-config.js';
-import { createRootLogger } from '../logging/logger.js';
+import { createCommandLogger } from '../logging/logger.js';
 import type { FastifyInstance } from 'fastify';
 import { buildHealthServer } from '../runtime/health.js';
 import type { KubeClients } from '../runtime/kube-client.js';
@@ -41,7 +41,7 @@ export interface OperatorRunOptions {
  */
 export async function runOperator(options: OperatorRunOptions): Promise<void> {
   const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
-  const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
+  const logger = await createCommandLogger(options.logLevel ? { level: options.logLevel } : {});
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const namespaces = watchedNamespaces(options.watchNamespace, config);
   const pullMetrics = new PullTrackingMetrics(metrics.registry);

@@ -4,7 +4,7 @@
  */
 import { AdmissionWebhook } from '../admission/webhook/admission-webhook.js';
 import { loadOperatorConfigFile, parseOperatorConfig, watchedNamespaces, type OperatorConfig } from '../config/operator-config.js';
-import { createRootLogger } from '../logging/logger.js';
+import { createCommandLogger } from '../logging/logger.js';
 import { buildHealthServer } from '../runtime/health.js';
 import { createKubeClients, loadKubeConfig } from '../runtime/kube-client.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
@@ -29,7 +29,7 @@ export interface WebhookRunOptions {
  */
 export async function runWebhook(options: WebhookRunOptions): Promise<void> {
   const config: OperatorConfig = options.config ? await loadOperatorConfigFile(options.config) : parseOperatorConfig({});
-  const logger = createRootLogger(options.logLevel ? { level: options.logLevel } : {});
+  const logger = await createCommandLogger(options.logLevel ? { level: options.logLevel } : {});
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const clients = createKubeClients(loadKubeConfig(options.kubeconfig ? { kubeconfigPath: options.kubeconfig } : {}), metrics.observeApiRequest);
   const webhook = new AdmissionWebhook({
@@ -49,7 +49,16 @@ export async function runWebhook(options: WebhookRunOptions): Promise<void> {
   const health = options.healthPort === undefined ? undefined : buildHealthServer({ metrics, isReady: () => webhook.isReady() });
   await health?.listen({ host: options.healthAddress ?? '0.0.0.0', port: options.healthPort ?? 0 });
   if (health) logger.info({ address: health.server.address() }, 'Serving /healthz, /readyz and /metrics');
-  await Promise.race([webhook.start(), stopped]);
+  try {
+    await Promise.race([webhook.start(), stopped]);
+  } catch (error) {
+    // A port taken or a certificate never readable: stop what started, or its watches and timers
+    // would keep a process alive that never serves and ignores SIGTERM (the handlers above were
+    // only read here).
+    await webhook.stop().catch(() => undefined);
+    await health?.close();
+    throw error;
+  }
   const signal = await stopped;
   logger.info({ signal }, 'Received signal; stopping');
   await webhook.stop();

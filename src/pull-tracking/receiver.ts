@@ -5,12 +5,14 @@
  * checked; a bad token is 401, a malformed envelope 400, and neither records anything.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../logging/logger.js';
 import { registryChildNames } from '../managed-registry/children.js';
 import { secretValue } from '../managed-registry/credentials.js';
 import { NOTIFICATIONS_TOKEN_KEY, PULL_RECEIVER_ROUTE } from '../managed-registry/notifications.js';
 import { getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
+import { objectPath, RESOURCES } from '../runtime/resources.js';
 import { envelopeSchema, pullsOf } from './events.js';
 import type { PullTrackingMetrics } from './metrics.js';
 import type { PullRecordStore } from './store.js';
@@ -45,7 +47,7 @@ export async function registerPullReceiver(app: FastifyInstance, deps: PullRecei
     const key = `${namespace}/${name}`;
     const cached = tokens.get(key);
     if (cached && now() - cached.readAtMs < TOKEN_CACHE_MS) return cached.token;
-    const secret = await getOrUndefined(() => deps.kube.core.readNamespacedSecret({ name: registryChildNames(name).httpSecret, namespace }));
+    const secret = await getOrUndefined(() => deps.kube.requestJson<V1Secret>('GET', objectPath(RESOURCES.secret, namespace, registryChildNames(name).httpSecret)));
     const token = secret ? secretValue(secret, NOTIFICATIONS_TOKEN_KEY) : undefined;
     tokens.set(key, { token, readAtMs: now() });
     return token;

@@ -11,7 +11,7 @@ import { REGISTRY_KIND } from '../api/registry.js';
 import type { Logger } from '../logging/logger.js';
 import type { PullRecords } from '../retention/pull-records.js';
 import { apiErrorStatus, getOrUndefined, type KubeClients } from '../runtime/kube-client.js';
-import { objectPath, RESOURCES } from '../runtime/resources.js';
+import { collectionPath, objectPath, RESOURCES } from '../runtime/resources.js';
 import type { Pull } from './events.js';
 import type { PullTrackingMetrics } from './metrics.js';
 import { mergePulls, parseRecordsDocument, PULLS_KEY, toPullRecords, type PendingBatch, type PullRecordsDocument } from './records.js';
@@ -113,16 +113,16 @@ export class PullRecordStore {
 export async function writePullBatch(kube: KubeClients, namespace: string, name: string, batch: PendingBatch, options: { maxRecords: number; now: () => number }): Promise<void> {
   const configMapName = pullRecordsConfigMapName(name);
   for (let attempt = 1; ; attempt++) {
-    const live = await getOrUndefined(() => kube.core.readNamespacedConfigMap({ name: configMapName, namespace }));
+    const live = await getOrUndefined(() => kube.requestJson<V1ConfigMap>('GET', objectPath(RESOURCES.configMap, namespace, configMapName)));
     const nowMs = options.now();
     const doc = mergePulls(parseRecordsDocument(live?.data?.[PULLS_KEY], nowMs), batch, nowMs, options.maxRecords);
     const data = { [PULLS_KEY]: JSON.stringify(doc) };
     try {
       if (live) {
-        await kube.core.replaceNamespacedConfigMap({ name: configMapName, namespace, body: { ...live, data } });
+        await kube.requestJson('PUT', objectPath(RESOURCES.configMap, namespace, configMapName), { body: { ...live, data } });
       } else {
         const registry = await kube.requestJson<{ metadata: { uid: string } }>('GET', objectPath(RESOURCES.registry, namespace, name));
-        await kube.core.createNamespacedConfigMap({ namespace, body: recordsConfigMap(namespace, name, registry.metadata.uid, data) });
+        await kube.requestJson('POST', collectionPath(RESOURCES.configMap, namespace), { body: recordsConfigMap(namespace, name, registry.metadata.uid, data) });
       }
       return;
     } catch (error) {
@@ -150,7 +150,7 @@ function recordsConfigMap(namespace: string, name: string, uid: string, data: Re
 
 /** A Registry's stored records document, or undefined when none was ever written. */
 export async function readPullRecordsDocument(kube: KubeClients, namespace: string, name: string, nowMs: number): Promise<PullRecordsDocument | undefined> {
-  const live = await getOrUndefined(() => kube.core.readNamespacedConfigMap({ name: pullRecordsConfigMapName(name), namespace }));
+  const live = await getOrUndefined(() => kube.requestJson<V1ConfigMap>('GET', objectPath(RESOURCES.configMap, namespace, pullRecordsConfigMapName(name))));
   const text = live?.data?.[PULLS_KEY];
   return text ? parseRecordsDocument(text, nowMs) : undefined;
 }

@@ -1,6 +1,6 @@
-import { Watch, type KubernetesObject } from '@kubernetes/client-node';
-import { apiErrorStatus, type ApiRequestObserver, type KubeClients } from './kube-client.js';
-import type { ListResult, ListerWatcher, WatchEvent, WatchEventType } from './informer.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { apiErrorStatus, type KubeClients } from './kube-client.js';
+import type { ListResult, ListerWatcher, WatchEvent } from './informer.js';
 import { collectionPath, type KubeResource } from './resources.js';
 
 export interface ApiListerWatcherOptions {
@@ -18,8 +18,6 @@ export interface ApiListerWatcherOptions {
   pageSize?: number;
   /** Server-side watch timeout; the server closes the watch after it and we re-watch (client-go: 5–10 min). */
   watchTimeoutSeconds?: number;
-  /** Counts the watch requests, which do not go through the counted HTTP layer of `clients`. */
-  observe?: ApiRequestObserver;
 }
 
 interface RawList<T> {
@@ -28,7 +26,7 @@ interface RawList<T> {
 }
 
 /**
- * Lists page by page over the counted client and watches with client-node's Watch (which streams).
+ * Lists page by page and watches (streamed) over the counted client.
  * Not client-node's own ListWatch: in 1.4 it stops for good on any watch error other than 410,
  * never resyncs and exposes no sync state, and an operator must survive apiserver restarts.
  */
@@ -39,7 +37,6 @@ export function createApiListerWatcher<T extends KubernetesObject>(
 ): ListerWatcher<T> {
   const path = collectionPath(resource, options.namespace);
   const pageSize = options.pageSize ?? 500;
-  const watcher = new Watch(clients.kubeConfig);
 
   async function listAll(limit: number | undefined): Promise<ListResult<T>> {
     const items: T[] = [];
@@ -74,42 +71,15 @@ export function createApiListerWatcher<T extends KubernetesObject>(
       }
     },
 
-    async watch(resourceVersion, onEvent, onDone) {
-      let finished = false;
-      const finish = (err?: unknown): void => {
-        if (finished) return;
-        finished = true;
-        onDone(err ?? undefined);
-      };
-      const query: Record<string, string | number | boolean> = {
+    watch(resourceVersion, onEvent, onDone) {
+      const query = {
         resourceVersion,
         allowWatchBookmarks: true,
         timeoutSeconds: options.watchTimeoutSeconds ?? Math.round(300 * (1 + Math.random())),
+        labelSelector: options.labelSelector || undefined,
+        fieldSelector: options.fieldSelector || undefined,
       };
-      if (options.labelSelector) query.labelSelector = options.labelSelector;
-      if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
-      let startError: unknown;
-      const controller = await watcher.watch(
-        path,
-        query,
-        (type: string, object: unknown) => onEvent({ type: type as WatchEventType, object } as WatchEvent<T>),
-        (err: unknown) => {
-          startError ??= err;
-          finish(err);
-        },
-      );
-      const code = startError === undefined ? '200' : String(apiErrorStatus(startError) ?? 'error');
-      options.observe?.({ verb: 'watch', resource: resource.plural, code });
-      return {
-        stop() {
-          try {
-            controller.abort();
-          } catch {
-            // node-fetch can rethrow its AbortError synchronously from abort(); the watch is over either way.
-          }
-          finish();
-        },
-      };
+      return clients.watch(path, query, (event) => onEvent(event as WatchEvent<T>), onDone);
     },
   };
 }

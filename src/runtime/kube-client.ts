@@ -1,24 +1,10 @@
-import { Agent as HttpsAgent } from 'node:https';
-import {
-  ApiException,
-  AppsV1Api,
-  BatchV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  KubeConfig,
-  KubernetesObjectApi,
-  ServerConfiguration,
-  createConfiguration,
-  wrapHttpLibrary,
-  type Configuration,
-  type KubernetesObject,
-  type RequestContext,
-} from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { DockmasterError } from '../errors.js';
 import { objectPath, type KubeResource } from './resources.js';
+import { KubeApiError, createKubeTransport, parseMaybeJson, readBody, watchIdleTimeoutMs, type KubeMethod, type KubeRequest } from './kube-transport.js';
+
+export { KubeApiError } from './kube-transport.js';
 
 /** One request the operator made to the apiserver, as counted by metrics. */
 export interface ApiRequestRecord {
@@ -82,49 +68,19 @@ export function loadKubeConfig(options: { kubeconfigPath?: string } = {}): KubeC
   return kc;
 }
 
-/** KubernetesObjectApi whose default namespace follows the kubeconfig, like its makeApiClient. */
-class GenericObjectApi extends KubernetesObjectApi {
-  constructor(configuration: Configuration, kc: KubeConfig) {
-    super(configuration);
-    this.setDefaultNamespace(kc);
-  }
-}
-
-/**
- * client-node 1.4 gives every request a new https.Agent (KubeConfig.applySecurityAuthentication),
- * so every API call pays a TLS handshake and a fresh OpenSSL context for the CA, certificate and
- * key: measured with 500 Registries created at once (bench/reconcile-scale.bench.ts), that was
- * most of the operator's CPU and native memory. One kept-alive agent per TLS identity instead;
- * a rotated client certificate (exec plugins) gets a new agent, the old one's sockets are freed.
- */
-class KeepAliveAgents {
-  private current: { key: string; agent: HttpsAgent } | undefined;
-
-  reuseConnections(request: RequestContext): void {
-    const perRequest = request.getAgent();
-    if (!(perRequest instanceof HttpsAgent)) return;
-    const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = perRequest.options;
-    const identity = JSON.stringify([ca, cert, key, pfx, passphrase, rejectUnauthorized, servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
-    if (this.current?.key !== identity) {
-      this.current?.agent.destroy();
-      this.current = { key: identity, agent: new HttpsAgent({ ...perRequest.options, keepAlive: true }) };
-    }
-    request.setAgent(this.current.agent);
-  }
-}
-
-/** Typed API clients that all share one HTTP layer, so every request is observed. */
+/** What dockmaster asks of the apiserver: JSON requests, one text read (pod logs) and watches, all counted. */
 export interface KubeClients {
   kubeConfig: KubeConfig;
-  core: CoreV1Api;
-  apps: AppsV1Api;
-  batch: BatchV1Api;
-  coordination: CoordinationV1Api;
-  customObjects: CustomObjectsApi;
-  /** Generic create/patch/delete by manifest (server-side apply goes through `objects.patch`). */
-  objects: KubernetesObjectApi;
-  /** A raw JSON request over the same authenticated, counted HTTP layer; throws ApiException on non-2xx. */
-  requestJson<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options?: RawRequestOptions): Promise<T>;
+  /** A JSON request; throws KubeApiError on a non-2xx answer. */
+  requestJson<T>(method: KubeMethod, path: string, options?: RawRequestOptions): Promise<T>;
+  /** A GET whose answer is text (a pod's log); throws KubeApiError on a non-2xx answer. */
+  requestText(path: string, options?: Pick<RawRequestOptions, 'query'>): Promise<string>;
+  /**
+   * Streams a watch: `onEvent` for each event line, `onDone` exactly once when it ends (the error,
+   * a KubeApiError for a non-200 answer, or nothing when the server closed it). Resolves once the
+   * answer's status is known; `stop()` ends it without calling `onDone` with an error.
+   */
+  watch(path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (event: { type: string; object: unknown }) => void, onDone: (err?: unknown) => void): Promise<{ stop(): void }>;
 }
 
 export interface RawRequestOptions {
@@ -134,56 +90,83 @@ export interface RawRequestOptions {
 }
 
 export function createKubeClients(kc: KubeConfig, observe?: ApiRequestObserver): KubeClients {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new DockmasterError('DM_ERR_KUBECONFIG', 'No current cluster in the kubeconfig.');
-  const inner = new IsomorphicFetchHttpLibrary();
-  const agents = new KeepAliveAgents();
-  const httpApi = wrapHttpLibrary({
-    async send(request: RequestContext) {
-      const { verb, resource } = describeApiRequest(request.getHttpMethod(), request.getUrl());
-      agents.reuseConnections(request);
-      try {
-        const response = await inner.send(request).toPromise();
-        observe?.({ verb, resource, code: String(response.httpStatusCode) });
-        return response;
-      } catch (err) {
-        observe?.({ verb, resource, code: 'error' });
-        throw err;
-      }
-    },
-  });
-  const baseServer = new ServerConfiguration<Record<string, string>>(cluster.server, {});
-  const configuration = createConfiguration({ baseServer, authMethods: { default: kc }, httpApi });
+  const transport = createKubeTransport(kc);
 
-  async function requestJson<T>(method: string, path: string, options: RawRequestOptions = {}): Promise<T> {
-    const request = baseServer.makeRequestContext(path, method as HttpMethod);
-    for (const [name, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) request.setQueryParam(name, value);
+  async function open(request: KubeRequest, idleTimeoutMs?: number): ReturnType<typeof transport.open> {
+    const { verb, resource } = describeApiRequest(request.method, request.query?.watch === 'true' ? `${request.path}?watch=true` : request.path);
+    try {
+      const opened = await transport.open(request, idleTimeoutMs === undefined ? {} : { idleTimeoutMs });
+      observe?.({ verb, resource, code: String(opened.response.statusCode) });
+      return opened;
+    } catch (err) {
+      observe?.({ verb, resource, code: 'error' });
+      throw err;
     }
-    request.setHeaderParam('Accept', 'application/json');
-    if (options.body !== undefined) {
-      request.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
-      request.setBody(JSON.stringify(options.body));
-    }
-    await kc.applySecurityAuthentication(request);
-    const response = await httpApi.send(request).toPromise();
-    const text = await response.body.text();
-    const parsed: unknown = text ? JSON.parse(text) : undefined;
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-      throw new ApiException(response.httpStatusCode, `HTTP ${response.httpStatusCode} from ${method} ${path}`, parsed, response.headers);
-    }
-    return parsed as T;
+  }
+
+  async function requestText(request: KubeRequest): Promise<string> {
+    const { response } = await open(request);
+    const text = await readBody(response);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) throw new KubeApiError(status, request.method, request.path, parseMaybeJson(text), response.headers);
+    return text;
   }
 
   return {
     kubeConfig: kc,
-    core: new CoreV1Api(configuration),
-    apps: new AppsV1Api(configuration),
-    batch: new BatchV1Api(configuration),
-    coordination: new CoordinationV1Api(configuration),
-    customObjects: new CustomObjectsApi(configuration),
-    objects: new GenericObjectApi(configuration, kc),
-    requestJson,
+    async requestJson<T>(method: KubeMethod, path: string, options: RawRequestOptions = {}): Promise<T> {
+      const text = await requestText({ method, path, ...options });
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    requestText: (path, options = {}) => requestText({ method: 'GET', path, accept: '*/*', ...options }),
+    async watch(path, query, onEvent, onDone) {
+      let finished = false;
+      const finish = (err?: unknown): void => {
+        if (finished) return;
+        finished = true;
+        onDone(err ?? undefined);
+      };
+      let opened: Awaited<ReturnType<typeof transport.open>>;
+      try {
+        opened = await open({ method: 'GET', path, query: { ...query, watch: 'true' } }, watchIdleTimeoutMs(typeof query.timeoutSeconds === 'number' ? query.timeoutSeconds : undefined));
+      } catch (err) {
+        finish(err);
+        return { stop: () => finish() };
+      }
+      const { response, abort } = opened;
+      if (response.statusCode !== 200) {
+        const text = await readBody(response).catch(() => '');
+        finish(new KubeApiError(response.statusCode ?? 0, 'GET', path, parseMaybeJson(text), response.headers));
+        return { stop: () => finish() };
+      }
+      response.socket?.setKeepAlive(true, 30_000);
+      response.setEncoding('utf8');
+      let pending = '';
+      response.on('data', (chunk: string) => {
+        pending += chunk;
+        for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+          const line = pending.slice(0, newline);
+          pending = pending.slice(newline + 1);
+          if (finished || line.trim() === '') continue;
+          let event: { type?: unknown; object?: unknown };
+          try {
+            event = JSON.parse(line) as { type?: unknown; object?: unknown };
+          } catch {
+            continue; // a torn line is no event; the informer re-lists when the watch ends
+          }
+          if (typeof event.type === 'string') onEvent({ type: event.type, object: event.object });
+        }
+      });
+      response.on('end', () => finish());
+      response.on('error', (err) => finish(err));
+      response.on('close', () => finish());
+      return {
+        stop() {
+          finish();
+          abort();
+        },
+      };
+    },
   };
 }
 
@@ -219,7 +202,7 @@ export async function serverSideApply<T extends KubernetesObject>(
 
 /** The HTTP status of a client-node error, if it carries one. */
 export function apiErrorStatus(err: unknown): number | undefined {
-  if (err instanceof ApiException) return err.code;
+  if (err instanceof KubeApiError) return err.code;
   if (typeof err === 'object' && err !== null) {
     const candidate = (err as { statusCode?: unknown; code?: unknown }).statusCode ?? (err as { code?: unknown }).code;
     if (typeof candidate === 'number') return candidate;

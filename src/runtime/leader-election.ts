@@ -1,7 +1,8 @@
-import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { apiErrorStatus, type KubeClients } from './kube-client.js';
+import { collectionPath, objectPath, RESOURCES } from './resources.js';
 import { decideLease, observeLease, releasedRecord, type LeaseRecord, type ObservedLease } from './lease-decision.js';
 
 export interface LeaderElectionConfig {
@@ -47,7 +48,7 @@ export class LeaderElector {
 
   constructor(
     private readonly config: LeaderElectionConfig,
-    private readonly clients: Pick<KubeClients, 'coordination'>,
+    private readonly clients: Pick<KubeClients, 'requestJson'>,
     private readonly callbacks: LeaderCallbacks,
     private readonly log: Logger,
     private readonly clock: Clock = systemClock,
@@ -127,7 +128,7 @@ export class LeaderElector {
     try {
       let current: V1Lease | undefined;
       try {
-        current = await this.clients.coordination.readNamespacedLease({ name, namespace });
+        current = await this.clients.requestJson<V1Lease>('GET', objectPath(RESOURCES.lease, namespace, name));
       } catch (err) {
         if (apiErrorStatus(err) !== 404) throw err;
       }
@@ -149,8 +150,8 @@ export class LeaderElector {
       };
       const written =
         decision.action === 'create'
-          ? await this.clients.coordination.createNamespacedLease({ namespace, body })
-          : await this.clients.coordination.replaceNamespacedLease({ name, namespace, body });
+          ? await this.clients.requestJson<V1Lease>('POST', collectionPath(RESOURCES.lease, namespace), { body })
+          : await this.clients.requestJson<V1Lease>('PUT', objectPath(RESOURCES.lease, namespace, name), { body });
       this.lastLease = written;
       this.observed = { record: decision.record, observedAtMs: nowMs };
       this.noteHolder(identity);
@@ -170,7 +171,7 @@ export class LeaderElector {
     if (!lease?.spec || lease.spec.holderIdentity !== identity) return;
     try {
       const body: V1Lease = { ...lease, spec: leaseSpecOf(releasedRecord(leaseRecordOf(lease), this.clock.now())) };
-      await this.clients.coordination.replaceNamespacedLease({ name, namespace, body });
+      await this.clients.requestJson('PUT', objectPath(RESOURCES.lease, namespace, name), { body });
       this.log.info({ lease: name, identity }, 'Released leader lease');
     } catch (err) {
       // 409 means someone already took it over: nothing left to release.
@@ -200,8 +201,17 @@ function leaseSpecOf(record: LeaseRecord): NonNullable<V1Lease['spec']> {
   return {
     holderIdentity: record.holderIdentity,
     leaseDurationSeconds: record.leaseDurationSeconds,
-    acquireTime: record.acquireTimeMs === undefined ? undefined : new V1MicroTime(record.acquireTimeMs),
-    renewTime: record.renewTimeMs === undefined ? undefined : new V1MicroTime(record.renewTimeMs),
+    acquireTime: record.acquireTimeMs === undefined ? undefined : microTime(record.acquireTimeMs),
+    renewTime: record.renewTimeMs === undefined ? undefined : microTime(record.renewTimeMs),
     leaseTransitions: record.leaseTransitions,
   };
+}
+
+/**
+ * A metav1.MicroTime as the apiserver writes it (`2006-01-02T15:04:05.000000Z`). The V1Lease type
+ * says V1MicroTime (a Date whose JSON client-node's serializer formats); our requests send plain
+ * JSON, where a Date would lose the microsecond form, so the string goes in its place.
+ */
+function microTime(ms: number): Date {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
 }

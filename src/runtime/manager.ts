@@ -197,7 +197,6 @@ export class Manager {
           ...(namespace !== undefined && { namespace }),
           ...(labelSelector !== undefined && { labelSelector }),
           ...(fieldSelector !== undefined && { fieldSelector }),
-          observe: this.metrics.observeApiRequest,
         });
         return new Informer(source, {
           name: resource.plural,

@@ -10,7 +10,7 @@ import { registryChildNames } from '../../src/managed-registry/children.js';
 import { isRolledOut } from '../../src/controllers/registry/status.js';
 import type { JobOutputReader, ReplicaResolver } from '../../src/controllers/registry-gc/controller.js';
 import type { RegistryUrlResolver } from '../../src/controllers/retention-policy/controller.js';
-import { RESOURCES } from '../../src/runtime/resources.js';
+import { objectPath, RESOURCES } from '../../src/runtime/resources.js';
 import { JOB_OUTPUT_ANNOTATION } from './job-runner.js';
 import { LOCAL_URL_ANNOTATION, LOCAL_URLS_ANNOTATION } from './stand-in-kubelet.js';
 
@@ -21,7 +21,7 @@ export const resolveThroughStandIn: EndpointResolver = (_serviceUrl, deployment)
 /** RetentionPolicy controller: the URL a run lists and deletes through. */
 export const resolveRegistryThroughStandIn: RegistryUrlResolver = async (registry, _serviceUrl, ctx) => {
   const name = registryChildNames(registry.metadata.name ?? '').deployment;
-  const deployment = await ctx.kube.apps.readNamespacedDeployment({ name, namespace: registry.metadata.namespace ?? '' });
+  const deployment = await ctx.kube.requestJson<V1Deployment>('GET', objectPath(RESOURCES.deployment, registry.metadata.namespace, name));
   return deployment.metadata?.annotations?.[LOCAL_URL_ANNOTATION];
 };
 

@@ -2,40 +2,23 @@
 import 'reflect-metadata';
 import { webcrypto, randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { CLOCK_SKEW_ALLOWANCE_MS, readCertificateFacts, type CertificateFacts } from './certificate-facts.js';
 
 /**
  * The webhook's own small PKI: a CA (its certificate goes into the ValidatingWebhookConfiguration's
  * caBundle) and serving certificates for `<service>.<namespace>.svc` signed by it. ECDSA P-256:
- * small, fast to generate, and accepted by the apiserver's Go TLS stack.
+ * small, fast to generate, and accepted by the apiserver's Go TLS stack. Loaded only when a
+ * certificate is issued: reading one is certificate-facts.ts, on Node's own X509Certificate.
  */
 
 x509.cryptoProvider.set(webcrypto);
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-/** Certificates start slightly in the past so a peer whose clock lags still accepts them. */
-export const CLOCK_SKEW_ALLOWANCE_MS = 5 * 60_000;
-
 /** A certificate and its key in PEM, with the facts the rotation planner needs. */
 export interface IssuedCertificate {
   certPem: string;
   keyPem: string;
   facts: CertificateFacts;
-}
-
-/** What the rotation planner knows of a certificate, read back from its PEM. */
-export interface CertificateFacts {
-  /** sha256 of the DER, hex: the identity of the certificate. */
-  fingerprint: string;
-  notBefore: Date;
-  notAfter: Date;
-  /** Fingerprint of the issuing CA, when it is known (a CA we issued it with). */
-  issuerFingerprint?: string;
-  dnsNames: string[];
-}
-
-/** The DNS names the apiserver may use to reach the webhook Service. */
-export function webhookServiceDnsNames(service: string, namespace: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
 }
 
 export async function createCertificateAuthority(options: { commonName: string; now: Date; lifetimeMs: number }): Promise<IssuedCertificate> {
@@ -54,7 +37,7 @@ export async function createCertificateAuthority(options: { commonName: string; 
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await keyToPem(keys.privateKey), facts: await factsOf(cert) };
+  return { certPem: cert.toString('pem'), keyPem: await keyToPem(keys.privateKey), facts: await readCertificateFacts(cert.toString('pem')) };
 }
 
 export async function issueServingCertificate(options: {
@@ -88,34 +71,7 @@ export async function issueServingCertificate(options: {
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await keyToPem(keys.privateKey), facts: await factsOf(cert, caCert) };
-}
-
-/** Reads the planner's facts back from a PEM certificate; with `caPem`, checks the signature to set the issuer. */
-export async function readCertificateFacts(certPem: string, caPems: readonly string[] = []): Promise<CertificateFacts> {
-  const cert = new x509.X509Certificate(certPem);
-  for (const caPem of caPems) {
-    const ca = new x509.X509Certificate(caPem);
-    if (await cert.verify({ publicKey: ca.publicKey, signatureOnly: true })) return factsOf(cert, ca);
-  }
-  return factsOf(cert);
-}
-
-async function factsOf(cert: x509.X509Certificate, issuer?: x509.X509Certificate): Promise<CertificateFacts> {
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const dnsNames = san ? san.names.items.filter((n) => n.type === 'dns').map((n) => n.value) : [];
-  const facts: CertificateFacts = {
-    fingerprint: await fingerprintOf(cert),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    dnsNames,
-  };
-  if (issuer) facts.issuerFingerprint = await fingerprintOf(issuer);
-  return facts;
-}
-
-async function fingerprintOf(cert: x509.X509Certificate): Promise<string> {
-  return Buffer.from(await cert.getThumbprint('SHA-256')).toString('hex');
+  return { certPem: cert.toString('pem'), keyPem: await keyToPem(keys.privateKey), facts: await readCertificateFacts(cert.toString('pem'), [options.ca.certPem]) };
 }
 
 async function keyToPem(key: webcrypto.CryptoKey): Promise<string> {

@@ -1,4 +1,4 @@
-import { CLOCK_SKEW_ALLOWANCE_MS, type CertificateFacts } from './issue-certificates.js';
+import { CLOCK_SKEW_ALLOWANCE_MS, type CertificateFacts } from './certificate-facts.js';
 
 /**
  * When to create, publish, issue and retire the webhook's certificates: a pure, level-based

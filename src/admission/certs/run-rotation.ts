@@ -1,4 +1,4 @@
-import { createCertificateAuthority, issueServingCertificate, readCertificateFacts, type CertificateFacts } from './issue-certificates.js';
+import { readCertificateFacts, type CertificateFacts } from './certificate-facts.js';
 import { DEFAULT_CERTIFICATE_LIFETIMES, planCertificateRotation, type CertificateLifetimes, type RotationStep } from './rotation-plan.js';
 import type { StoredCertificates } from './certificate-secret.js';
 
@@ -81,6 +81,7 @@ export async function runCertificateRotation(input: CertificateRotationInput): P
       taken.push(step);
       switch (step.action) {
         case 'create-authority': {
+          const { createCertificateAuthority } = await import('./issue-certificates.js');
           const ca = await createCertificateAuthority({ commonName: `${input.commonName ?? 'dockmaster-webhook'}-ca-${input.now.getTime()}`, now: input.now, lifetimeMs: lifetimes.caLifetimeMs });
           stored = { ...stored, authorities: [...stored.authorities, ca.certPem], signingKeyPem: ca.keyPem };
           break;
@@ -91,6 +92,7 @@ export async function runCertificateRotation(input: CertificateRotationInput): P
         case 'issue-serving-certificate': {
           const issuer = authorities.get(step.issuerFingerprint);
           if (!issuer || !stored.signingKeyPem) throw new Error(`no key for the signing CA ${step.issuerFingerprint.slice(0, 12)}`);
+          const { issueServingCertificate } = await import('./issue-certificates.js');
           const serving = await issueServingCertificate({
             ca: { certPem: issuer.pem, keyPem: stored.signingKeyPem },
             dnsNames: input.dnsNames,

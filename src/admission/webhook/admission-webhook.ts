@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { AdmissionSettings } from '../admission-config.js';
 import { FileCertificateSource, type CertificateSource } from '../certificate-source.js';
-import { webhookServiceDnsNames } from '../certs/issue-certificates.js';
+import { webhookServiceDnsNames } from '../certs/certificate-facts.js';
 import type { CertificateLifetimes } from '../certs/rotation-plan.js';
 import { CertificateSecretStore } from '../certs/certificate-secret-store.js';
 import { CertificateSecretWatch } from '../certs/certificate-secret-watch.js';

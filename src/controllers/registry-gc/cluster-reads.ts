@@ -3,12 +3,12 @@
  * IPs to probe, their node to pin the Job to) and the garbage-collect Job's output. Both are
  * pluggable, because tests run registries as local processes with no Pod objects.
  */
-import type { KubernetesObject, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Job, V1Pod, V1PodList } from '@kubernetes/client-node';
 import type { Registry } from '../../api/registry.js';
 import { GC_CONTAINER_NAME } from '../../managed-registry/gc-job.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
 import { formatLabelSelector } from '../../runtime/label-selector.js';
-import { RESOURCES } from '../../runtime/resources.js';
+import { collectionPath, objectPath, RESOURCES } from '../../runtime/resources.js';
 import { CONFIG_HASH_ANNOTATION, REGISTRY_CONTAINER_PORT, registryChildNames, registrySelectorLabels } from '../../managed-registry/children.js';
 
 export type RegistryObject = Registry & KubernetesObject;
@@ -23,7 +23,7 @@ export type JobOutputReader = (job: V1Job, ctx: ReconcileContext) => Promise<str
 
 async function listRegistryPods(registry: RegistryObject, ctx: ReconcileContext): Promise<V1Pod[]> {
   const namespace = registry.metadata?.namespace ?? '';
-  const list = await ctx.kube.core.listNamespacedPod({ namespace, labelSelector: formatLabelSelector(registrySelectorLabels(registry.metadata?.name ?? '')) });
+  const list = await ctx.kube.requestJson<V1PodList>('GET', collectionPath(RESOURCES.pod, namespace), { query: { labelSelector: formatLabelSelector(registrySelectorLabels(registry.metadata?.name ?? '')) } });
   return list.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
 }
 
@@ -58,12 +58,12 @@ const LOG_TAIL_LINES = 400;
 /** Default: the log of the Job's newest pod (the script prints the figures last). */
 export const readJobPodLogs: JobOutputReader = async (job, ctx) => {
   const namespace = job.metadata?.namespace ?? '';
-  const pods = await ctx.kube.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${job.metadata?.name ?? ''}` });
+  const pods = await ctx.kube.requestJson<V1PodList>('GET', collectionPath(RESOURCES.pod, namespace), { query: { labelSelector: `batch.kubernetes.io/job-name=${job.metadata?.name ?? ''}` } });
   const created = (pod: V1Pod): number => new Date(pod.metadata?.creationTimestamp ?? 0).getTime();
   const newest = pods.items.sort((a, b) => created(b) - created(a))[0];
   if (!newest?.metadata?.name) return undefined;
   try {
-    return await ctx.kube.core.readNamespacedPodLog({ name: newest.metadata.name, namespace, container: GC_CONTAINER_NAME, tailLines: LOG_TAIL_LINES });
+    return await ctx.kube.requestText(objectPath(RESOURCES.pod, namespace, newest.metadata.name, 'log'), { query: { container: GC_CONTAINER_NAME, tailLines: String(LOG_TAIL_LINES) } });
   } catch (error) {
     ctx.log.warn({ err: error, pod: newest.metadata.name }, 'Failed to read the garbage-collect log');
     return undefined;

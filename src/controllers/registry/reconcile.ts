@@ -1,10 +1,10 @@
-import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1PodList, V1Secret, V1Service } from '@kubernetes/client-node';
 import { DEFAULT_REGISTRY_IMAGE, type Registry, type ResolvedRegistrySpec } from '../../api/registry.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
 import { readNamedSecrets, type SecretLookup } from '../../runtime/named-secrets.js';
 import { formatLabelSelector } from '../../runtime/label-selector.js';
-import { objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
+import { collectionPath, objectPath, RESOURCES, type KubeResource } from '../../runtime/resources.js';
 import { applyChild, ChildRejectedError, type RejectedApplies } from './child-apply.js';
 import { NameConflictError } from '../../runtime/ownership.js';
 import { registryChildNames, registrySelectorLabels, type RegistryIdentity } from '../../managed-registry/children.js';
@@ -198,7 +198,7 @@ async function checkUpstream(
 /** Why a registry pod is failing, read only while replicas are unavailable (pods are not cached). */
 async function failingPod(ctx: ReconcileContext, owner: RegistryIdentity): Promise<string | undefined> {
   try {
-    const pods = await ctx.kube.core.listNamespacedPod({ namespace: owner.namespace, labelSelector: formatLabelSelector(registrySelectorLabels(owner.name)) });
+    const pods = await ctx.kube.requestJson<V1PodList>('GET', collectionPath(RESOURCES.pod, owner.namespace), { query: { labelSelector: formatLabelSelector(registrySelectorLabels(owner.name)) } });
     return podFailureSummary(pods.items, REGISTRY_CONTAINER_NAME);
   } catch (error) {
     ctx.log.debug({ err: error }, 'Could not list the registry pods');

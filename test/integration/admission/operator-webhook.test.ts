@@ -2,12 +2,13 @@ import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { deleteWebhookConfiguration } from '../../../src/admission/webhook/webhook-registration.js';
-import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { kubectl, kubectlOk } from '../../controlplane/kubectl.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { freePort, startOperatorProcess, type OperatorProcess } from '../cli/operator-process.js';
 import { eventually } from '../runtime/wait.js';
 import { servedCertificateFingerprint, TEST_NAMESPACE_LABEL } from './webhook-under-test.js';
+import { createTestKubeClients } from '../../harness/typed-clients.js';
 
 const DISALLOWED = 'evil.example.com/miner:1.0';
 
@@ -15,7 +16,7 @@ const DISALLOWED = 'evil.example.com/miner:1.0';
 describe('dockmaster operator with the admission webhook', () => {
   const plane = sharedControlPlane();
   const kc = plane.kubeconfigPath;
-  const clients = createKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
+  const clients = createTestKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
   const ns = uniqueNamespaceName('op-webhook');
   const id = ns.slice('op-webhook-'.length);
   const configurationName = `dockmaster-image-sources-op-${id}`;

@@ -15,13 +15,14 @@ import { runAdmit } from '../../../src/cli/admit.js';
 import { parseOperatorConfig } from '../../../src/config/operator-config.js';
 import { createRegistryController } from '../../../src/controllers/registry/controller.js';
 import { silentLogger } from '../../../src/logging/logger.js';
-import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { Manager } from '../../../src/runtime/manager.js';
 import { kubectl, kubectlOk } from '../../controlplane/kubectl.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
 import { eventually } from '../runtime/wait.js';
 import { startWebhookUnderTest, waitUntilActive, type WebhookUnderTest } from './webhook-under-test.js';
+import { createTestKubeClients } from '../../harness/typed-clients.js';
 
 const HEX = 'b'.repeat(64);
 
@@ -59,7 +60,7 @@ describe('admission trust boundaries with tenants (impersonated users, real RBAC
     stringify({ apiVersion: 'dockmaster.dev/v1alpha1', kind: 'Registry', metadata: { name }, spec: { replicas: 0, storage: { emptyDir: {} }, hostnames } });
 
   beforeAll(async () => {
-    const admin = createKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
+    const admin = createTestKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
     await installRegistryCrd(admin);
     under = await startWebhookUnderTest(kc, id, admission);
     for (const ns of [teamA, teamB, shared, relaxed]) await under.namespace(ns);

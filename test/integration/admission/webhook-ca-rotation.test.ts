@@ -1,14 +1,15 @@
 import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCertificateFacts } from '../../../src/admission/certs/issue-certificates.js';
+import { readCertificateFacts } from '../../../src/admission/certs/certificate-facts.js';
 import { DEFAULT_CERTIFICATE_LIFETIMES } from '../../../src/admission/certs/rotation-plan.js';
 import { caBundlePems } from '../../../src/admission/webhook-configuration.js';
-import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { kubectl } from '../../controlplane/kubectl.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
 import { eventually } from '../runtime/wait.js';
 import { servedCertificateFingerprint, startWebhookUnderTest, waitUntilActive, type WebhookUnderTest } from './webhook-under-test.js';
+import { createTestKubeClients } from '../../harness/typed-clients.js';
 
 const DISALLOWED = 'evil.example.com/miner:1.0';
 
@@ -19,7 +20,7 @@ describe('CA rotation on the real apiserver', () => {
   let under: WebhookUnderTest;
 
   beforeAll(async () => {
-    await installRegistryCrd(createKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
+    await installRegistryCrd(createTestKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
     // Propagation waits of 3 s instead of 5 min; everything else as in production.
     under = await startWebhookUnderTest(kc, id, { allowedRegistries: ['registry.k8s.io'] }, { lifetimes: { ...DEFAULT_CERTIFICATE_LIFETIMES, propagationMs: 3_000 } });
     await under.namespace(ns);

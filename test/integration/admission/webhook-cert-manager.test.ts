@@ -1,12 +1,13 @@
 import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueServingCertificate, type IssuedCertificate } from '../../../src/admission/certs/issue-certificates.js';
-import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { kubectl } from '../../controlplane/kubectl.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
 import { ensureNamespace, eventually } from '../runtime/wait.js';
 import { servedCertificateFingerprint, startWebhookUnderTest, waitUntilActive, type WebhookUnderTest } from './webhook-under-test.js';
+import { createTestKubeClients } from '../../harness/typed-clients.js';
 
 const DISALLOWED = 'evil.example.com/miner:1.0';
 
@@ -24,7 +25,7 @@ function certManagerSecret(namespace: string, name: string, ca: IssuedCertificat
 
 describe('admission webhook with a cert-manager Secret (certificate.source: secret)', () => {
   const kc = sharedControlPlane().kubeconfigPath;
-  const admin = createKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
+  const admin = createTestKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
   const id = uniqueNamespaceName('cm').slice(3);
   const ns = `adm-cm-${id}`;
   const operatorNamespace = `dm-webhook-${id}`;

@@ -3,20 +3,21 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { deleteWebhookConfiguration } from '../../../src/admission/webhook/webhook-registration.js';
-import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { kubectl } from '../../controlplane/kubectl.js';
 import { freePort } from '../cli/operator-process.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
 import { ensureNamespace, eventually } from '../runtime/wait.js';
 import { TEST_NAMESPACE_LABEL } from './webhook-under-test.js';
+import { createTestKubeClients } from '../../harness/typed-clients.js';
 
 const DISALLOWED = 'evil.example.com/miner:1.0';
 
 describe('dockmaster webhook (the command, as a process)', () => {
   const plane = sharedControlPlane();
   const kc = plane.kubeconfigPath;
-  const clients = createKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
+  const clients = createTestKubeClients(loadKubeConfig({ kubeconfigPath: kc }));
   const id = uniqueNamespaceName('cli').slice(4);
   const ns = `adm-cli-${id}`;
   const operatorNamespace = `dm-webhook-cli-${id}`;
@@ -67,6 +68,19 @@ describe('dockmaster webhook (the command, as a process)', () => {
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stderr).toContain('Warning: dockmaster:');
     }, 30_000, 500);
+  }, 40_000);
+
+  it('exits 1 when its port is taken, instead of running on without serving', async () => {
+    // Before, the watches it had started kept such a process alive, not ready, deaf to SIGTERM.
+    let second = '';
+    const other = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'webhook', '--kubeconfig', kc, '--config', configFile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DOCKMASTER_LOG_LEVEL: 'warn' },
+    });
+    other.stderr?.on('data', (chunk: Buffer) => (second += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => other.once('exit', (c) => resolve(c)));
+    expect(code, second).toBe(1);
+    expect(second).toContain('EADDRINUSE');
   }, 40_000);
 
   it('stops on SIGTERM with exit code 0', async () => {

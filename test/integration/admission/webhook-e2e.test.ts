@@ -1,13 +1,14 @@
 import type { V1Secret, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCertificateFacts } from '../../../src/admission/certs/issue-certificates.js';
-import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
+import { readCertificateFacts } from '../../../src/admission/certs/certificate-facts.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../controlplane/shared.js';
 import { kubectl, kubectlOk } from '../../controlplane/kubectl.js';
 import { OPERATOR_NAMESPACE, webhookKubeconfigUnderDeployRbac } from '../least-privilege.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
 import { eventually } from '../runtime/wait.js';
 import { servedCertificateFingerprint, startWebhookUnderTest, TEST_NAMESPACE_LABEL, waitUntilActive, type WebhookUnderTest } from './webhook-under-test.js';
+import { createTestKubeClients } from '../../harness/typed-clients.js';
 
 const ALLOWED = 'registry.k8s.io/pause:3.10';
 const DISALLOWED = 'evil.example.com/miner:1.0';
@@ -33,7 +34,7 @@ describe('admission webhook on the real apiserver', () => {
   let under: WebhookUnderTest;
 
   beforeAll(async () => {
-    await installRegistryCrd(createKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
+    await installRegistryCrd(createTestKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
     // Every CRD (RetentionPolicy too), for apply-time validation; server-side, like crds.test.ts.
     await kubectlOk(kc, ['apply', '--server-side', '--force-conflicts', '--field-manager=crd-tests', '-k', 'crds/']);
     await kubectlOk(kc, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/retentionpolicies.dockmaster.dev']);

@@ -16,9 +16,10 @@ import { bundleOperator } from '../../../bench/lib/operator-child.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../../src/admission/certs/issue-certificates.js';
 import { sharedControlPlane } from '../../controlplane/shared.js';
 import { installRegistryCrd } from '../controllers/registry/registry-crd.js';
-import { createKubeClients, loadKubeConfig } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { freePort } from '../cli/operator-process.js';
 import { eventually } from '../runtime/wait.js';
+import { createTestKubeClients } from '../../harness/typed-clients.js';
 
 const REVIEWS = 24;
 const AT_ONCE = 12;
@@ -67,7 +68,7 @@ describe('a flood of maximal AdmissionReviews', () => {
 
   beforeAll(async () => {
     const kc = sharedControlPlane().kubeconfigPath;
-    await installRegistryCrd(createKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
+    await installRegistryCrd(createTestKubeClients(loadKubeConfig({ kubeconfigPath: kc })));
     const dir = await mkdtemp(join(tmpdir(), 'dm-flood-'));
     const now = new Date();
     const ca = await createCertificateAuthority({ commonName: 'flood-ca', now, lifetimeMs: 3_600_000 });

@@ -8,10 +8,11 @@ import { parseOperatorConfig, type OperatorConfigInput } from '../../../src/conf
 import { AdmissionWebhook } from '../../../src/admission/webhook/admission-webhook.js';
 import { deleteWebhookConfiguration } from '../../../src/admission/webhook/webhook-registration.js';
 import { createRootLogger } from '../../../src/logging/logger.js';
-import { createKubeClients, loadKubeConfig, type KubeClients } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { kubectl, type KubectlResult } from '../../controlplane/kubectl.js';
 import { freePort } from '../cli/operator-process.js';
 import { ensureNamespace, eventually } from '../runtime/wait.js';
+import { createTestKubeClients, type TestKubeClients } from '../../harness/typed-clients.js';
 
 /**
  * An AdmissionWebhook in this process, registered with the shared apiserver through
@@ -24,7 +25,7 @@ export const TEST_NAMESPACE_LABEL = 'test.dockmaster.dev/admission';
 export interface WebhookUnderTest {
   id: string;
   webhook: AdmissionWebhook;
-  clients: KubeClients;
+  clients: TestKubeClients;
   kubeconfig: string;
   configurationName: string;
   operatorNamespace: string;
@@ -42,8 +43,8 @@ export async function startWebhookUnderTest(
   options: { webhookKubeconfig?: string; operatorNamespace?: string; lifetimes?: CertificateLifetimes } = {},
 ): Promise<WebhookUnderTest> {
   // Admin clients set up and clean up; the webhook itself may run with fewer rights.
-  const clients = createKubeClients(loadKubeConfig({ kubeconfigPath: kubeconfig }));
-  const webhookClients = options.webhookKubeconfig ? createKubeClients(loadKubeConfig({ kubeconfigPath: options.webhookKubeconfig })) : clients;
+  const clients = createTestKubeClients(loadKubeConfig({ kubeconfigPath: kubeconfig }));
+  const webhookClients = options.webhookKubeconfig ? createTestKubeClients(loadKubeConfig({ kubeconfigPath: options.webhookKubeconfig })) : clients;
   const port = await freePort();
   const operatorNamespace = options.operatorNamespace ?? `dm-webhook-${id}`;
   const configurationName = admission.webhook?.configurationName ?? `dockmaster-image-sources-test-${id}`;

@@ -1,20 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { createKubeClients, loadKubeConfig, type KubeClients } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { Informer } from '../../../src/runtime/informer.js';
 import { createApiListerWatcher } from '../../../src/runtime/informer-source.js';
 import { MANAGED_BY_SELECTOR, RESOURCES } from '../../../src/runtime/resources.js';
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';
 import { startOwnControlPlane, type TestControlPlane } from './cluster.js';
 import { ensureNamespace, eventually } from './wait.js';
+import { createTestKubeClients, type TestKubeClients } from '../../harness/typed-clients.js';
 
 let plane: TestControlPlane;
-let clients: KubeClients;
+let clients: TestKubeClients;
 const namespace = `informer-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   plane = await startOwnControlPlane();
-  clients = createKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
+  clients = createTestKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
   await ensureNamespace(clients, namespace);
 });
 
@@ -23,13 +24,12 @@ afterAll(async () => {
 });
 
 function configMapInformer(options: { labelSelector?: string; metrics?: RuntimeMetrics } = {}) {
-  // Lists go through the clients' counted HTTP layer, watches report to `observe`: count both.
-  const counted = options.metrics ? createKubeClients(clients.kubeConfig, options.metrics.observeApiRequest) : clients;
+  // Lists and watches both go through the clients' counted HTTP layer.
+  const counted = options.metrics ? createTestKubeClients(clients.kubeConfig, options.metrics.observeApiRequest) : clients;
   const source = createApiListerWatcher<V1ConfigMap>(counted, RESOURCES.configMap, {
     namespace,
     labelSelector: options.labelSelector,
     pageSize: 2,
-    observe: options.metrics?.observeApiRequest,
   });
   // Fast backoff: the restart test should not wait 30 s between attempts.
   const informer = new Informer<V1ConfigMap>(source, { name: 'configmaps', backoff: { baseMs: 100, capMs: 1000, jitter: 0 } });

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createKubeClients, loadKubeConfig, type KubeClients } from '../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../src/runtime/kube-client.js';
 import { startOwnControlPlane, type TestControlPlane } from './cluster.js';
 import { ensureNamespace, eventually } from './wait.js';
+import { createTestKubeClients, type TestKubeClients } from '../../harness/typed-clients.js';
 
 /**
  * Two operator replicas as two real processes competing for one Lease on the real apiserver.
@@ -18,7 +19,7 @@ const fixture = fileURLToPath(new URL('./fixtures/lease-candidate.ts', import.me
 const namespace = `leader-${Date.now().toString(36)}`;
 
 let plane: TestControlPlane;
-let clients: KubeClients;
+let clients: TestKubeClients;
 const children: ChildProcess[] = [];
 
 interface Candidate {
@@ -61,7 +62,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 beforeAll(async () => {
   plane = await startOwnControlPlane();
-  clients = createKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
+  clients = createTestKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
   await ensureNamespace(clients, namespace);
 });
 

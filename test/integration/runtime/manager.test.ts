@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoreV1Event, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
-import { apiErrorStatus, createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../src/runtime/kube-client.js';
+import { apiErrorStatus, loadKubeConfig, serverSideApply } from '../../../src/runtime/kube-client.js';
 import { RuntimeMetrics } from '../../../src/runtime/metrics.js';
 import { defineController } from '../../../src/runtime/controller.js';
 import { KubeEventRecorder } from '../../../src/runtime/events.js';
@@ -10,14 +10,15 @@ import { RESOURCES } from '../../../src/runtime/resources.js';
 import { silentLogger } from '../../../src/logging/logger.js';
 import { startOwnControlPlane, type TestControlPlane } from './cluster.js';
 import { ensureNamespace, eventually } from './wait.js';
+import { createTestKubeClients, type TestKubeClients } from '../../harness/typed-clients.js';
 
 let plane: TestControlPlane;
-let clients: KubeClients;
+let clients: TestKubeClients;
 const namespace = `manager-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   plane = await startOwnControlPlane();
-  clients = createKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
+  clients = createTestKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
   await ensureNamespace(clients, namespace);
 });
 
@@ -40,8 +41,7 @@ const childController = defineController({
     const childName = `${request.name}-child`;
     if (ctx.cache<V1Secret>(RESOURCES.secret).get(request.namespace, childName)) return;
     try {
-      await ctx.kube.core.createNamespacedSecret({
-        namespace: request.namespace,
+      await ctx.kube.requestJson('POST', `/api/v1/namespaces/${request.namespace}/secrets`, {
         body: {
           metadata: {
             name: childName,
@@ -171,7 +171,7 @@ describe('Manager on the real apiserver', () => {
 describe('serverSideApply on the real apiserver', () => {
   it('creates, leaves an unchanged object at its resourceVersion, and updates a changed one', async () => {
     const metrics = new RuntimeMetrics();
-    const counted = createKubeClients(clients.kubeConfig, metrics.observeApiRequest);
+    const counted = createTestKubeClients(clients.kubeConfig, metrics.observeApiRequest);
     const desired: V1ConfigMap = { metadata: { name: 'applied', namespace, labels: { a: '1' } }, data: { k: 'v1' } };
     const created = await serverSideApply(counted, RESOURCES.configMap, desired, { fieldManager: 'dockmaster' });
     expect(created.data).toEqual({ k: 'v1' });

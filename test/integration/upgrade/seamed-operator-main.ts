@@ -27,7 +27,7 @@ const config = parseOperatorConfig(parse(await readFile(process.env.DM_CONFIG ??
 const metrics = new RuntimeMetrics();
 const manager = new Manager({
   kubeConfig: loadKubeConfig({ kubeconfigPath: process.env.DM_KUBECONFIG }),
-  logger: createRootLogger({ level: 'warn', pretty: false }),
+  logger: createRootLogger({ level: 'warn' }),
   metrics,
   leaderElection: { namespace: config.namespace, leaseName: 'dockmaster-operator', identity: process.env.DM_IDENTITY ?? 'operator' },
   controllers: createOperatorControllers({

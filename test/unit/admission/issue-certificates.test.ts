@@ -1,12 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  CLOCK_SKEW_ALLOWANCE_MS,
-  createCertificateAuthority,
-  issueServingCertificate,
-  readCertificateFacts,
-  webhookServiceDnsNames,
-} from '../../../src/admission/certs/issue-certificates.js';
+import { CLOCK_SKEW_ALLOWANCE_MS, readCertificateFacts, webhookServiceDnsNames } from '../../../src/admission/certs/certificate-facts.js';
+import { createCertificateAuthority, issueServingCertificate } from '../../../src/admission/certs/issue-certificates.js';
 
 describe('webhook certificates', () => {
   it('issues a CA and a serving certificate for <service>.<namespace>.svc that Node verifies', async () => {

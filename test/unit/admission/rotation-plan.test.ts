@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_ALLOWANCE_MS, type CertificateFacts } from '../../../src/admission/certs/issue-certificates.js';
+import { CLOCK_SKEW_ALLOWANCE_MS, type CertificateFacts } from '../../../src/admission/certs/certificate-facts.js';
 import {
   DEFAULT_CERTIFICATE_LIFETIMES as L,
   planCertificateRotation,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCertificateFacts } from '../../../src/admission/certs/issue-certificates.js';
+import { readCertificateFacts } from '../../../src/admission/certs/certificate-facts.js';
 import type { CertificateLifetimes } from '../../../src/admission/certs/rotation-plan.js';
 import { runCertificateRotation, type CertificateRotationResult } from '../../../src/admission/certs/run-rotation.js';
 

@@ -97,11 +97,10 @@ describe('the pull record store', () => {
     let written: string | undefined;
     const live = { metadata: { name: 'main-registry-pulls', resourceVersion: '1' }, data: { 'pulls.json': JSON.stringify({ coveredSince: new Date(T0).toISOString(), instances: ['i-1'], pulls: {} }) } };
     const kube = {
-      core: {
-        readNamespacedConfigMap: async () => live,
-        replaceNamespacedConfigMap: async ({ body }: { body: { data: Record<string, string> } }) => {
-          written = body.data['pulls.json'];
-        },
+      requestJson: async (method: string, _path: string, options: { body?: { data: Record<string, string> } } = {}) => {
+        if (method === 'GET') return live;
+        written = options.body?.data['pulls.json'];
+        return options.body;
       },
     } as unknown as KubeClients;
     const store = new PullRecordStore(kube, { maxRecordsPerRegistry: 100, log: silentLogger(), now: () => T0 + 1000 });
@@ -122,12 +121,10 @@ describe('the pull receiver', () => {
   async function receiver(registryExists?: (namespace: string, name: string) => boolean) {
     let secretReads = 0;
     const kube = {
-      core: {
-        readNamespacedSecret: async ({ name, namespace }: { name: string; namespace: string }) => {
-          secretReads += 1;
-          if (namespace === 'team' && name === 'main-registry-http') return { data: { 'notifications-token': Buffer.from('right').toString('base64') } };
-          throw Object.assign(new Error('not found'), { code: 404 });
-        },
+      requestJson: async (method: string, path: string) => {
+        secretReads += 1;
+        if (method === 'GET' && path === '/api/v1/namespaces/team/secrets/main-registry-http') return { data: { 'notifications-token': Buffer.from('right').toString('base64') } };
+        throw Object.assign(new Error('not found'), { code: 404 });
       },
     } as unknown as KubeClients;
     const store = new PullRecordStore(kube, { maxRecordsPerRegistry: 100, log: silentLogger() });
@@ -175,11 +172,10 @@ describe('the pull canary', () => {
   const fakeKube = (doc: Record<string, unknown>) => {
     const cm = { metadata: { name: 'main-registry-pulls', resourceVersion: '1' }, data: { 'pulls.json': JSON.stringify(doc) } };
     const kube = {
-      core: {
-        readNamespacedConfigMap: async () => cm,
-        replaceNamespacedConfigMap: async ({ body }: { body: { data: Record<string, string> } }) => {
-          cm.data = body.data as typeof cm.data;
-        },
+      requestJson: async (method: string, _path: string, options: { body?: { data: Record<string, string> } } = {}) => {
+        if (method === 'GET') return cm;
+        cm.data = options.body?.data as typeof cm.data;
+        return cm;
       },
     } as unknown as KubeClients;
     return { kube, doc: () => JSON.parse(cm.data['pulls.json']) as { coveredSince: string; canaries: string[] } };

@@ -18,7 +18,7 @@ const kubeconfigPath = process.env.GC_E2E_KUBECONFIG ?? '';
 const namespace = process.env.GC_E2E_NAMESPACE ?? '';
 const manager = new Manager({
   kubeConfig: loadKubeConfig({ kubeconfigPath }),
-  logger: createRootLogger({ level: 'info', pretty: false }),
+  logger: createRootLogger({ level: 'info' }),
   namespaces: [namespace],
   leaderElection: false,
   controllers: [

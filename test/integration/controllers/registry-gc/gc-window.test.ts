@@ -18,7 +18,7 @@ import type { Registry } from '../../../../src/api/registry.js';
 import { registryChildNames } from '../../../../src/managed-registry/children.js';
 import { GC_NOW_ANNOTATION } from '../../../../src/gc/window-schedule.js';
 import { RegistryV2Client } from '../../../../src/registry/client/index.js';
-import { apiErrorStatus, createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
+import { apiErrorStatus, loadKubeConfig, serverSideApply } from '../../../../src/runtime/kube-client.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { kubectlOk } from '../../../controlplane/kubectl.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../../controlplane/shared.js';
@@ -28,13 +28,14 @@ import { startS3Server } from '../../../harness/s3.js';
 import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
 import { ensureNamespace, eventually } from '../../runtime/wait.js';
 import { startGcOperatorProcess, type GcOperatorProcess } from './gc-operator-process.js';
+import { createTestKubeClients, type TestKubeClients } from '../../../harness/typed-clients.js';
 
 const run = promisify(execFile);
 type RegistryObject = Registry & KubernetesObject;
 
 const plane = sharedControlPlane();
 const namespace = uniqueNamespaceName('gc-window');
-let user: KubeClients;
+let user: TestKubeClients;
 let kubelet: StandInKubelet;
 let operator: GcOperatorProcess;
 let operatorKubeconfig: string;
@@ -46,7 +47,7 @@ async function startOperator(): Promise<GcOperatorProcess> {
 }
 
 beforeAll(async () => {
-  user = createKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
+  user = createTestKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
   operatorKubeconfig = await operatorKubeconfigUnderDeployRbac(plane);
   await ensureNamespace(user, namespace);
   kubelet = await startStandInKubelet({

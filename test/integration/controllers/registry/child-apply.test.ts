@@ -7,23 +7,24 @@
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChild, RejectedApplies } from '../../../../src/controllers/registry/child-apply.js';
-import { createKubeClients, loadKubeConfig, type ApiRequestRecord, type KubeClients } from '../../../../src/runtime/kube-client.js';
+import { loadKubeConfig, type ApiRequestRecord } from '../../../../src/runtime/kube-client.js';
 import { slimForCache } from '../../../../src/runtime/informer.js';
 import { NameConflictError } from '../../../../src/runtime/ownership.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { sharedControlPlane } from '../../../controlplane/shared.js';
 import { ensureNamespace } from '../../runtime/wait.js';
+import { createTestKubeClients, type TestKubeClients } from '../../../harness/typed-clients.js';
 
 const ns = `child-apply-${Date.now().toString(36)}`;
-let admin: KubeClients;
-let counted: KubeClients;
+let admin: TestKubeClients;
+let counted: TestKubeClients;
 const requests: ApiRequestRecord[] = [];
 let ownerUid = '';
 
 beforeAll(async () => {
   const kc = loadKubeConfig({ kubeconfigPath: sharedControlPlane().kubeconfigPath });
-  admin = createKubeClients(kc);
-  counted = createKubeClients(kc, (record) => requests.push(record));
+  admin = createTestKubeClients(kc);
+  counted = createTestKubeClients(kc, (record) => requests.push(record));
   await ensureNamespace(admin, ns);
   // Any object can own the children; a ConfigMap keeps the test free of CRDs.
   const owner = await admin.requestJson<V1ConfigMap>('POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { metadata: { name: 'owner' } } });

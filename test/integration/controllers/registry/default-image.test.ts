@@ -4,13 +4,14 @@ import type { Registry } from '../../../../src/api/registry.js';
 import { createRegistryController } from '../../../../src/controllers/registry/controller.js';
 import { silentLogger } from '../../../../src/logging/logger.js';
 import { registryChildNames } from '../../../../src/managed-registry/children.js';
-import { createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
+import { loadKubeConfig, serverSideApply } from '../../../../src/runtime/kube-client.js';
 import { Manager } from '../../../../src/runtime/manager.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
 import { startControlPlane, type ControlPlane } from '../../../controlplane/control-plane.js';
 import { operatorKubeconfigUnderDeployRbac } from '../../least-privilege.js';
 import { ensureNamespace, eventually } from '../../runtime/wait.js';
 import { installRegistryCrd } from './registry-crd.js';
+import { createTestKubeClients, type TestKubeClients } from '../../../harness/typed-clients.js';
 
 /**
  * A new default registry image (an operator release, or the admin's registries.defaultImage)
@@ -22,7 +23,7 @@ import { installRegistryCrd } from './registry-crd.js';
  */
 
 let plane: ControlPlane;
-let user: KubeClients;
+let user: TestKubeClients;
 let operatorConfigPath: string;
 const namespace = 'default-image';
 
@@ -55,7 +56,7 @@ async function waitForImages(name: string, image: string): Promise<void> {
 
 beforeAll(async () => {
   plane = await startControlPlane();
-  user = createKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
+  user = createTestKubeClients(loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath }));
   await installRegistryCrd(user);
   await ensureNamespace(user, namespace);
   operatorConfigPath = await operatorKubeconfigUnderDeployRbac(plane);

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
+import { loadKubeConfig, serverSideApply } from '../../../../src/runtime/kube-client.js';
 import { Manager } from '../../../../src/runtime/manager.js';
 import { RESOURCES } from '../../../../src/runtime/resources.js';
 import { silentLogger } from '../../../../src/logging/logger.js';
@@ -13,11 +13,12 @@ import { installRegistryCrd } from './registry-crd.js';
 
 export { resolveThroughStandIn } from '../../../kubelet/operator-seams.js';
 import { resolveThroughStandIn } from '../../../kubelet/operator-seams.js';
+import { createTestKubeClients, type TestKubeClients } from '../../../harness/typed-clients.js';
 
 export interface OperatorUnderTest {
   plane: ControlPlane;
   /** A client of the "user" (admin; not counted as the operator's requests). */
-  user: KubeClients;
+  user: TestKubeClients;
   manager: Manager;
   kubelet: StandInKubelet;
   namespace: string;
@@ -28,7 +29,7 @@ export interface OperatorUnderTest {
 export async function startOperatorUnderTest(namespace: string, options: { probeIntervalMs?: number } = {}): Promise<OperatorUnderTest> {
   const plane = await startControlPlane();
   const adminConfig = loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath });
-  const user = createKubeClients(adminConfig);
+  const user = createTestKubeClients(adminConfig);
   await installRegistryCrd(user);
   await ensureNamespace(user, namespace);
   // The operator runs as deploy/'s ServiceAccount: a verb deploy/rbac.yaml lacks fails the test.

@@ -9,11 +9,12 @@ import { registerPullReceiver } from '../../../../src/pull-tracking/receiver.js'
 import { PullRecordStore } from '../../../../src/pull-tracking/store.js';
 import { PullCanary } from '../../../../src/pull-tracking/canary.js';
 import { sharedControlPlane, uniqueNamespaceName } from '../../../controlplane/shared.js';
-import { createKubeClients, loadKubeConfig } from '../../../../src/runtime/kube-client.js';
+import { loadKubeConfig } from '../../../../src/runtime/kube-client.js';
 import { pushImage } from '../../../harness/fixtures.js';
 import { LOCAL_URL_ANNOTATION } from '../../../kubelet/stand-in-kubelet.js';
 import { eventually } from '../../runtime/wait.js';
 import { startRetentionOperator, type RetentionOperator } from './retention-operator.js';
+import { createTestKubeClients } from '../../../harness/typed-clients.js';
 
 const run = promisify(execFile);
 
@@ -46,7 +47,7 @@ describe('pull tracking, end to end', () => {
 
   beforeAll(async () => {
     // The receiver as the operator serves it (run-operator.ts), reading Secrets as the admin here.
-    const admin = createKubeClients(loadKubeConfig({ kubeconfigPath: sharedControlPlane().kubeconfigPath }));
+    const admin = createTestKubeClients(loadKubeConfig({ kubeconfigPath: sharedControlPlane().kubeconfigPath }));
     receiver = Fastify();
     store = new PullRecordStore(admin, { maxRecordsPerRegistry: 1000, log: silentLogger() });
     await registerPullReceiver(receiver, { kube: admin, store, log: silentLogger() });
@@ -139,7 +140,7 @@ describe('pull tracking, end to end', () => {
     const port = (receiver.server.address() as AddressInfo).port;
     clearInterval(flusher);
     await receiver.close();
-    const admin = createKubeClients(loadKubeConfig({ kubeconfigPath: sharedControlPlane().kubeconfigPath }));
+    const admin = createTestKubeClients(loadKubeConfig({ kubeconfigPath: sharedControlPlane().kubeconfigPath }));
     store = new PullRecordStore(admin, { maxRecordsPerRegistry: 1000, log: silentLogger() });
     receiver = Fastify();
     await registerPullReceiver(receiver, { kube: admin, store, log: silentLogger() });

@@ -10,7 +10,7 @@ import { RegistryMaintenanceLocks } from '../../../../src/managed-registry/maint
 import { createRetentionPolicyController } from '../../../../src/controllers/retention-policy/controller.js';
 import { AddressPolicy, externalRegistriesConfigSchema } from '../../../../src/registry/client/index.js';
 import { silentLogger } from '../../../../src/logging/logger.js';
-import { createKubeClients, loadKubeConfig, serverSideApply, type KubeClients } from '../../../../src/runtime/kube-client.js';
+import { loadKubeConfig, serverSideApply } from '../../../../src/runtime/kube-client.js';
 import { Manager } from '../../../../src/runtime/manager.js';
 import { RuntimeMetrics } from '../../../../src/runtime/metrics.js';
 import { objectPath, RESOURCES } from '../../../../src/runtime/resources.js';
@@ -24,10 +24,11 @@ import type { RetentionRunsConfig } from '../../../../src/retention/run-slots-co
 export { resolveRegistryThroughStandIn } from '../../../kubelet/operator-seams.js';
 import { resolveRegistryThroughStandIn, resolveReplicasThroughStandIn } from '../../../kubelet/operator-seams.js';
 import type { PullCanary } from '../../../../src/pull-tracking/canary.js';
+import { createTestKubeClients, type TestKubeClients } from '../../../harness/typed-clients.js';
 
 export interface RetentionOperator {
   /** Admin ("the user"). */
-  user: KubeClients;
+  user: TestKubeClients;
   manager: Manager;
   metrics: RuntimeMetrics;
   kubelet: StandInKubelet;
@@ -53,7 +54,7 @@ export interface RetentionOperatorOptions {
 export async function startRetentionOperator(namespace: string, options: RetentionOperatorOptions = {}): Promise<RetentionOperator> {
   const plane = sharedControlPlane();
   const adminConfig = loadKubeConfig({ kubeconfigPath: plane.kubeconfigPath });
-  const user = createKubeClients(adminConfig);
+  const user = createTestKubeClients(adminConfig);
   const operatorKubeconfig = await operatorKubeconfigUnderDeployRbac(plane);
   for (const ns of [namespace, ...(options.extraNamespaces ?? [])]) await ensureNamespace(user, ns);
   const metrics = new RuntimeMetrics();
