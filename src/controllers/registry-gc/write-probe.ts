@@ -9,7 +9,8 @@
  *   an empty upload directory with one hash-state file (~40 KB of directories by du): one per
  *   replica per window, which distribution's upload purging removes.
  */
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { loadUndici } from '../../registry/client/undici.js';
 import type { ReplicaCheck } from '../../gc/window-decision.js';
 
 /** Repository the probes name; no image lives there (the catalog does not list it). */
@@ -27,6 +28,7 @@ export interface ProbeAccess {
 const TIMEOUT_MS = 5_000;
 
 async function probeOne(dispatcher: Agent, baseUrl: string, expectation: WriteExpectation, access: ProbeAccess): Promise<string | undefined> {
+  const { request } = await loadUndici();
   const headers: Record<string, string> = {};
   if (access.credentials) {
     headers.authorization = `Basic ${Buffer.from(`${access.credentials.username}:${access.credentials.password}`).toString('base64')}`;
@@ -52,6 +54,7 @@ async function probeOne(dispatcher: Agent, baseUrl: string, expectation: WriteEx
 
 /** Verified only when every URL answers as expected; the first failure is the reason. */
 export async function checkReplicaWrites(urls: readonly string[], expectation: WriteExpectation, access: ProbeAccess): Promise<ReplicaCheck> {
+  const { Agent } = await loadUndici();
   const dispatcher = new Agent({
     connectTimeout: TIMEOUT_MS,
     connect: access.caPem ? { ca: access.caPem, checkServerIdentity: () => undefined } : {},

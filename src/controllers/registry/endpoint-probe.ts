@@ -1,5 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import { Agent, request } from 'undici';
+import { loadUndici } from '../../registry/client/undici.js';
 
 export interface ProbeResult {
   ok: boolean;
@@ -23,6 +23,7 @@ export const resolveThroughService: EndpointResolver = (serviceUrl) => serviceUr
  * for a user's certificate; clients that pull do verify it.
  */
 export async function probeRegistryV2(baseUrl: string, timeoutMs = 3000): Promise<ProbeResult> {
+  const { Agent, request } = await loadUndici();
   const dispatcher = new Agent({ connect: { rejectUnauthorized: false, timeout: timeoutMs } });
   try {
     const response = await request(`${baseUrl}/v2/`, { dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });

@@ -1,5 +1,6 @@
 import { rootCertificates } from 'node:tls';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { loadUndici, type Undici } from './undici.js';
 import type { Logger } from '../../logging/logger.js';
 import { connectionError, REGISTRY_ERROR_CODES, RegistryApiError, systemErrorCode } from './errors.js';
 import { runDeadlineReached, type ReadBudget } from './read-limits.js';
@@ -140,13 +141,13 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
  * `onRequest`. It never logs headers: they carry credentials.
  */
 export class HttpTransport {
-  private readonly agent: Agent;
+  /** Made at the first request (undici.ts: undici loads then). */
+  private agent: Agent | undefined;
   /** For every other origin (token realm, blob redirects): certificates always checked. */
   private strictAgent: Agent | undefined;
   private readonly semaphore: Semaphore;
 
   constructor(private readonly options: HttpTransportOptions) {
-    this.agent = this.newAgent(!options.insecureSkipTlsVerify);
     this.semaphore = new Semaphore(options.concurrency);
   }
 
@@ -178,7 +179,7 @@ export class HttpTransport {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.agent.close(), this.strictAgent?.close()]);
+    await Promise.all([this.agent?.close(), this.strictAgent?.close()]);
   }
 
   /**
@@ -187,9 +188,12 @@ export class HttpTransport {
    * verified connection (the registry could otherwise send our credentials, or a forged blob,
    * through a host nobody checked).
    */
-  private dispatcherFor(url: string): Agent {
-    if (!this.options.insecureSkipTlsVerify || this.options.registryOrigin === undefined || new URL(url).origin === this.options.registryOrigin) return this.agent;
-    this.strictAgent ??= this.newAgent(true);
+  private dispatcherFor(undici: Undici, url: string): Agent {
+    if (!this.options.insecureSkipTlsVerify || this.options.registryOrigin === undefined || new URL(url).origin === this.options.registryOrigin) {
+      this.agent ??= this.newAgent(undici, !this.options.insecureSkipTlsVerify);
+      return this.agent;
+    }
+    this.strictAgent ??= this.newAgent(undici, true);
     return this.strictAgent;
   }
 
@@ -198,9 +202,9 @@ export class HttpTransport {
    * rather than replacing them, so a blob redirect to a public object store (S3 storage driver)
    * still verifies.
    */
-  private newAgent(rejectUnauthorized: boolean): Agent {
+  private newAgent(undici: Undici, rejectUnauthorized: boolean): Agent {
     const { caPem, concurrency, timeoutMs, addressPolicy } = this.options;
-    return new Agent({
+    return new undici.Agent({
       connections: concurrency,
       keepAliveTimeout: 30_000,
       headersTimeout: timeoutMs,
@@ -231,8 +235,9 @@ export class HttpTransport {
     this.options.addressPolicy?.checkUrl(req.url, req.method);
     const signal = deadline && run ? AbortSignal.any([deadline, run]) : (deadline ?? run);
     try {
-      const answer = await request(req.url, {
-        dispatcher: this.dispatcherFor(req.url),
+      const undici = await loadUndici();
+      const answer = await undici.request(req.url, {
+        dispatcher: this.dispatcherFor(undici, req.url),
         method: req.method,
         headers: { 'user-agent': this.options.userAgent, ...req.headers },
         ...(req.body && { body: req.body }),
