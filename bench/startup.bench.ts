@@ -5,7 +5,8 @@
  * measures another Node.js (both the baseline and the CLI run on it): how the Node 24 decision
  * in docs/benchmarks.md was measured. It also measures `retention plan` from its start to its
  * first request to a registry, and, on a control plane of its own (`--no-cluster` skips it), the
- * operator with no Registry and the webhook, each idle under deploy/'s NODE_OPTIONS.
+ * operator with no Registry and the webhook, each idle under deploy/'s NODE_OPTIONS, beside the
+ * floor of the same Node.js under the same flags (an HTTPS server with nothing behind it).
  * The operator with 500 Registries is bench/reconcile-scale.bench.ts's.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -120,8 +121,25 @@ async function idleServer(label: string, nodeBinary: string, args: string[], nod
   }
 }
 
+/**
+ * The floor under both servers: the same Node.js, under the same flags, idling with an HTTPS
+ * server that has nothing behind it. What a server holds above it is what dockmaster loads.
+ */
+async function idleFloor(nodeBinary: string, nodeFlags: string[]): Promise<{ rssMb: number; anonMb: number }> {
+  const child = spawn(nodeBinary, [...nodeFlags, '-e', "require('node:https').createServer().listen(0, '127.0.0.1')"], { stdio: 'ignore' });
+  try {
+    await sleep(IDLE_MS);
+    const memory = await readProcessMemory(child.pid!);
+    log(`${`node, an HTTPS server, idle ${IDLE_MS / 1000} s`.padEnd(34)} RSS ${memory.rssMb.toFixed(0)} MB (own ${memory.anonMb.toFixed(0)} MB): the floor`);
+    return { rssMb: memory.rssMb, anonMb: memory.anonMb };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 /** The operator (no Registry) and the webhook idle on a control plane of the bench's own. */
-async function idleServers(nodeBinary: string, dir: string): Promise<{ operator: { rssMb: number; anonMb: number }; webhook: { rssMb: number; anonMb: number } }> {
+async function idleServers(nodeBinary: string, dir: string): Promise<{ floor: { rssMb: number; anonMb: number }; operator: { rssMb: number; anonMb: number }; webhook: { rssMb: number; anonMb: number } }> {
+  const floor = await idleFloor(nodeBinary, shippedNodeFlags());
   const plane = await startControlPlane({ log: (line) => log(`[controlplane] ${line}`) });
   try {
     const kc = plane.kubeconfigPath;
@@ -133,7 +151,7 @@ async function idleServers(nodeBinary: string, dir: string): Promise<{ operator:
     const webhookPort = await freeLoopbackPort();
     await writeFile(webhookConfig, JSON.stringify({ namespace: 'dockmaster-system', admission: { allowedRegistries: ['registry.k8s.io'], webhook: { host: '127.0.0.1', port: webhookPort } } }));
     const webhook = await idleServer('webhook', nodeBinary, ['webhook', '--kubeconfig', kc, '--config', webhookConfig], shippedNodeFlags('deploy/webhook-deployment.yaml', 'webhook'), await freeLoopbackPort());
-    return { operator, webhook };
+    return { floor, operator, webhook };
   } finally {
     await plane.stop();
   }

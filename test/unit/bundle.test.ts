@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -26,5 +28,24 @@ describe('the shipped bundle', () => {
     expect(inputs).toContain('scripts/bundle-shims/client-node-gen.ts');
     const { stdout } = await run(process.execPath, [entry, 'version']);
     expect(stdout).toMatch(/^dockmaster \d+\.\d+\.\d+/);
+
+    // A chunk loaded on demand (undici, at the first registry request) works as bundled: esbuild
+    // hands a CommonJS module to import() differently from Node.
+    const requests: string[] = [];
+    const registry = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' });
+      res.end('{"repositories":[]}');
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    try {
+      const policy = path.join(dir, 'policy.yaml');
+      await writeFile(policy, 'apiVersion: dockmaster.dev/v1alpha1\nkind: RetentionPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  external: {url: "https://registry.example.com"}\n  repositories: ["**"]\n  keep: [{mostRecent: 5}]\n');
+      const { port } = registry.address() as AddressInfo;
+      await run(process.execPath, [entry, 'retention', 'plan', '-f', policy, '--registry', `http://127.0.0.1:${port}`, '--no-in-use']);
+      expect(requests).toContain('GET /v2/_catalog?n=1000');
+    } finally {
+      registry.close();
+    }
   }, 60_000);
 });

@@ -8,6 +8,8 @@ export type Undici = typeof import('undici');
 let loading: Promise<Undici> | undefined;
 
 export function loadUndici(): Promise<Undici> {
-  loading ??= import('undici');
+  // Node gives a CommonJS module's exports by name to import(); the bundle (esbuild) gives them
+  // only as `default`. test/unit/bundle.test.ts runs a request through the bundle for this.
+  loading ??= import('undici').then((module) => ('Agent' in module ? module : (module as unknown as { default: Undici }).default));
   return loading;
 }
