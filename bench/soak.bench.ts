@@ -96,7 +96,7 @@ async function main(): Promise<number> {
   log(`Soak bench${quick ? ' (--quick)' : ''}: ${DURATION_S} s, seed ${SEED}, churn every ${CHURN_INTERVAL_MS} ms, admission at ${ADMISSION_RATE} req/s, 2 apiserver restarts`);
   const workDir = await mkdtemp(path.join(tmpdir(), 'dm-bench-soak-'));
   await bundleOperator();
-  const cluster = await startBenchCluster({ namespaces: [NAMESPACE, OPERATOR_NAMESPACE] });
+  const cluster = await startBenchCluster({ namespaces: [NAMESPACE, OPERATOR_NAMESPACE], operatorNamespace: OPERATOR_NAMESPACE });
   let operator: OperatorChild | undefined;
   let exitCode = 1;
   try {
