@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiErrorDetail, apiErrorStatus, createKubeClients, KubeApiError, type ApiRequestRecord } from '../../../src/runtime/kube-client.js';
@@ -86,6 +86,39 @@ describe('the apiserver transport', () => {
     expect((error as Error).message).toBe('GET /api/v1/namespaces/ns/configmaps/gone: HTTP 404: configmaps "gone" not found');
     expect(apiErrorDetail(await kube.requestJson('GET', '/proxy').catch((e: unknown) => e))).toBe('<html>bad gateway</html>');
     expect(await kube.requestText('/api/v1/namespaces/ns/pods/p/log', { query: { container: 'gc', tailLines: '400' } })).toBe('line one\nline two container=gc&tailLines=400\n');
+  });
+
+  it('sends through the kubeconfig\'s proxy-url: the kept-alive agent never replaces a proxy agent', async () => {
+    const { kc: direct } = await apiserver((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"kind":"NamespaceList","items":[]}');
+    });
+    const server = direct.getCurrentCluster()!.server;
+    // A forward proxy that tunnels CONNECT, as hpagent's agents ask of it.
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    servers.push(proxy);
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server, skipTLSVerify: true, proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const kube = createKubeClients(kc);
+    expect(await kube.requestJson('GET', '/api/v1/namespaces')).toEqual({ kind: 'NamespaceList', items: [] });
+    expect(tunnels).toEqual([new URL(server).host]);
   });
 
   it('gives up on a request that hears nothing within its idle timeout', async () => {
