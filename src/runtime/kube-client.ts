@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { DockmasterError } from '../errors.js';
 import { objectPath, type KubeResource } from './resources.js';
-import { KubeApiError, createKubeTransport, parseMaybeJson, readBody, watchIdleTimeoutMs, type KubeMethod, type KubeRequest } from './kube-transport.js';
+import { KubeApiError, createKubeTransport, readBody, watchIdleTimeoutMs, type KubeMethod, type KubeRequest } from './kube-transport.js';
 
 export { KubeApiError } from './kube-transport.js';
 
@@ -108,7 +108,7 @@ export function createKubeClients(kc: KubeConfig, observe?: ApiRequestObserver):
     const { response } = await open(request);
     const text = await readBody(response);
     const status = response.statusCode ?? 0;
-    if (status < 200 || status > 299) throw new KubeApiError(status, request.method, request.path, parseMaybeJson(text), response.headers);
+    if (status < 200 || status > 299) throw KubeApiError.ofAnswer(request, response, text);
     return text;
   }
 
@@ -136,7 +136,7 @@ export function createKubeClients(kc: KubeConfig, observe?: ApiRequestObserver):
       const { response, abort } = opened;
       if (response.statusCode !== 200) {
         const text = await readBody(response).catch(() => '');
-        finish(new KubeApiError(response.statusCode ?? 0, 'GET', path, parseMaybeJson(text), response.headers));
+        finish(KubeApiError.ofAnswer({ method: 'GET', path }, response, text));
         return { stop: () => finish() };
       }
       response.socket?.setKeepAlive(true, 30_000);
@@ -200,7 +200,7 @@ export async function serverSideApply<T extends KubernetesObject>(
   });
 }
 
-/** The HTTP status of a client-node error, if it carries one. */
+/** The HTTP status of a failed apiserver request (KubeApiError, or client-node's ApiException from tests' typed clients), if it carries one. */
 export function apiErrorStatus(err: unknown): number | undefined {
   if (err instanceof KubeApiError) return err.code;
   if (typeof err === 'object' && err !== null) {

@@ -42,6 +42,11 @@ export class KubeApiError extends Error {
     const status = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
     super(`${method} ${path}: HTTP ${code}${typeof status === 'string' ? `: ${status}` : ''}`);
   }
+
+  /** The error of an answer outside 2xx, from its body text: the Status when it is JSON, the text as it is (an HTML page from a proxy) otherwise. */
+  static ofAnswer(request: Pick<KubeRequest, 'method' | 'path'>, response: IncomingMessage, text: string): KubeApiError {
+    return new KubeApiError(response.statusCode ?? 0, request.method, request.path, parseMaybeJson(text), response.headers);
+  }
 }
 
 /** No byte for this long on a request that is not a watch: the connection is dead or the apiserver stuck. */
@@ -121,8 +126,7 @@ export async function readBody(response: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parses JSON when it is JSON; an HTML error page from a proxy stays text. */
-export function parseMaybeJson(text: string): unknown {
+function parseMaybeJson(text: string): unknown {
   if (!text) return undefined;
   try {
     return JSON.parse(text) as unknown;

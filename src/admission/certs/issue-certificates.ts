@@ -37,7 +37,8 @@ export async function createCertificateAuthority(options: { commonName: string; 
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await keyToPem(keys.privateKey), facts: await readCertificateFacts(cert.toString('pem')) };
+  const certPem = cert.toString('pem');
+  return { certPem, keyPem: await keyToPem(keys.privateKey), facts: await readCertificateFacts(certPem) };
 }
 
 export async function issueServingCertificate(options: {
@@ -71,7 +72,8 @@ export async function issueServingCertificate(options: {
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await keyToPem(keys.privateKey), facts: await readCertificateFacts(cert.toString('pem'), [options.ca.certPem]) };
+  const certPem = cert.toString('pem');
+  return { certPem, keyPem: await keyToPem(keys.privateKey), facts: await readCertificateFacts(certPem, [options.ca.certPem]) };
 }
 
 async function keyToPem(key: webcrypto.CryptoKey): Promise<string> {
