@@ -95,7 +95,8 @@ export async function buildBundle(options: BundleOptions = {}): Promise<{ entry:
     entry: path.join(outdir, BUNDLE_ENTRY),
     bytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0),
     files: outputs.length,
-    inputs: Object.keys(result.metafile?.inputs ?? {}),
+    // Files esbuild read but shook out entirely (bytesInOutput 0) are not in the bundle.
+    inputs: [...new Set(outputs.flatMap(([, output]) => Object.entries(output.inputs).filter(([, use]) => use.bytesInOutput > 0).map(([input]) => input)))],
   };
 }
 

@@ -3,7 +3,7 @@
  * Its schema lives with admission (one home); config/operator-config.ts composes it into the
  * whole file, so config imports admission and never the other way round.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { namespaceNameSchema } from '../api/common.js';
 import { allowEntrySchema } from './allow-list.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DockmasterError } from '../errors.js';
 import {
   DEFAULT_DOMAIN,

@@ -12,7 +12,7 @@
  * be edited elsewhere and deleted.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { REGISTRY_KIND, registrySpecSchema } from '../api/registry.js';
 import { RETENTION_POLICY_KIND, retentionPolicySpecSchema } from '../api/retention-policy.js';
 import { API_GROUP } from '../api/common.js';

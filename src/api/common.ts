@@ -3,7 +3,7 @@
  * Kubernetes names and resource quantities. Every `.meta({ description })` here ends up in the
  * CRD and so in `kubectl explain`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const API_GROUP = 'dockmaster.dev';
 export const API_VERSION = 'v1alpha1';

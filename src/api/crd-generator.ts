@@ -2,7 +2,7 @@
  * Builds the CustomResourceDefinitions of our two kinds from their zod schemas. Pure: returns
  * objects; scripts/generate-files.ts writes them.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { API_CATEGORY, API_GROUP, API_VERSION } from './common.js';
 import { REGISTRY_KIND, registrySpecSchema, registryStatusSchema } from './registry.js';
 import { RETENTION_POLICY_KIND, retentionPolicySpecSchema, retentionPolicyStatusSchema } from './retention-policy.js';

@@ -4,7 +4,7 @@
  * cron, so the CRD only checks the shape (5 or 6 fields, or an @-nickname) with a pattern.
  */
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The shape the CRD enforces: an @-nickname, or 5 fields (minute hour day-of-month month

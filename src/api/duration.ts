@@ -3,7 +3,7 @@
  * Kubernetes users know from every other controller, plus a day unit (`30d`) because retention
  * periods are thought of in days. Negative durations are refused: no field here means "in the past".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DockmasterError } from '../errors.js';
 
 const MS_PER_UNIT: Readonly<Record<string, number>> = {

@@ -9,7 +9,7 @@
  *   - no braces, brackets, negation or extglobs: exclusions are separate lists.
  */
 import picomatch from 'picomatch';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DockmasterError } from '../errors.js';
 
 export type GlobKind = 'repository' | 'tag';

@@ -3,7 +3,7 @@
  * that it survives an operator restart: a new leader reads the phase and the deadline and either
  * resumes or rolls back, never leaving the registry read-only past the deadline.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { countSchema, timestampSchema } from './common.js';
 
 export const GARBAGE_COLLECTION_PHASES = ['Idle', 'WaitingForRetention', 'EnteringReadOnly', 'Collecting', 'LeavingReadOnly'] as const;

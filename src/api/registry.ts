@@ -2,17 +2,16 @@
  * The Registry kind: a distribution registry the operator deploys, with its storage, auth, TLS,
  * Service, admission listing and read-only garbage-collection windows.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWithSchema } from './schema-parse.js';
 import { conditionsSchema, quantitySchema, resourceSchema, secretNameSchema, timestampSchema } from './common.js';
 import { cronScheduleSchema, timeZoneSchema } from './cron.js';
 import { positiveDurationSchema } from './duration.js';
 import { garbageCollectionWindowSchema, lastGarbageCollectionSchema } from './registry-gc-status.js';
+import { DEFAULT_REGISTRY_IMAGE } from './registry-image-default.js';
 
 export const REGISTRY_KIND = 'Registry';
 
-/** Pinned, never `latest`: a registry must not change version under its data on a pod restart. */
-export const DEFAULT_REGISTRY_IMAGE = 'registry:2.8.3';
 
 export const pvcStorageSchema = z
   .strictObject({

@@ -2,7 +2,7 @@
  * The RetentionPolicy kind: which tags to keep in a registry, everything else in scope is
  * deleted by digest. One schema serves the CRD, the controller and `dockmaster retention plan`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWithSchema } from './schema-parse.js';
 import { conditionsSchema, countSchema, DNS_LABEL_PATTERN, resourceSchema, secretNameSchema, timestampSchema } from './common.js';
 import { cronScheduleSchema, timeZoneSchema } from './cron.js';

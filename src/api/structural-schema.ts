@@ -5,7 +5,7 @@
  * shapes). This module rewrites one into the other and refuses anything it cannot express
  * faithfully, so a schema change that would silently loosen the CRD fails the generation instead.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DockmasterError } from '../errors.js';
 
 export type JsonSchema = { [key: string]: unknown };

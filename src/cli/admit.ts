@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { parseAllDocuments } from 'yaml';
 import { AdmissionReviewError, answerAdmissionReview, metadataOf } from '../admission/admission-review.js';
 import { AllowEntryError, describeAllowList, parseAllowEntry } from '../admission/allow-list.js';
 import { decideAdmission, describeViolation, type AdmissionDecision } from '../admission/decision.js';
@@ -8,6 +7,7 @@ import { buildAdmissionPolicy, type AdmissionPolicy } from '../admission/policy.
 import { registryAdmissionSources, type RegistryForAdmission } from '../admission/registry-sources.js';
 import { MalformedObjectError } from '../admission/workload-images.js';
 import { loadOperatorConfigFile, parseOperatorConfig } from '../config/operator-config.js';
+import { parseYamlDocuments, YamlSyntaxError } from '../api/yaml-documents.js';
 import { InputValidationError } from '../errors.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 
@@ -109,15 +109,18 @@ async function policyFor(options: AdmitOptions, registries: ReadonlyArray<{ obje
 }
 
 function parseDocuments(text: string, source: string): Array<{ document: number; object: unknown }> {
-  const objects: Array<{ document: number; object: unknown }> = [];
-  let index = 0;
-  for (const document of parseAllDocuments(text)) {
-    index += 1;
-    if (document.errors.length > 0) throw new BadInput(`${source}: document ${index} is not valid YAML or JSON: ${document.errors[0]?.message ?? ''}`);
-    const value: unknown = document.toJS();
-    if (value === null || value === undefined) continue;
-    for (const object of listItems(value)) objects.push({ document: index, object });
+  let documents: unknown[];
+  try {
+    documents = parseYamlDocuments(text);
+  } catch (error) {
+    if (error instanceof YamlSyntaxError) throw new BadInput(`${source}: not valid YAML or JSON at ${error.message}`);
+    throw error;
   }
+  const objects: Array<{ document: number; object: unknown }> = [];
+  documents.forEach((value, index) => {
+    if (value === null) return;
+    for (const object of listItems(value)) objects.push({ document: index + 1, object });
+  });
   return objects;
 }
 

@@ -4,7 +4,7 @@
  * helm refuses at install what the operator would refuse at start-up, with the same field names.
  * The chart-only values (images, replicas, toggles) are described here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { admissionConfigSchema } from '../admission/admission-config.js';
 import { namespaceNameSchema } from '../api/common.js';
 import { externalRegistriesConfigSchema } from '../registry/client/address-policy.js';

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { admissionConfigSchema } from '../admission/admission-config.js';
 import { namespaceNameSchema } from '../api/common.js';
 import { externalRegistriesConfigSchema } from '../registry/client/address-policy.js';
@@ -9,6 +8,7 @@ import { registryDefaultsConfigSchema } from '../managed-registry/registry-image
 import { pullTrackingConfigSchema } from '../pull-tracking/config.js';
 import { InputValidationError } from '../errors.js';
 import { parseWithSchema } from '../api/schema-parse.js';
+import { parseYamlDocuments, YamlSyntaxError } from '../api/yaml-documents.js';
 
 /**
  * The operator configuration (a ConfigMap key or a file, YAML or JSON). One strict object per
@@ -54,15 +54,15 @@ export function parseOperatorConfig(input: unknown, source = 'operator configura
 
 /** Parses configuration text (YAML or JSON, one document). */
 export function parseOperatorConfigText(text: string, source = 'operator configuration'): OperatorConfig {
-  const documents = parseAllDocuments(text);
-  if (!Array.isArray(documents) || documents.length > 1) {
-    throw new InputValidationError(source, [{ path: '', message: 'expected one YAML or JSON document' }]);
+  let documents: unknown[];
+  try {
+    documents = parseYamlDocuments(text);
+  } catch (error) {
+    if (error instanceof YamlSyntaxError) throw new InputValidationError(source, [{ path: '', message: `not valid YAML or JSON at ${error.message}` }]);
+    throw error;
   }
-  const document = documents[0];
-  if (document && document.errors.length > 0) {
-    throw new InputValidationError(source, [{ path: '', message: `not valid YAML or JSON: ${document.errors[0]?.message ?? ''}` }]);
-  }
-  return parseOperatorConfig(document?.toJS() ?? {}, source);
+  if (documents.length > 1) throw new InputValidationError(source, [{ path: '', message: 'expected one YAML or JSON document' }]);
+  return parseOperatorConfig(documents[0] ?? {}, source);
 }
 
 /** Reads and validates a configuration file. */

@@ -9,9 +9,10 @@
  * create time, and a later apply by another field manager (kubectl's client-side to server-side
  * migration, measured) removes it, after which the new default would apply on read.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { DEFAULT_REGISTRY_IMAGE, type Registry } from '../api/registry.js';
+import type { Registry } from '../api/registry.js';
+import { DEFAULT_REGISTRY_IMAGE } from '../api/registry-image-default.js';
 
 export const registryDefaultsConfigSchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 /** The operator configuration's `pullTracking` section: where registries send pull events. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const pullTrackingConfigSchema = z
   .strictObject({

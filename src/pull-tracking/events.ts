@@ -2,7 +2,7 @@
  * distribution's notification envelope, checked: what a registry sends is hostile until parsed
  * (sizes bounded, digests checked). Only manifest pulls by others than dockmaster count.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** distribution batches at most a few events per envelope; anything near this is not a registry. */

@@ -5,7 +5,7 @@
  * dropped to stay under the bound. Keep rules trust "not pulled within D" only when coverage
  * spans D, so every doubt keeps tags.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PullRecords } from '../retention/pull-records.js';
 import type { PullBatch } from './events.js';
 

@@ -4,7 +4,7 @@
  * (runtime/background-work.ts); a namespace's cap is what keeps one tenant's slow or hostile
  * registries from holding every slot.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const retentionRunsConfigSchema = z
   .strictObject({

@@ -1,5 +1,6 @@
 import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1PodList, V1Secret, V1Service } from '@kubernetes/client-node';
-import { DEFAULT_REGISTRY_IMAGE, type Registry, type ResolvedRegistrySpec } from '../../api/registry.js';
+import type { Registry, ResolvedRegistrySpec } from '../../api/registry.js';
+import { DEFAULT_REGISTRY_IMAGE } from '../../api/registry-image-default.js';
 import type { ReconcileContext, ReconcileOutcome, ReconcileRequest } from '../../runtime/controller.js';
 import { apiErrorDetail, apiErrorStatus } from '../../runtime/kube-client.js';
 import { readNamedSecrets, type SecretLookup } from '../../runtime/named-secrets.js';

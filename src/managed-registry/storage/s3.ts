@@ -1,5 +1,6 @@
 import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { DEFAULT_REGISTRY_IMAGE, type RegistrySpec } from '../../api/registry.js';
+import type { RegistrySpec } from '../../api/registry.js';
+import { DEFAULT_REGISTRY_IMAGE } from '../../api/registry-image-default.js';
 import { distributionMajorVersion } from '../image-advisory.js';
 import type { SecretRequirement, StorageDriver } from './driver.js';
 

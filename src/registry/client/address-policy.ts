@@ -13,7 +13,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOneOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hostName, hostPatternMatches } from '../host-pattern.js';
 import { REGISTRY_ERROR_CODES, RegistryApiError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputValidationError } from '../../errors.js';
 import { parseWithSchema } from '../../api/schema-parse.js';
 import type { RegistryCredentials } from './auth.js';

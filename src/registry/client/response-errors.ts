@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatIssuePath } from '../../api/schema-parse.js';
 import { REGISTRY_ERROR_CODES, RegistryApiError } from './errors.js';
 import type { HttpResponse } from './http.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Shapes of what a v2 registry sends back. Every body is checked against one of these before the

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REGISTRY_IMAGE, type Registry } from '../../../src/api/registry.js';
+import type { Registry } from '../../../src/api/registry.js';
+import { DEFAULT_REGISTRY_IMAGE } from '../../../src/api/registry-image-default.js';
 import { registryDefaultsConfigSchema, registryImageOf, resolveRegistryImage } from '../../../src/managed-registry/registry-image.js';
 
 describe('resolveRegistryImage', () => {
