@@ -11,6 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { pacedLoad, type PacedLoadFigures } from './lib/paced-load.js';
+import { shippedNodeFlags } from './lib/shipped-node-options.js';
 
 const quick = process.argv.includes('--quick');
 const DURATION_S = quick ? 5 : 60;
@@ -18,6 +19,7 @@ const WARMUP_S = quick ? 1 : 5;
 const FIXED_RATE = 1000;
 const CONNECTIONS = 10;
 const TARGETS = { p99AtFixedRateMsMax: 5, throughputRatioMin: 0.7 };
+const WEBHOOK_NODE_FLAGS = shippedNodeFlags('deploy/webhook-deployment.yaml', 'webhook');
 
 /** What the apiserver sends for `kubectl apply` of a Pod with two init and four app containers. */
 const REVIEW = JSON.stringify({
@@ -68,7 +70,8 @@ function log(line: string): void {
 }
 
 async function startServer(mode: 'admission' | 'bare'): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/admission-server.ts', mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // Both servers run under the webhook container's NODE_OPTIONS (deploy/), so the figures are the shipped process's.
+  const child = spawn(process.execPath, [...WEBHOOK_NODE_FLAGS, '--import', 'tsx', 'bench/lib/admission-server.ts', mode], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
@@ -148,7 +151,7 @@ async function interleavedMax(ports: Record<Mode, number>): Promise<Record<Mode,
 }
 
 async function main(): Promise<number> {
-  log(`Admission bench${quick ? ' (--quick)' : ''}: ${DURATION_S} s per run, ${CONNECTIONS} connections, HTTPS on loopback, a Pod with 6 containers; load average ${loadavg()[0]?.toFixed(2)} on ${cpus().length} CPUs`);
+  log(`Admission bench${quick ? ' (--quick)' : ''}: ${DURATION_S} s per run, ${CONNECTIONS} connections, HTTPS on loopback, a Pod with 6 containers, node ${WEBHOOK_NODE_FLAGS.join(' ')}; load average ${loadavg()[0]?.toFixed(2)} on ${cpus().length} CPUs`);
   const servers = { bare: await startServer('bare'), admission: await startServer('admission') };
   try {
     await checkAnswer(servers.admission.port);
