@@ -12,6 +12,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle.ts ./scripts/
+COPY scripts/bundle-shims ./scripts/bundle-shims
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json --noEmit && npm run build
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CLIENT_NODE_CONFIG_IMPORTS, NODE_HTTP_SHIM } from '../../scripts/bundle.js';
 
 // No Docker engine runs here, so the image's static properties are checked on the Dockerfile.
 interface Stage {
@@ -64,6 +65,16 @@ describe('Dockerfile', () => {
     const build = dockerfile.stages.find((s) => s.name === 'build');
     expect(build?.instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args))).toBe(true);
     expect(final.instructions.some((i) => i.op === 'RUN')).toBe(false);
+  });
+
+  it('copies into the build stage every local file `npm run build` reads', () => {
+    // The build stage sees only what it copies: a shim the bundle resolves but the stage lacks
+    // fails `docker build` and no test that runs here (scripts/bundle-shims/ was missed once).
+    const build = dockerfile.stages.find((s) => s.name === 'build')!;
+    const copied = build.instructions.filter((i) => i.op === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    const needed = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/bundle.ts', 'src/cli/entry.ts', NODE_HTTP_SHIM, ...Object.values(CLIENT_NODE_CONFIG_IMPORTS)];
+    const missing = needed.filter((file) => !copied.some((source) => file === source || file.startsWith(`${source.replace(/\/$/, '')}/`)));
+    expect(missing).toEqual([]);
   });
 
   it('carries OCI image labels', () => {
