@@ -19,6 +19,8 @@ const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
 
 /** The file bin/dockmaster.js imports, relative to the output folder. */
 export const BUNDLE_ENTRY = 'dockmaster.mjs';
+/** The certificate issuer's script in the output folder (certificate-issuer.ts looks for it by this name). */
+export const ISSUER_ENTRY = 'issue-certificate-process.mjs';
 
 export interface BundleOptions {
   /** Where the bundle goes; dist/ of the repository unless a test or bench builds elsewhere. */
@@ -59,7 +61,8 @@ const leanImports: Plugin = {
 export function bundleBuildOptions(outdir: string): BuildOptions {
   return {
     absWorkingDir: repositoryRoot,
-    entryPoints: { dockmaster: 'src/cli/entry.ts' },
+    // The second entry is the short-lived certificate issuer (src/admission/certs/certificate-issuer.ts).
+    entryPoints: { dockmaster: 'src/cli/entry.ts', [ISSUER_ENTRY.replace(/\.mjs$/, '')]: 'src/admission/certs/issue-certificate-process.ts' },
     bundle: true,
     splitting: true,
     format: 'esm',

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../scripts/bundle.js';
+import { buildBundle, ISSUER_ENTRY } from '../../scripts/bundle.js';
+import { readCertificateFacts } from '../../src/admission/certs/certificate-facts.js';
+import { issueInChildProcess } from '../../src/admission/certs/certificate-issuer.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -49,5 +51,18 @@ describe('the shipped bundle', () => {
     } finally {
       registry.close();
     }
+
+    // The webhook's certificates come from the bundled issuer, a child process of its own.
+    const script = path.join(outdir, ISSUER_ENTRY);
+    const now = new Date();
+    const ca = await issueInChildProcess(script, { kind: 'authority', commonName: 'bundle-test-ca', now: now.toISOString(), lifetimeMs: 86_400_000 });
+    const serving = await issueInChildProcess(script, { kind: 'serving', ca, dnsNames: ['webhook.dockmaster-system.svc'], ipAddresses: ['127.0.0.1'], now: now.toISOString(), lifetimeMs: 3_600_000 });
+    const facts = await readCertificateFacts(serving.certPem, [ca.certPem]);
+    expect(facts).toMatchObject({ dnsNames: ['webhook.dockmaster-system.svc'] });
+    expect(facts.issuerFingerprint).toBe((await readCertificateFacts(ca.certPem)).fingerprint);
+    expect(serving.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    await expect(issueInChildProcess(script, { kind: 'serving', ca: { certPem: 'not a certificate', keyPem: ca.keyPem }, dnsNames: ['x'], now: now.toISOString(), lifetimeMs: 1000 })).rejects.toThrow(
+      /issuing a certificate in a child process failed \(exit 1\): /,
+    );
   }, 60_000);
 });

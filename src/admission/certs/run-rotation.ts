@@ -1,4 +1,5 @@
 import { readCertificateFacts, type CertificateFacts } from './certificate-facts.js';
+import { issueCertificate } from './certificate-issuer.js';
 import { DEFAULT_CERTIFICATE_LIFETIMES, planCertificateRotation, type CertificateLifetimes, type RotationStep } from './rotation-plan.js';
 import type { StoredCertificates } from './certificate-secret.js';
 
@@ -81,8 +82,7 @@ export async function runCertificateRotation(input: CertificateRotationInput): P
       taken.push(step);
       switch (step.action) {
         case 'create-authority': {
-          const { createCertificateAuthority } = await import('./issue-certificates.js');
-          const ca = await createCertificateAuthority({ commonName: `${input.commonName ?? 'dockmaster-webhook'}-ca-${input.now.getTime()}`, now: input.now, lifetimeMs: lifetimes.caLifetimeMs });
+          const ca = await issueCertificate({ kind: 'authority', commonName: `${input.commonName ?? 'dockmaster-webhook'}-ca-${input.now.getTime()}`, now: input.now.toISOString(), lifetimeMs: lifetimes.caLifetimeMs });
           stored = { ...stored, authorities: [...stored.authorities, ca.certPem], signingKeyPem: ca.keyPem };
           break;
         }
@@ -92,12 +92,12 @@ export async function runCertificateRotation(input: CertificateRotationInput): P
         case 'issue-serving-certificate': {
           const issuer = authorities.get(step.issuerFingerprint);
           if (!issuer || !stored.signingKeyPem) throw new Error(`no key for the signing CA ${step.issuerFingerprint.slice(0, 12)}`);
-          const { issueServingCertificate } = await import('./issue-certificates.js');
-          const serving = await issueServingCertificate({
+          const serving = await issueCertificate({
+            kind: 'serving',
             ca: { certPem: issuer.pem, keyPem: stored.signingKeyPem },
-            dnsNames: input.dnsNames,
-            ...(input.ipAddresses && { ipAddresses: input.ipAddresses }),
-            now: input.now,
+            dnsNames: [...input.dnsNames],
+            ...(input.ipAddresses && { ipAddresses: [...input.ipAddresses] }),
+            now: input.now.toISOString(),
             lifetimeMs: lifetimes.servingLifetimeMs,
           });
           stored = { ...stored, serving: { certPem: serving.certPem, keyPem: serving.keyPem } };
