@@ -1,4 +1,5 @@
 import { CORE_SCHEMA, loadAll, YAMLException } from 'js-yaml';
+import { InputValidationError } from '../errors.js';
 
 /**
  * How dockmaster reads YAML (or JSON) that people write: the operator configuration, `admit`'s
@@ -29,6 +30,16 @@ export function parseYamlDocuments(text: string): unknown[] {
     return loadAll(text, undefined, { schema: CORE_SCHEMA }).map((document) => document ?? null);
   } catch (error) {
     if (error instanceof YAMLException) throw new YamlSyntaxError(error.reason, error.mark.line + 1, error.mark.column + 1);
+    throw error;
+  }
+}
+
+/** parseYamlDocuments for what a user gave: a syntax error is an InputValidationError naming `source` and the line. */
+export function readYamlDocuments(text: string, source: string): unknown[] {
+  try {
+    return parseYamlDocuments(text);
+  } catch (error) {
+    if (error instanceof YamlSyntaxError) throw new InputValidationError(source, [{ path: '', message: `not valid YAML or JSON at ${error.message}` }]);
     throw error;
   }
 }

@@ -7,7 +7,7 @@ import { buildAdmissionPolicy, type AdmissionPolicy } from '../admission/policy.
 import { registryAdmissionSources, type RegistryForAdmission } from '../admission/registry-sources.js';
 import { MalformedObjectError } from '../admission/workload-images.js';
 import { loadOperatorConfigFile, parseOperatorConfig } from '../config/operator-config.js';
-import { parseYamlDocuments, YamlSyntaxError } from '../api/yaml-documents.js';
+import { readYamlDocuments } from '../api/yaml-documents.js';
 import { InputValidationError } from '../errors.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from './exit-codes.js';
 
@@ -109,13 +109,7 @@ async function policyFor(options: AdmitOptions, registries: ReadonlyArray<{ obje
 }
 
 function parseDocuments(text: string, source: string): Array<{ document: number; object: unknown }> {
-  let documents: unknown[];
-  try {
-    documents = parseYamlDocuments(text);
-  } catch (error) {
-    if (error instanceof YamlSyntaxError) throw new BadInput(`${source}: not valid YAML or JSON at ${error.message}`);
-    throw error;
-  }
+  const documents = readYamlDocuments(text, source);
   const objects: Array<{ document: number; object: unknown }> = [];
   documents.forEach((value, index) => {
     if (value === null) return;

@@ -1,7 +1,7 @@
 /** What `retention plan` and `retention apply` share: the policy file, the registry URL, the client. */
 import { readFile } from 'node:fs/promises';
 import { parseRetentionPolicy, type RetentionPolicy } from '../api/retention-policy.js';
-import { parseYamlDocuments, YamlSyntaxError } from '../api/yaml-documents.js';
+import { readYamlDocuments } from '../api/yaml-documents.js';
 import { InputValidationError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { credentialsForRegistry, parseDockerConfigJson, RegistryV2Client, type RegistryRequestEvent } from '../registry/client/index.js';
@@ -37,13 +37,7 @@ export async function readText(path: string, what: string): Promise<string> {
 
 /** Reads the RetentionPolicy manifest users `kubectl apply` (YAML or JSON, one document). */
 export async function loadRetentionPolicyFile(path: string): Promise<RetentionPolicy> {
-  let documents: unknown[];
-  try {
-    documents = parseYamlDocuments(await readText(path, `policy file ${path}`));
-  } catch (error) {
-    if (error instanceof YamlSyntaxError) throw new InputValidationError(`policy file ${path}`, [{ path: '', message: `not valid YAML or JSON at ${error.message}` }]);
-    throw error;
-  }
+  const documents = readYamlDocuments(await readText(path, `policy file ${path}`), `policy file ${path}`);
   if (documents.length !== 1) {
     throw new InputValidationError(`policy file ${path}`, [{ path: '', message: `expected one YAML or JSON document, found ${documents.length}` }]);
   }

@@ -8,7 +8,7 @@ import { registryDefaultsConfigSchema } from '../managed-registry/registry-image
 import { pullTrackingConfigSchema } from '../pull-tracking/config.js';
 import { InputValidationError } from '../errors.js';
 import { parseWithSchema } from '../api/schema-parse.js';
-import { parseYamlDocuments, YamlSyntaxError } from '../api/yaml-documents.js';
+import { readYamlDocuments } from '../api/yaml-documents.js';
 
 /**
  * The operator configuration (a ConfigMap key or a file, YAML or JSON). One strict object per
@@ -54,13 +54,7 @@ export function parseOperatorConfig(input: unknown, source = 'operator configura
 
 /** Parses configuration text (YAML or JSON, one document). */
 export function parseOperatorConfigText(text: string, source = 'operator configuration'): OperatorConfig {
-  let documents: unknown[];
-  try {
-    documents = parseYamlDocuments(text);
-  } catch (error) {
-    if (error instanceof YamlSyntaxError) throw new InputValidationError(source, [{ path: '', message: `not valid YAML or JSON at ${error.message}` }]);
-    throw error;
-  }
+  const documents = readYamlDocuments(text, source);
   if (documents.length > 1) throw new InputValidationError(source, [{ path: '', message: 'expected one YAML or JSON document' }]);
   return parseOperatorConfig(documents[0] ?? {}, source);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlDocuments, YamlSyntaxError } from '../../../src/api/yaml-documents.js';
+import { parseYamlDocuments, readYamlDocuments, YamlSyntaxError } from '../../../src/api/yaml-documents.js';
+import { InputValidationError } from '../../../src/errors.js';
 
 describe('parseYamlDocuments', () => {
   it('reads every document in order, an empty one as null', () => {
@@ -30,6 +31,12 @@ describe('parseYamlDocuments', () => {
     }
     expect(caught).toBeInstanceOf(YamlSyntaxError);
     expect(caught).toMatchObject({ line: 2, column: 7, message: 'line 2, column 7: bad indentation of a mapping entry' });
+  });
+
+  it('names the source and the line when what a user gave does not parse', () => {
+    expect(() => readYamlDocuments('a: [', 'policy file p.yaml')).toThrow(InputValidationError);
+    expect(() => readYamlDocuments('a: [', 'policy file p.yaml')).toThrow(/^Invalid policy file p\.yaml:\n {2}- \(root\): not valid YAML or JSON at line \d+, column \d+: /);
+    expect(readYamlDocuments('a: 1', 'x')).toEqual([{ a: 1 }]);
   });
 
   it('does not let __proto__ reach the prototype', () => {

@@ -90,7 +90,7 @@ describe('dockmaster admit', () => {
   });
 
   it.each([
-    ['an unparsable file', () => ({ file: file('bad.yaml', 'kind: Pod\n  spec: [') }), /bad.yaml: not valid YAML or JSON at line 2, column 7: bad indentation/],
+    ['an unparsable file', () => ({ file: file('bad.yaml', 'kind: Pod\n  spec: [') }), /Invalid \S*bad.yaml:\n {2}- \(root\): not valid YAML or JSON at line 2, column 7: bad indentation/],
     ['a missing file', () => ({ file: path.join(dir, 'nope.yaml') }), /cannot read .*nope.yaml/],
     ['an object without kind', () => ({ file: file('nokind.yaml', 'metadata: {}\n') }), /document 1 is not a Kubernetes object/],
     ['an empty file', () => ({ file: file('empty.yaml', '') }), /no objects to check/],
