@@ -22,7 +22,7 @@ export default tseslint.config(
         },
         {
           selector: "ImportDeclaration[source.value='yaml'] > ImportSpecifier[imported.name=/^parse/]",
-          message: 'Read YAML with parseYamlDocuments (src/api/yaml-documents.ts).',
+          message: 'Read YAML with readYamlDocuments (src/api/yaml-documents.ts).',
         },
       ],
     },

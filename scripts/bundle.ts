@@ -14,13 +14,12 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Plugin } from 'esbuild';
+import { ISSUER_SCRIPT_FILE } from '../src/admission/certs/certificate-issuer.js';
 
 const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
 
 /** The file bin/dockmaster.js imports, relative to the output folder. */
 export const BUNDLE_ENTRY = 'dockmaster.mjs';
-/** The certificate issuer's script in the output folder (certificate-issuer.ts looks for it by this name). */
-export const ISSUER_ENTRY = 'issue-certificate-process.mjs';
 
 export interface BundleOptions {
   /** Where the bundle goes; dist/ of the repository unless a test or bench builds elsewhere. */
@@ -62,7 +61,7 @@ export function bundleBuildOptions(outdir: string): BuildOptions {
   return {
     absWorkingDir: repositoryRoot,
     // The second entry is the short-lived certificate issuer (src/admission/certs/certificate-issuer.ts).
-    entryPoints: { dockmaster: 'src/cli/entry.ts', [ISSUER_ENTRY.replace(/\.mjs$/, '')]: 'src/admission/certs/issue-certificate-process.ts' },
+    entryPoints: { dockmaster: 'src/cli/entry.ts', [path.basename(ISSUER_SCRIPT_FILE, '.mjs')]: 'src/admission/certs/issue-certificate-process.ts' },
     bundle: true,
     splitting: true,
     format: 'esm',

@@ -12,7 +12,6 @@ import { DEFAULT_REGISTRY_IMAGE } from './registry-image-default.js';
 
 export const REGISTRY_KIND = 'Registry';
 
-
 export const pvcStorageSchema = z
   .strictObject({
     size: quantitySchema('Requested size of the PersistentVolumeClaim, e.g. 10Gi. Growing it needs a storage class that allows expansion.'),

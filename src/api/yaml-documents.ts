@@ -12,34 +12,17 @@ import { InputValidationError } from '../errors.js';
  * boolean; a key given twice is an error.
  */
 
-/** A YAML or JSON text that does not parse; `line` and `column` count from 1. */
-export class YamlSyntaxError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly line: number,
-    readonly column: number,
-  ) {
-    super(`line ${line}, column ${column}: ${reason}`);
-    this.name = 'YamlSyntaxError';
-  }
-}
-
-/** Every document of `text` in order; an empty document (`---` with nothing after it) is null. */
-export function parseYamlDocuments(text: string): unknown[] {
+/**
+ * Every document of `text` in order; an empty document (`---` with nothing after it) is null.
+ * Text that does not parse is an InputValidationError naming `source` and the line and column
+ * (counted from 1) where it stops being YAML.
+ */
+export function readYamlDocuments(text: string, source: string): unknown[] {
   try {
     return loadAll(text, undefined, { schema: CORE_SCHEMA }).map((document) => document ?? null);
   } catch (error) {
-    if (error instanceof YAMLException) throw new YamlSyntaxError(error.reason, error.mark.line + 1, error.mark.column + 1);
-    throw error;
-  }
-}
-
-/** parseYamlDocuments for what a user gave: a syntax error is an InputValidationError naming `source` and the line. */
-export function readYamlDocuments(text: string, source: string): unknown[] {
-  try {
-    return parseYamlDocuments(text);
-  } catch (error) {
-    if (error instanceof YamlSyntaxError) throw new InputValidationError(source, [{ path: '', message: `not valid YAML or JSON at ${error.message}` }]);
-    throw error;
+    if (!(error instanceof YAMLException)) throw error;
+    const where = `line ${error.mark.line + 1}, column ${error.mark.column + 1}`;
+    throw new InputValidationError(source, [{ path: '', message: `not valid YAML or JSON at ${where}: ${error.reason}` }]);
   }
 }

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildBundle, ISSUER_ENTRY } from '../../scripts/bundle.js';
+import { buildBundle } from '../../scripts/bundle.js';
 import { readCertificateFacts } from '../../src/admission/certs/certificate-facts.js';
-import { issueInChildProcess } from '../../src/admission/certs/certificate-issuer.js';
+import { issueInChildProcess, ISSUER_SCRIPT_FILE } from '../../src/admission/certs/certificate-issuer.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -53,7 +53,7 @@ describe('the shipped bundle', () => {
     }
 
     // The webhook's certificates come from the bundled issuer, a child process of its own.
-    const script = path.join(outdir, ISSUER_ENTRY);
+    const script = path.join(outdir, ISSUER_SCRIPT_FILE);
     const now = new Date();
     const ca = await issueInChildProcess(script, { kind: 'authority', commonName: 'bundle-test-ca', now: now.toISOString(), lifetimeMs: 86_400_000 });
     const serving = await issueInChildProcess(script, { kind: 'serving', ca, dnsNames: ['webhook.dockmaster-system.svc'], ipAddresses: ['127.0.0.1'], now: now.toISOString(), lifetimeMs: 3_600_000 });

@@ -15,15 +15,17 @@ import { fileURLToPath } from 'node:url';
 
 export type IssueRequest =
   | { kind: 'authority'; commonName: string; now: string; lifetimeMs: number }
-  | { kind: 'serving'; ca: { certPem: string; keyPem: string }; dnsNames: string[]; ipAddresses?: string[]; now: string; lifetimeMs: number };
+  | { kind: 'serving'; ca: { certPem: string; keyPem: string }; dnsNames: readonly string[]; ipAddresses?: readonly string[]; now: string; lifetimeMs: number };
 
 export interface IssuedPems {
   certPem: string;
   keyPem: string;
 }
 
+/** The bundled child's file name (scripts/bundle.ts names its entry by it). */
+export const ISSUER_SCRIPT_FILE = 'issue-certificate-process.mjs';
 /** The bundled child's script: beside the chunk this module is bundled into. */
-const BUNDLED_SCRIPT = fileURLToPath(new URL('./issue-certificate-process.mjs', import.meta.url));
+const BUNDLED_SCRIPT = fileURLToPath(new URL(`./${ISSUER_SCRIPT_FILE}`, import.meta.url));
 const CHILD_TIMEOUT_MS = 60_000;
 
 export function issueCertificate(request: IssueRequest): Promise<IssuedPems> {

@@ -95,8 +95,8 @@ export async function runCertificateRotation(input: CertificateRotationInput): P
           const serving = await issueCertificate({
             kind: 'serving',
             ca: { certPem: issuer.pem, keyPem: stored.signingKeyPem },
-            dnsNames: [...input.dnsNames],
-            ...(input.ipAddresses && { ipAddresses: [...input.ipAddresses] }),
+            dnsNames: input.dnsNames,
+            ...(input.ipAddresses && { ipAddresses: input.ipAddresses }),
             now: input.now.toISOString(),
             lifetimeMs: lifetimes.servingLifetimeMs,
           });

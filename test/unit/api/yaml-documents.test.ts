@@ -1,36 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlDocuments, readYamlDocuments, YamlSyntaxError } from '../../../src/api/yaml-documents.js';
+import { readYamlDocuments } from '../../../src/api/yaml-documents.js';
 import { InputValidationError } from '../../../src/errors.js';
 
-describe('parseYamlDocuments', () => {
+describe('readYamlDocuments', () => {
   it('reads every document in order, an empty one as null', () => {
-    expect(parseYamlDocuments('a: 1\n---\n---\nb: [2]\n')).toEqual([{ a: 1 }, null, { b: [2] }]);
-    expect(parseYamlDocuments('')).toEqual([]);
+    expect(readYamlDocuments('a: 1\n---\n---\nb: [2]\n', 'x')).toEqual([{ a: 1 }, null, { b: [2] }]);
+    expect(readYamlDocuments('', 'x')).toEqual([]);
   });
 
   it('reads JSON as YAML', () => {
-    expect(parseYamlDocuments('{"kind": "Pod", "spec": {"containers": []}}')).toEqual([{ kind: 'Pod', spec: { containers: [] } }]);
+    expect(readYamlDocuments('{"kind": "Pod", "spec": {"containers": []}}', 'x')).toEqual([{ kind: 'Pod', spec: { containers: [] } }]);
   });
 
   it("keeps JSON's types: dates and YAML 1.1 booleans stay strings", () => {
-    expect(parseYamlDocuments('date: 2024-01-01\nswitch: on\nanswer: no\nflag: true\nnothing: ~\nn: 0x10\n')).toEqual([
+    expect(readYamlDocuments('date: 2024-01-01\nswitch: on\nanswer: no\nflag: true\nnothing: ~\nn: 0x10\n', 'x')).toEqual([
       { date: '2024-01-01', switch: 'on', answer: 'no', flag: true, nothing: null, n: 16 },
     ]);
   });
 
   it('refuses a key given twice, naming the line', () => {
-    expect(() => parseYamlDocuments('a: 1\na: 2\n')).toThrow(/line 2, column \d+: duplicated mapping key/);
+    expect(() => readYamlDocuments('a: 1\na: 2\n', 'x')).toThrow(/line 2, column \d+: duplicated mapping key/);
   });
 
   it('says where a text stops being YAML, counting from 1', () => {
     let caught: unknown;
     try {
-      parseYamlDocuments('kind: Pod\n  spec: [');
+      readYamlDocuments('kind: Pod\n  spec: [', 'pod.yaml');
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(YamlSyntaxError);
-    expect(caught).toMatchObject({ line: 2, column: 7, message: 'line 2, column 7: bad indentation of a mapping entry' });
+    expect(caught).toBeInstanceOf(InputValidationError);
+    expect(caught).toMatchObject({ issues: [{ path: '', message: 'not valid YAML or JSON at line 2, column 7: bad indentation of a mapping entry' }] });
   });
 
   it('names the source and the line when what a user gave does not parse', () => {
@@ -40,7 +40,7 @@ describe('parseYamlDocuments', () => {
   });
 
   it('does not let __proto__ reach the prototype', () => {
-    const [value] = parseYamlDocuments('__proto__: {polluted: true}\n') as [Record<string, unknown>];
+    const [value] = readYamlDocuments('__proto__: {polluted: true}\n', 'x') as [Record<string, unknown>];
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(value)).toEqual(['__proto__']);
   });
